@@ -1,0 +1,1 @@
+"""openstack-fleet: Day-2 fleet management for OpenStack clouds."""

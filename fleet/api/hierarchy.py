@@ -1,0 +1,289 @@
+"""Clouds, regions, cells and racks: the levels above devices."""
+
+import sqlalchemy as sa
+
+from fleet.api import refs
+from fleet.common import exception
+from fleet.db import models
+
+
+def _as_dict(obj, **extra):
+    out = {'id': obj.id, 'name': obj.name,
+           'description': obj.description,
+           'created_at': obj.created_at, 'updated_at': obj.updated_at}
+    out.update(extra)
+    return out
+
+
+class _Level:
+    """Shared create/update/delete logic of one hierarchy level."""
+
+    kind = None
+    model = None
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+
+    def _record_create(self, txn, obj, attrs):
+        txn.record('create', self.kind, obj.id, obj.name, new=attrs)
+
+    def _update(self, txn, obj, changes):
+        for field, value in changes.items():
+            old = getattr(obj, field)
+            if old != value:
+                setattr(obj, field, value)
+                txn.record('update', self.kind, obj.id, obj.name,
+                           field=field, old=old, new=value)
+
+    def _delete(self, txn, obj, children):
+        for label, count in children:
+            if count:
+                raise exception.Conflict(
+                    '%s %r still has %d %s; delete or move them first.'
+                    % (self.kind, obj.name, count, label))
+        s = txn.session
+        var_rows = s.scalars(sa.select(models.Variable).where(
+            models.Variable.scope == self.kind,
+            models.Variable.scope_id == obj.id)).all()
+        for var in var_rows:
+            txn.record('delete', self.kind, obj.id, obj.name,
+                       field='vars.' + var.key, old=var.value,
+                       secret=var.secret, raw=True)
+            s.delete(var)
+        txn.record('delete', self.kind, obj.id, obj.name,
+                   old={'description': obj.description})
+        s.delete(obj)
+
+    @staticmethod
+    def _count(session, model, column, value):
+        return session.scalar(sa.select(sa.func.count()).select_from(
+            model).where(column == value))
+
+
+class Clouds(_Level):
+    kind = 'cloud'
+    model = models.Cloud
+
+    def create(self, name, description=None, reason=None):
+        refs.check_name('name', name)
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            if s.scalar(sa.select(models.Cloud.id).where(
+                    models.Cloud.name == name)):
+                raise exception.Conflict('cloud %r already exists.' % name)
+            obj = models.Cloud(name=name, description=description)
+            s.add(obj)
+            s.flush()
+            self._record_create(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def list(self):
+        with self.fleet.reading() as s:
+            return [_as_dict(c) for c in s.scalars(
+                sa.select(models.Cloud).order_by(models.Cloud.name))]
+
+    def show(self, name):
+        with self.fleet.reading() as s:
+            return _as_dict(refs.cloud(s, name))
+
+    def update(self, name, description=None, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            obj = refs.cloud(txn.session, name)
+            if description is not None:
+                self._update(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def delete(self, name, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            obj = refs.cloud(txn.session, name)
+            self._delete(txn, obj, [('regions', self._count(
+                txn.session, models.Region, models.Region.cloud_id, obj.id))])
+
+
+class Regions(_Level):
+    kind = 'region'
+    model = models.Region
+
+    def create(self, name, cloud=None, description=None, reason=None):
+        refs.check_name('name', name)
+        with self.fleet.transaction(reason) as txn:
+            return self.create_in(txn, name, cloud, description)
+
+    def create_in(self, txn, name, cloud=None, description=None):
+        s = txn.session
+        parent = refs.cloud(s, cloud)
+        if s.scalar(sa.select(models.Region.id).where(
+                models.Region.cloud_id == parent.id,
+                models.Region.name == name)):
+            raise exception.Conflict('region %r already exists in cloud %r.'
+                                     % (name, parent.name))
+        obj = models.Region(name=name, cloud_id=parent.id,
+                            description=description)
+        s.add(obj)
+        s.flush()
+        self._record_create(txn, obj, {'cloud': parent.name,
+                                       'description': description})
+        return _as_dict(obj, cloud=parent.name)
+
+    def list(self, cloud=None):
+        with self.fleet.reading() as s:
+            q = sa.select(models.Region, models.Cloud.name).join(
+                models.Cloud, models.Region.cloud_id == models.Cloud.id)
+            if cloud:
+                q = q.where(models.Cloud.name == cloud)
+            return [_as_dict(r, cloud=c) for r, c in s.execute(
+                q.order_by(models.Cloud.name, models.Region.name))]
+
+    def show(self, name, cloud=None):
+        with self.fleet.reading() as s:
+            obj = refs.region(s, name, cloud)
+            return _as_dict(obj, cloud=s.get(models.Cloud, obj.cloud_id).name)
+
+    def update(self, name, cloud=None, description=None, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            obj = refs.region(txn.session, name, cloud)
+            if description is not None:
+                self._update(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def delete(self, name, cloud=None, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            obj = refs.region(s, name, cloud)
+            self._delete(txn, obj, [
+                ('cells', self._count(s, models.Cell,
+                                      models.Cell.region_id, obj.id)),
+                ('racks', self._count(s, models.Rack,
+                                      models.Rack.region_id, obj.id)),
+                ('devices', self._count(s, models.Device,
+                                        models.Device.region_id, obj.id))])
+
+
+class Cells(_Level):
+    kind = 'cell'
+    model = models.Cell
+
+    def create(self, name, region=None, cloud=None, description=None,
+               reason=None):
+        refs.check_name('name', name)
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            parent = refs.region(s, region, cloud)
+            if s.scalar(sa.select(models.Cell.id).where(
+                    models.Cell.region_id == parent.id,
+                    models.Cell.name == name)):
+                raise exception.Conflict(
+                    'cell %r already exists in region %r.'
+                    % (name, parent.name))
+            obj = models.Cell(name=name, region_id=parent.id,
+                              description=description)
+            s.add(obj)
+            s.flush()
+            self._record_create(txn, obj, {'region': parent.name,
+                                           'description': description})
+            return _as_dict(obj, region=parent.name)
+
+    def list(self, region=None, cloud=None):
+        with self.fleet.reading() as s:
+            q = sa.select(models.Cell, models.Region.name).join(
+                models.Region, models.Cell.region_id == models.Region.id)
+            if region or cloud:
+                q = q.where(models.Cell.region_id == refs.region(
+                    s, region, cloud).id)
+            return [_as_dict(c, region=r) for c, r in s.execute(
+                q.order_by(models.Region.name, models.Cell.name))]
+
+    def show(self, name, region=None, cloud=None):
+        with self.fleet.reading() as s:
+            obj = refs.cell(s, name, region, cloud)
+            return _as_dict(obj,
+                            region=s.get(models.Region, obj.region_id).name)
+
+    def update(self, name, region=None, cloud=None, description=None,
+               reason=None):
+        with self.fleet.transaction(reason) as txn:
+            obj = refs.cell(txn.session, name, region, cloud)
+            if description is not None:
+                self._update(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def delete(self, name, region=None, cloud=None, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            obj = refs.cell(s, name, region, cloud)
+            self._delete(txn, obj, [
+                ('racks', self._count(s, models.Rack,
+                                      models.Rack.cell_id, obj.id)),
+                ('devices', self._count(s, models.Device,
+                                        models.Device.cell_id, obj.id))])
+
+
+class Racks(_Level):
+    kind = 'rack'
+    model = models.Rack
+
+    def create(self, name, region=None, cell=None, cloud=None,
+               description=None, reason=None):
+        refs.check_name('name', name)
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            parent = refs.region(s, region, cloud)
+            cell_obj = None
+            if cell:
+                cell_obj = refs.cell(s, cell, parent.name, cloud)
+            if s.scalar(sa.select(models.Rack.id).where(
+                    models.Rack.region_id == parent.id,
+                    models.Rack.name == name)):
+                raise exception.Conflict(
+                    'rack %r already exists in region %r.'
+                    % (name, parent.name))
+            obj = models.Rack(name=name, region_id=parent.id,
+                              cell_id=cell_obj.id if cell_obj else None,
+                              description=description)
+            s.add(obj)
+            s.flush()
+            self._record_create(txn, obj, {
+                'region': parent.name, 'description': description,
+                'cell': cell_obj.name if cell_obj else None})
+            return _as_dict(obj, region=parent.name,
+                            cell=cell_obj.name if cell_obj else None)
+
+    def list(self, region=None, cell=None, cloud=None):
+        with self.fleet.reading() as s:
+            cell_alias = sa.orm.aliased(models.Cell)
+            q = (sa.select(models.Rack, models.Region.name, cell_alias.name)
+                 .join(models.Region,
+                       models.Rack.region_id == models.Region.id)
+                 .outerjoin(cell_alias, models.Rack.cell_id == cell_alias.id))
+            if region or cloud:
+                q = q.where(models.Rack.region_id == refs.region(
+                    s, region, cloud).id)
+            if cell:
+                q = q.where(models.Rack.cell_id == refs.cell(
+                    s, cell, region, cloud).id)
+            return [_as_dict(r, region=rg, cell=c) for r, rg, c in s.execute(
+                q.order_by(models.Region.name, models.Rack.name))]
+
+    def show(self, name, region=None, cloud=None):
+        with self.fleet.reading() as s:
+            obj = refs.rack(s, name, region, cloud)
+            cell = s.get(models.Cell, obj.cell_id) if obj.cell_id else None
+            return _as_dict(obj,
+                            region=s.get(models.Region, obj.region_id).name,
+                            cell=cell.name if cell else None)
+
+    def update(self, name, region=None, cloud=None, description=None,
+               reason=None):
+        with self.fleet.transaction(reason) as txn:
+            obj = refs.rack(txn.session, name, region, cloud)
+            if description is not None:
+                self._update(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def delete(self, name, region=None, cloud=None, reason=None):
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            obj = refs.rack(s, name, region, cloud)
+            self._delete(txn, obj, [
+                ('devices', self._count(s, models.Device,
+                                        models.Device.rack_id, obj.id))])

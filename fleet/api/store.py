@@ -1,0 +1,141 @@
+"""The Fleet facade: engine, transactions and the change recorder."""
+
+import contextlib
+import json
+import uuid
+
+import sqlalchemy as sa
+
+from fleet.db import engine as db_engine
+from fleet.db import models
+
+MASK = '******'
+MASK_JSON = json.dumps(MASK)
+
+
+def connect(url=None, actor=None, conf=None, auto_migrate=None):
+    """Open the fleet database and return a :class:`Fleet`.
+
+    :param url: SQLAlchemy URL; default ``[database] connection`` or an
+        embedded SQLite file under ``[DEFAULT] state_dir``.
+    :param actor: who the change log records; default ``[DEFAULT] actor``.
+    :param conf: an oslo.config ConfigOpts; default ``fleet.conf.CONF``.
+    :raises fleet.common.exception.SchemaOutOfDate: schema behind and
+        auto-migration off.
+    """
+    if conf is None:
+        from fleet.conf import CONF as conf
+    url = url or conf.database.connection or db_engine.default_url(
+        conf.state_dir)
+    if auto_migrate is None:
+        auto_migrate = conf.database.auto_migrate
+    engine = db_engine.get_engine(url)
+    db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
+    return Fleet(engine, actor=actor or conf.actor,
+                 batch_size=conf.database.batch_size)
+
+
+class Txn:
+    """One transaction: a session plus the change rows it will append."""
+
+    def __init__(self, session, actor, reason):
+        self.session = session
+        self.actor = actor
+        self.reason = reason
+        self.request_id = str(uuid.uuid4())
+        self.now = models.utcnow()
+        self._rows = []
+
+    def record(self, action, object_type, object_id, object_name,
+               field=None, old=None, new=None, secret=False, raw=False):
+        """Append a change row; values are JSON-encoded unless ``raw``.
+
+        Secret values are replaced by the mask before they are stored.
+        """
+        if secret:
+            old = None if old is None else MASK_JSON
+            new = None if new is None else MASK_JSON
+        elif not raw:
+            old = None if old is None else json.dumps(old, sort_keys=True,
+                                                      default=str)
+            new = None if new is None else json.dumps(new, sort_keys=True,
+                                                      default=str)
+        self._rows.append({
+            'request_id': self.request_id, 'created_at': self.now,
+            'actor': self.actor, 'action': action,
+            'object_type': object_type, 'object_id': object_id,
+            'object_name': object_name, 'field': field, 'old': old,
+            'new': new, 'secret': bool(secret), 'reason': self.reason})
+
+    @property
+    def change_count(self):
+        return len(self._rows)
+
+    def flush_changes(self, batch_size):
+        rows, self._rows = self._rows, []
+        for i in range(0, len(rows), batch_size):
+            self.session.execute(sa.insert(models.Change),
+                                 rows[i:i + batch_size])
+
+
+class Fleet:
+    """Entry point to the service layer; see :func:`connect`.
+
+    Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
+    ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
+    ``sync``.
+    """
+
+    def __init__(self, engine, actor='unknown', batch_size=2000):
+        from fleet.api import changes
+        from fleet.api import devices
+        from fleet.api import export
+        from fleet.api import hierarchy
+        from fleet.api import sync
+        from fleet.api import variables
+
+        self.engine = engine
+        self.actor = actor
+        self.batch_size = batch_size
+        self._sessions = db_engine.session_factory(engine)
+        self.clouds = hierarchy.Clouds(self)
+        self.regions = hierarchy.Regions(self)
+        self.cells = hierarchy.Cells(self)
+        self.racks = hierarchy.Racks(self)
+        self.devices = devices.Devices(self)
+        self.labels = devices.Labels(self)
+        self.variables = variables.Variables(self)
+        self.changes = changes.ChangeLog(self)
+        self.exporter = export.Exporter(self)
+        self.sync = sync.Sync(self)
+
+    @contextlib.contextmanager
+    def transaction(self, reason=None, dry_run=False):
+        """Yield a :class:`Txn`; commit on success, roll back on error.
+
+        With ``dry_run`` everything is rolled back at the end, so callers
+        can compute and report a plan with the same code that applies it.
+        """
+        session = self._sessions()
+        txn = Txn(session, self.actor, reason)
+        try:
+            yield txn
+            txn.flush_changes(self.batch_size)
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def reading(self):
+        """Yield a session for reads only."""
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()

@@ -1,0 +1,544 @@
+"""Apply an inventory source's snapshot to the inventory.
+
+One sync is one transaction: it adds what is new, changes what differs,
+flags devices the source owns but no longer lists as missing (never deletes
+them) and records every change. Run twice on the same input, the second run
+changes nothing. With ``dry_run`` the same code runs and is rolled back.
+
+Ownership: a device belongs to the source that created it. The owner may
+change any attribute it reports; another source only fills attributes that
+are empty, and adds its observations as variables.
+"""
+
+import collections
+import json
+import uuid as uuid_mod
+
+import sqlalchemy as sa
+
+from fleet.api import devices as devices_api
+from fleet.api import refs
+from fleet.api import variables as variables_api
+from fleet.common import exception
+from fleet.db import models
+
+ATTRS = ('type', 'role', 'serial', 'asset_tag', 'mgmt_address')
+
+Report = collections.namedtuple('Report', 'rows counts')
+
+
+class Sync:
+    """Compare a snapshot with the inventory and apply the difference."""
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+
+    def run(self, source, params=None, conf=None, dry_run=False,
+            reason=None, progress=None):
+        """Load the source plugin ``source``, collect and apply.
+
+        :param params: passed to the plugin (``path``, ``connection``,
+            ``cloud``, ``region``).
+        """
+        from fleet.plugins import loader
+        if conf is None:
+            from fleet.conf import CONF as conf
+        plugin = loader.load_source(source, conf, params or {})
+        if progress:
+            progress('collecting from %s' % source)
+        snapshot = plugin.collect()
+        params = params or {}
+        return self.apply(source, snapshot, cloud=params.get('cloud'),
+                          region=params.get('region'), dry_run=dry_run,
+                          reason=reason, progress=progress)
+
+    def apply(self, source, snapshot, cloud=None, region=None,
+              dry_run=False, reason=None, progress=None):
+        """Apply ``snapshot`` from ``source``; return a :class:`Report`.
+
+        :param cloud: cloud for devices that name none (API sources).
+        :param region: region for devices that name none.
+        :raises fleet.common.exception.InvalidAssetFile: bad records; the
+            database is unchanged.
+        """
+        _validate(snapshot)
+        reason = reason or 'inventory sync %s' % source
+        run = _Run(self.fleet, source, snapshot, cloud, region, progress)
+        with self.fleet.transaction(reason, dry_run=dry_run) as txn:
+            run.apply(txn)
+        return Report(run.rows, run.counts)
+
+
+def _validate(snapshot):
+    """Check records before anything is written (types, names, cycles)."""
+    names = {}
+    for rec in snapshot.devices:
+        where = rec.where or 'device %r' % rec.name
+        try:
+            refs.check_name('name', rec.name)
+            devices_api.check_type(rec.type)
+            devices_api.check_role(rec.role)
+            for label in rec.labels or ():
+                devices_api.check_label(label)
+            for key, value in list(rec.vars.items()) + list(
+                    rec.facts.items()) + list(rec.secrets.items()):
+                variables_api.check_key(key)
+                variables_api.encode(key, value)
+        except exception.FleetError as exc:
+            raise exception.InvalidAssetFile(where, str(exc))
+        if rec.name in names:
+            raise exception.InvalidAssetFile(
+                where, 'duplicate device name %r (also at %s); give each '
+                'device a unique name' % (rec.name, names[rec.name]))
+        names[rec.name] = where
+    parents = {r.name: r.parent for r in snapshot.devices if r.parent}
+    for start in parents:
+        seen, node = [], start
+        while node in parents:
+            if node in seen:
+                cycle = ' -> '.join(seen[seen.index(node):] + [node])
+                raise exception.InvalidAssetFile(
+                    'device %r' % start, 'parent cycle %s; break it by '
+                    'removing one parent' % cycle)
+            seen.append(node)
+            node = parents[node]
+
+
+class _Run:
+    """State of one sync: lookups loaded once, bulk writes, report rows."""
+
+    def __init__(self, fleet, source, snapshot, cloud, region, progress):
+        self.fleet = fleet
+        self.source = source
+        self.snap = snapshot
+        self.default_cloud = cloud
+        self.default_region = region
+        self.progress = progress or (lambda msg: None)
+        self.rows = []
+        self.counts = collections.Counter()
+
+    def report(self, action, kind, name, details=''):
+        self.rows.append({'action': action, 'kind': kind, 'name': name,
+                          'details': details})
+        self.counts[action] += 1
+
+    # -- hierarchy -----------------------------------------------------------
+    def _load_hierarchy(self, s):
+        self.clouds = {n: i for i, n in s.execute(
+            sa.select(models.Cloud.id, models.Cloud.name))}
+        self.regions = {}
+        for rid, name, cid in s.execute(sa.select(
+                models.Region.id, models.Region.name,
+                models.Region.cloud_id)):
+            self.regions.setdefault(name, {})[cid] = rid
+        self.cells = {(r, n): i for i, n, r in s.execute(sa.select(
+            models.Cell.id, models.Cell.name, models.Cell.region_id))}
+        self.racks = {(r, n): (i, c) for i, n, r, c in s.execute(sa.select(
+            models.Rack.id, models.Rack.name, models.Rack.region_id,
+            models.Rack.cell_id))}
+
+    def _cloud_id(self, txn, name, where, create):
+        if name is None:
+            if len(self.clouds) == 1:
+                return next(iter(self.clouds.values()))
+            if not self.clouds and not create:
+                raise exception.InvalidAssetFile(
+                    where, 'no cloud exists; declare one under "clouds"')
+            if len(self.clouds) > 1:
+                raise exception.InvalidAssetFile(
+                    where, 'more than one cloud exists; name the cloud')
+            name = 'default'
+        if name not in self.clouds:
+            if not create:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown cloud %r; declare it under "clouds"'
+                    % name)
+            self.clouds[name] = self._insert(txn, models.Cloud, 'cloud', {
+                'name': name, 'description': 'created by %s sync'
+                % self.source})
+        return self.clouds[name]
+
+    def _region_id(self, txn, name, cloud, where, create):
+        if name is None:
+            raise exception.InvalidAssetFile(where, 'no region given; set '
+                                             '"region"')
+        by_cloud = self.regions.get(name, {})
+        if cloud is None and len(by_cloud) == 1:
+            return next(iter(by_cloud.values()))
+        if cloud is None and len(by_cloud) > 1:
+            raise exception.InvalidAssetFile(
+                where, 'region %r exists in several clouds; set "cloud"'
+                % name)
+        cid = self._cloud_id(txn, cloud, where, create)
+        if cid not in by_cloud:
+            if not create:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown region %r; declare it under "regions"'
+                    % name)
+            self.regions.setdefault(name, {})[cid] = self._insert(
+                txn, models.Region, 'region', {'name': name,
+                                               'cloud_id': cid})
+        return self.regions[name][cid]
+
+    def _insert(self, txn, model, kind, values):
+        obj = model(**values)
+        txn.session.add(obj)
+        txn.session.flush()
+        shown = {k: v for k, v in values.items() if not k.endswith('_id')}
+        txn.record('create', kind, obj.id, obj.name, new=shown)
+        self.report('added', kind, obj.name)
+        return obj.id
+
+    def _apply_hierarchy(self, txn):
+        strict = self.snap.strict_hierarchy
+        for c in self.snap.clouds:
+            if c['name'] not in self.clouds:
+                self.clouds[c['name']] = self._insert(
+                    txn, models.Cloud, 'cloud',
+                    {'name': c['name'], 'description': c.get('description')})
+        for r in self.snap.regions:
+            where = r.get('where') or 'region %r' % r['name']
+            cid = self._cloud_id(txn, r.get('cloud'), where, not strict)
+            if cid not in self.regions.get(r['name'], {}):
+                self.regions.setdefault(r['name'], {})[cid] = self._insert(
+                    txn, models.Region, 'region',
+                    {'name': r['name'], 'cloud_id': cid,
+                     'description': r.get('description')})
+        for c in self.snap.cells:
+            where = c.get('where') or 'cell %r' % c['name']
+            rid = self._region_id(txn, c.get('region'), c.get('cloud'),
+                                  where, False)
+            if (rid, c['name']) not in self.cells:
+                self.cells[(rid, c['name'])] = self._insert(
+                    txn, models.Cell, 'cell', {
+                        'name': c['name'], 'region_id': rid,
+                        'description': c.get('description')})
+        for k in self.snap.racks:
+            where = k.get('where') or 'rack %r' % k['name']
+            rid = self._region_id(txn, k.get('region'), k.get('cloud'),
+                                  where, False)
+            cell_id = None
+            if k.get('cell'):
+                cell_id = self.cells.get((rid, k['cell']))
+                if cell_id is None:
+                    raise exception.InvalidAssetFile(
+                        where, 'unknown cell %r in region %r; declare it '
+                        'under "cells"' % (k['cell'], k.get('region')))
+            if (rid, k['name']) not in self.racks:
+                self.racks[(rid, k['name'])] = (self._insert(
+                    txn, models.Rack, 'rack', {
+                        'name': k['name'], 'region_id': rid,
+                        'cell_id': cell_id,
+                        'description': k.get('description')}), cell_id)
+
+    def _placement(self, txn, rec):
+        where = rec.where or 'device %r' % rec.name
+        strict = self.snap.strict_hierarchy
+        region = rec.region or self.default_region
+        cloud = rec.cloud or self.default_cloud
+        rid = self._region_id(txn, region, cloud, where, not strict)
+        cell_id = rack_id = None
+        if rec.rack:
+            found = self.racks.get((rid, rec.rack))
+            if found is None:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown rack %r in region %r; declare it under '
+                    '"racks"' % (rec.rack, region))
+            rack_id, cell_id = found
+        if rec.cell:
+            cid = self.cells.get((rid, rec.cell))
+            if cid is None:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown cell %r in region %r; declare it under '
+                    '"cells"' % (rec.cell, region))
+            if cell_id is not None and cell_id != cid:
+                raise exception.InvalidAssetFile(
+                    where, 'rack %r is not in cell %r' % (rec.rack,
+                                                          rec.cell))
+            cell_id = cid
+        return rid, cell_id, rack_id
+
+    # -- devices -------------------------------------------------------------
+    def apply(self, txn):
+        s = txn.session
+        self._load_hierarchy(s)
+        self._apply_hierarchy(txn)
+        d = models.Device
+        existing = {r.name: r for r in s.execute(sa.select(
+            d.id, d.name, d.uuid, d.type, d.role, d.serial, d.asset_tag,
+            d.mgmt_address, d.region_id, d.cell_id, d.rack_id, d.parent_id,
+            d.source, d.external_id, d.missing))}
+        by_external = {(r.source, r.external_id): r
+                       for r in existing.values() if r.external_id}
+        self.progress('comparing %d devices with %d in the inventory'
+                      % (len(self.snap.devices), len(existing)))
+        inserts, updates, seen = [], [], set()
+        matched = {}
+        for rec in self.snap.devices:
+            row = None
+            if rec.external_id:
+                row = by_external.get((self.source, rec.external_id))
+            if row is None:
+                row = existing.get(rec.name)
+            if row is None:
+                inserts.append(self._new_device(txn, rec))
+            else:
+                seen.add(row.id)
+                matched[rec.name] = row
+                upd = self._device_diff(txn, rec, row)
+                if upd:
+                    updates.append(upd)
+        self._write_devices(txn, inserts, updates)
+        ids = {name: i for i, name in s.execute(sa.select(d.id, d.name))} \
+            if inserts else {r.name: r.id for r in existing.values()}
+        for rec in self.snap.devices:
+            if rec.name not in ids and rec.name in matched:
+                ids[rec.name] = matched[rec.name].id
+        for values in inserts:
+            txn.record('create', 'device', ids[values['name']],
+                       values['name'], new={
+                           k: v for k, v in values.items()
+                           if not k.endswith('_id') and k != 'last_seen'})
+        self._apply_parents(txn, ids, existing)
+        self._apply_labels(txn, ids, matched)
+        self._apply_device_vars(txn, ids, matched)
+        self._apply_level_vars(txn)
+        if self.snap.complete:
+            self._flag_missing(txn, existing, seen)
+
+    def _new_device(self, txn, rec):
+        rid, cell_id, rack_id = self._placement(txn, rec)
+        self.report('added', 'device', rec.name)
+        return {'uuid': rec.uuid or str(uuid_mod.uuid4()), 'name': rec.name,
+                'type': rec.type, 'role': rec.role, 'serial': rec.serial,
+                'asset_tag': rec.asset_tag, 'mgmt_address': rec.mgmt_address,
+                'region_id': rid, 'cell_id': cell_id, 'rack_id': rack_id,
+                'source': self.source, 'external_id': rec.external_id,
+                'missing': False, 'last_seen': txn.now,
+                'created_at': txn.now, 'updated_at': txn.now}
+
+    def _device_diff(self, txn, rec, row):
+        owner = row.source == self.source
+        changes = {}
+        for attr in ATTRS:
+            new = getattr(rec, attr)
+            old = getattr(row, attr)
+            if new is None or new == old:
+                continue
+            if owner or old is None:
+                changes[attr] = new
+        if owner and self.snap.strict_hierarchy:
+            rid, cell_id, rack_id = self._placement(txn, rec)
+            for attr, new in (('region_id', rid), ('cell_id', cell_id),
+                              ('rack_id', rack_id)):
+                if getattr(row, attr) != new:
+                    changes[attr] = new
+        if owner and rec.external_id and row.external_id != rec.external_id:
+            changes['external_id'] = rec.external_id
+        if owner and row.missing:
+            changes['missing'] = False
+        if not changes:
+            return None
+        for attr, new in changes.items():
+            txn.record('update', 'device', row.id, row.name, field=attr,
+                       old=getattr(row, attr), new=new)
+        details = '; '.join('%s: %s -> %s' % (a, getattr(row, a), v)
+                            for a, v in changes.items())
+        self.report('returned' if changes.get('missing') is False and
+                    len(changes) == 1 else 'changed', 'device', row.name,
+                    details)
+        changes['_id'] = row.id
+        return changes
+
+    def _write_devices(self, txn, inserts, updates):
+        s = txn.session
+        batch = self.fleet.batch_size
+        if inserts:
+            self.progress('adding %d devices' % len(inserts))
+        for i in range(0, len(inserts), batch):
+            s.execute(sa.insert(models.Device), inserts[i:i + batch])
+        for upd in updates:
+            dev_id = upd.pop('_id')
+            upd['updated_at'] = txn.now
+            s.execute(sa.update(models.Device).where(
+                models.Device.id == dev_id).values(**upd))
+
+    def _apply_parents(self, txn, ids, existing):
+        s = txn.session
+        for rec in self.snap.devices:
+            if not rec.parent:
+                continue
+            pid = ids.get(rec.parent)
+            if pid is None:
+                raise exception.InvalidAssetFile(
+                    rec.where or 'device %r' % rec.name,
+                    'unknown parent device %r; list it in the file or '
+                    'create it first' % rec.parent)
+            dev_id = ids[rec.name]
+            old = existing.get(rec.name)
+            if old is not None and old.parent_id == pid:
+                continue
+            s.execute(sa.update(models.Device).where(
+                models.Device.id == dev_id).values(parent_id=pid))
+            if old is not None:
+                txn.record('update', 'device', dev_id, rec.name,
+                           field='parent_id', old=old.parent_id, new=pid)
+                self.report('changed', 'device', rec.name,
+                            'parent -> %s' % rec.parent)
+        if any(r.parent for r in self.snap.devices):
+            self._check_no_cycles(s)
+
+    @staticmethod
+    def _check_no_cycles(s):
+        parent = dict(s.execute(sa.select(
+            models.Device.id, models.Device.parent_id).where(
+                models.Device.parent_id.is_not(None))).all())
+        for start in parent:
+            seen, node = set(), start
+            while node in parent:
+                if node in seen:
+                    raise exception.InvalidAssetFile(
+                        'device id %d' % start, 'parent cycle with devices '
+                        'already in the inventory; fix the parents')
+                seen.add(node)
+                node = parent[node]
+
+    def _apply_labels(self, txn, ids, matched):
+        s = txn.session
+        wanted = {r.name: set(r.labels) for r in self.snap.devices
+                  if r.labels is not None}
+        if not wanted:
+            return
+        have = collections.defaultdict(set)
+        matched_ids = {matched[n].id for n in wanted if n in matched}
+        if matched_ids:
+            for dev_id, label in s.execute(sa.select(
+                    models.Label.device_id, models.Label.label)):
+                if dev_id in matched_ids:
+                    have[dev_id].add(label)
+        adds, removes = [], []
+        for name, labels in wanted.items():
+            dev_id = ids[name]
+            row = matched.get(name)
+            current = have.get(dev_id, set())
+            owner = row is None or row.source == self.source
+            target = labels if owner else current | labels
+            for label in target - current:
+                adds.append({'device_id': dev_id, 'label': label})
+            for label in current - target:
+                removes.append((dev_id, label))
+            if row is not None and target != current:
+                txn.record('update', 'device', dev_id, name,
+                           field='labels', old=sorted(current),
+                           new=sorted(target))
+                self.report('changed', 'device', name, 'labels')
+        batch = self.fleet.batch_size
+        for i in range(0, len(adds), batch):
+            s.execute(sa.insert(models.Label), adds[i:i + batch])
+        for dev_id, label in removes:
+            s.execute(sa.delete(models.Label).where(
+                models.Label.device_id == dev_id,
+                models.Label.label == label))
+
+    def _apply_device_vars(self, txn, ids, matched):
+        s = txn.session
+        recs = [r for r in self.snap.devices
+                if r.vars or r.facts or r.secrets]
+        if not recs:
+            return
+        current = collections.defaultdict(dict)
+        matched_ids = {matched[r.name].id for r in recs if r.name in matched}
+        if matched_ids:
+            v = models.Variable
+            q = sa.select(v.id, v.scope_id, v.key, v.value, v.secret).where(
+                v.scope == 'device')
+            if len(matched_ids) < 500:
+                q = q.where(v.scope_id.in_(matched_ids))
+            for row in s.execute(q):
+                if row.scope_id in matched_ids:
+                    current[row.scope_id][row.key] = row
+        inserts, updates = [], []
+        changed_devices = set()
+        for rec in recs:
+            dev_id = ids[rec.name]
+            have = current.get(dev_id, {})
+            for values, secret, observed in ((rec.vars, False, False),
+                                             (rec.facts, False, True),
+                                             (rec.secrets, True, False)):
+                for key, value in values.items():
+                    text = json.dumps(value, sort_keys=True)
+                    old = have.get(key)
+                    if old is None:
+                        inserts.append({
+                            'scope': 'device', 'scope_id': dev_id,
+                            'key': key, 'value': text, 'secret': secret,
+                            'observed': observed, 'updated_at': txn.now})
+                        txn.record('create', 'device', dev_id, rec.name,
+                                   field='vars.' + key, new=text,
+                                   secret=secret, raw=True)
+                    elif old.value != text or old.secret != secret:
+                        updates.append({'_id': old.id, 'value': text,
+                                        'secret': secret,
+                                        'observed': observed})
+                        txn.record('update', 'device', dev_id, rec.name,
+                                   field='vars.' + key, old=old.value,
+                                   new=text, secret=secret or old.secret,
+                                   raw=True)
+                    else:
+                        continue
+                    if rec.name in matched:
+                        changed_devices.add(rec.name)
+        batch = self.fleet.batch_size
+        for i in range(0, len(inserts), batch):
+            s.execute(sa.insert(models.Variable), inserts[i:i + batch])
+        for upd in updates:
+            var_id = upd.pop('_id')
+            s.execute(sa.update(models.Variable).where(
+                models.Variable.id == var_id).values(
+                    updated_at=txn.now, **upd))
+        for name in sorted(changed_devices):
+            self.report('changed', 'device', name, 'variables')
+
+    def _apply_level_vars(self, txn):
+        items = list(self.snap.variables)
+        if self.snap.defaults:
+            items.append({'scope': 'defaults', 'name': None,
+                          'vars': self.snap.defaults})
+        for item in items:
+            scope = item['scope']
+            try:
+                scope_id, obj_name = refs.scope_object(
+                    txn.session, scope, item.get('name'), item.get('region'),
+                    item.get('cloud'))
+            except exception.FleetError as exc:
+                raise exception.InvalidAssetFile(
+                    item.get('where') or '%s %r' % (scope, item.get('name')),
+                    str(exc))
+            for values, secret in ((item.get('vars') or {}, False),
+                                   (item.get('secrets') or {}, True)):
+                encoded = {variables_api.check_key(k):
+                           variables_api.encode(k, v)
+                           for k, v in values.items()}
+                if encoded and self.fleet.variables.apply(
+                        txn, scope, scope_id, obj_name, encoded,
+                        secret=secret):
+                    self.report('changed', scope, obj_name, 'variables')
+
+    def _flag_missing(self, txn, existing, seen):
+        s = txn.session
+        gone = [r for r in existing.values()
+                if r.source == self.source and r.id not in seen and
+                not r.missing]
+        for row in gone:
+            s.execute(sa.update(models.Device).where(
+                models.Device.id == row.id).values(missing=True,
+                                                   updated_at=txn.now))
+            txn.record('update', 'device', row.id, row.name,
+                       field='missing', old=False, new=True)
+            self.report('missing', 'device', row.name,
+                        'no longer reported by %s; flagged, not deleted'
+                        % self.source)
+        for row in existing.values():
+            if (row.source == self.source and row.id not in seen and
+                    row.missing):
+                self.counts['still missing'] += 1

@@ -1,0 +1,220 @@
+"""Typed JSON variables at every level, their resolution and blame.
+
+Resolution for a device, first match wins: the device, its parent devices
+(nearest first), its rack, cell, region, cloud, then global defaults.
+Secret values are never returned by the read methods here (they are masked);
+only :meth:`Variables.secret_value` hands one out, to code that must use it
+(an IPMI collector), never to output.
+"""
+
+import json
+import re
+
+import sqlalchemy as sa
+
+from fleet.api import refs
+from fleet.api import store
+from fleet.common import exception
+from fleet.db import models
+
+KEY_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,254}$')
+
+
+def check_key(key):
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise exception.Invalid(
+            'key', 'invalid variable name %r' % (key,),
+            'use letters, digits and _, starting with a letter or _ '
+            '(it must be usable as an Ansible variable)')
+    return key
+
+
+def encode(key, value):
+    """JSON text of a value, or Invalid naming the key."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise exception.Invalid('vars.%s' % key,
+                                'value is not valid JSON (%s)' % exc,
+                                'give a string, number, bool, null, list or '
+                                'object')
+
+
+def parse_assignment(text):
+    """Parse ``KEY=VALUE`` from the command line.
+
+    VALUE is read as JSON when it parses (``3``, ``true``, ``[1, 2]``,
+    ``{"a": 1}``, ``"quoted"``) and as a plain string otherwise.
+    """
+    if '=' not in text:
+        raise exception.Invalid('variable', 'expected KEY=VALUE, got %r'
+                                % text, 'write it as key=value')
+    key, raw = text.split('=', 1)
+    check_key(key)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    return key, value
+
+
+class Variables:
+    """Set, unset, show and resolve variables."""
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+
+    # -- writes ------------------------------------------------------------
+    def set(self, scope, name, values, secret=False, region=None,
+            cloud=None, reason=None, observed=False):
+        """Set variables ``values`` (a dict) at one scope, in one go."""
+        encoded = {check_key(k): encode(k, v) for k, v in values.items()}
+        if not encoded:
+            raise exception.Invalid('variables', 'nothing to set',
+                                    'give at least one key=value')
+        with self.fleet.transaction(reason) as txn:
+            scope_id, obj_name = refs.scope_object(txn.session, scope, name,
+                                                   region, cloud)
+            self.apply(txn, scope, scope_id, obj_name, encoded,
+                       secret=secret, observed=observed)
+        return sorted(encoded)
+
+    def apply(self, txn, scope, scope_id, obj_name, encoded, secret=False,
+              observed=False, existing=None):
+        """Write already-encoded values inside ``txn``; record changes.
+
+        :param existing: optional ``{key: Variable}`` already loaded.
+        :returns: number of variables created or changed.
+        """
+        s = txn.session
+        if existing is None:
+            existing = {v.key: v for v in s.scalars(
+                sa.select(models.Variable).where(
+                    models.Variable.scope == scope,
+                    models.Variable.scope_id == scope_id,
+                    models.Variable.key.in_(list(encoded))))}
+        changed = 0
+        for key, text in encoded.items():
+            var = existing.get(key)
+            if var is None:
+                s.add(models.Variable(scope=scope, scope_id=scope_id,
+                                      key=key, value=text, secret=secret,
+                                      observed=observed))
+                txn.record('create', scope, scope_id, obj_name,
+                           field='vars.' + key, new=text, secret=secret,
+                           raw=True)
+                changed += 1
+            elif var.value != text or var.secret != secret:
+                was_secret = var.secret
+                txn.record('update', scope, scope_id, obj_name,
+                           field='vars.' + key, old=var.value, new=text,
+                           secret=secret or was_secret, raw=True)
+                var.value, var.secret = text, secret
+                var.observed = observed
+                changed += 1
+        return changed
+
+    def unset(self, scope, name, keys, region=None, cloud=None,
+              reason=None):
+        with self.fleet.transaction(reason) as txn:
+            s = txn.session
+            scope_id, obj_name = refs.scope_object(s, scope, name, region,
+                                                   cloud)
+            rows = {v.key: v for v in s.scalars(
+                sa.select(models.Variable).where(
+                    models.Variable.scope == scope,
+                    models.Variable.scope_id == scope_id))}
+            missing = [k for k in keys if k not in rows]
+            if missing:
+                raise exception.Invalid(
+                    'key', '%s %s has no variable %s' % (
+                        scope, obj_name, ', '.join(map(repr, missing))),
+                    'see: fleet var show %s %s' % (scope, obj_name))
+            for key in keys:
+                var = rows[key]
+                txn.record('delete', scope, scope_id, obj_name,
+                           field='vars.' + key, old=var.value,
+                           secret=var.secret, raw=True)
+                s.delete(var)
+
+    # -- reads ---------------------------------------------------------------
+    def show(self, scope, name=None, region=None, cloud=None):
+        """Variables set at one scope: [{key, value, secret, observed}]."""
+        with self.fleet.reading() as s:
+            scope_id, _ = refs.scope_object(s, scope, name, region, cloud)
+            rows = s.scalars(sa.select(models.Variable).where(
+                models.Variable.scope == scope,
+                models.Variable.scope_id == scope_id).order_by(
+                    models.Variable.key))
+            return [self._out(v) for v in rows]
+
+    @staticmethod
+    def _out(var, level=None):
+        out = {'key': var.key,
+               'value': store.MASK if var.secret else json.loads(var.value),
+               'secret': var.secret, 'observed': var.observed}
+        if level is not None:
+            out['level'] = level
+        return out
+
+    def chain(self, session, dev):
+        """[(scope, scope_id, label)] from the device up to defaults."""
+        levels = [('device', dev.id, 'device %s' % dev.name)]
+        seen = {dev.id}
+        parent_id = dev.parent_id
+        while parent_id and parent_id not in seen:
+            seen.add(parent_id)
+            parent = session.get(models.Device, parent_id)
+            levels.append(('device', parent.id, 'parent %s' % parent.name))
+            parent_id = parent.parent_id
+        if dev.rack_id:
+            rack = session.get(models.Rack, dev.rack_id)
+            levels.append(('rack', rack.id, 'rack %s' % rack.name))
+        if dev.cell_id:
+            cell = session.get(models.Cell, dev.cell_id)
+            levels.append(('cell', cell.id, 'cell %s' % cell.name))
+        region = session.get(models.Region, dev.region_id)
+        cloud = session.get(models.Cloud, region.cloud_id)
+        levels.append(('region', region.id, 'region %s' % region.name))
+        levels.append(('cloud', cloud.id, 'cloud %s' % cloud.name))
+        levels.append(('defaults', 0, 'defaults'))
+        return levels
+
+    def resolved(self, device, blame=False):
+        """Resolved variables of one device.
+
+        :returns: [{key, value, secret, observed}] sorted by key, with
+            ``level`` (where each value came from) when ``blame``.
+        """
+        with self.fleet.reading() as s:
+            dev = refs.device(s, device)
+            levels = self.chain(s, dev)
+            cond = sa.or_(*[sa.and_(models.Variable.scope == scope,
+                                    models.Variable.scope_id == sid)
+                            for scope, sid, _ in levels])
+            by_level = {}
+            for var in s.scalars(sa.select(models.Variable).where(cond)):
+                by_level.setdefault((var.scope, var.scope_id), []).append(var)
+            result = {}
+            for scope, sid, label in levels:
+                for var in by_level.get((scope, sid), []):
+                    if var.key not in result:
+                        result[var.key] = self._out(
+                            var, label if blame else None)
+            return [result[k] for k in sorted(result)]
+
+    def secret_value(self, device, key):
+        """The resolved value of a secret variable, for code that uses it.
+
+        Never print or log the result.
+        """
+        with self.fleet.reading() as s:
+            dev = refs.device(s, device)
+            for scope, sid, _ in self.chain(s, dev):
+                var = s.scalars(sa.select(models.Variable).where(
+                    models.Variable.scope == scope,
+                    models.Variable.scope_id == sid,
+                    models.Variable.key == key)).first()
+                if var is not None:
+                    return json.loads(var.value)
+        raise exception.NotFound('variable', key, ' for device %r' % device)

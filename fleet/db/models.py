@@ -1,0 +1,160 @@
+"""SQLAlchemy models of the fleet inventory.
+
+Hierarchy: cloud -> region -> cell (optional) -> rack (optional) -> device.
+A device may have a parent device (chassis, blade, TOR switch). Variables
+hang off any level (``scope``) or are global defaults. Every write is also
+recorded in ``changes`` (see :mod:`fleet.api.changelog`).
+
+Variable values are stored as JSON text, not a database JSON type: the text is
+validated on write, is the same on every backend, and exports splice it
+without decoding.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class TimestampMixin:
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, nullable=False)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class Cloud(TimestampMixin, Base):
+    __tablename__ = 'clouds'
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Region(TimestampMixin, Base):
+    __tablename__ = 'regions'
+    __table_args__ = (sa.UniqueConstraint('cloud_id', 'name',
+                                          name='uq_regions_cloud_name'),)
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    cloud_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('clouds.id', ondelete='RESTRICT'), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Cell(TimestampMixin, Base):
+    __tablename__ = 'cells'
+    __table_args__ = (sa.UniqueConstraint('region_id', 'name',
+                                          name='uq_cells_region_name'),)
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    region_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Rack(TimestampMixin, Base):
+    __tablename__ = 'racks'
+    __table_args__ = (sa.UniqueConstraint('region_id', 'name',
+                                          name='uq_racks_region_name'),)
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    region_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
+    cell_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('cells.id', ondelete='RESTRICT'), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class Device(TimestampMixin, Base):
+    __tablename__ = 'devices'
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    type: orm.Mapped[str] = orm.mapped_column(sa.String(32), index=True)
+    role: orm.Mapped[str | None] = orm.mapped_column(sa.String(64),
+                                                     index=True)
+    region_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
+    cell_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('cells.id', ondelete='RESTRICT'), index=True)
+    rack_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('racks.id', ondelete='RESTRICT'), index=True)
+    parent_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='RESTRICT'), index=True)
+    serial: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    asset_tag: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    mgmt_address: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    source: orm.Mapped[str | None] = orm.mapped_column(sa.String(64),
+                                                       index=True)
+    external_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    missing: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    last_seen: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        sa.DateTime)
+
+
+class Label(Base):
+    __tablename__ = 'labels'
+    device_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='CASCADE'), primary_key=True)
+    label: orm.Mapped[str] = orm.mapped_column(sa.String(255),
+                                               primary_key=True, index=True)
+
+
+class Variable(Base):
+    """A variable at one scope. ``scope_id`` is 0 for global defaults."""
+
+    __tablename__ = 'variables'
+    __table_args__ = (
+        sa.UniqueConstraint('scope', 'scope_id', 'key',
+                            name='uq_variables_scope_key'),
+        sa.Index('ix_variables_scope', 'scope', 'scope_id'),
+    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    scope: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    scope_id: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    key: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    value: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    secret: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    observed: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+class Change(Base):
+    """One append-only change-log row: one field or variable of one object.
+
+    Rows written by one transaction share ``request_id``. Secret values are
+    never stored here: ``old``/``new`` hold the mask instead.
+    """
+
+    __tablename__ = 'changes'
+    __table_args__ = (
+        sa.Index('ix_changes_object', 'object_type', 'object_id'),
+    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    request_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
+                                                    index=True)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        sa.DateTime, default=utcnow, nullable=False, index=True)
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    object_type: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    object_id: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    object_name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    field: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    old: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    new: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    secret: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)

@@ -1,0 +1,1 @@
+"""Plugins: inventory sources (and later collectors, auditors, executors)."""

@@ -1,0 +1,1 @@
+"""Inventory source plugins (stevedore namespace ``fleet.inventory_sources``)."""

@@ -1,0 +1,5 @@
+"""Version of the installed openstack-fleet distribution."""
+
+import pbr.version
+
+version_info = pbr.version.VersionInfo('openstack-fleet')

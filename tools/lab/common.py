@@ -1,0 +1,235 @@
+"""Shared plumbing for the local lab: paths, pinned virtualenvs, processes.
+
+Every lab component (``ironic``, ``bmc``, ``nova`` ...) is a module in this
+package with ``install()``, ``up()``, ``down()`` and ``status()``. Components
+use only these helpers to create virtualenvs, start and stop processes and
+publish what they serve, so that ``python -m tools.lab up`` stays idempotent:
+a running process is never started twice and ``down`` stops process groups.
+
+Everything listens on 127.0.0.1 only.
+"""
+
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+HOST = '127.0.0.1'
+HERE = pathlib.Path(__file__).resolve().parent
+CONSTRAINTS_DIR = HERE / 'constraints'
+LAB_DIR = pathlib.Path(os.environ.get(
+    'FLEET_LAB_DIR', os.path.expanduser('~/.cache/fleet-lab')))
+VENV_DIR = LAB_DIR / 'venvs'
+RUN_DIR = LAB_DIR / 'run'
+LOG_DIR = RUN_DIR / 'logs'
+PID_DIR = RUN_DIR / 'pids'
+PUBLISH_DIR = RUN_DIR / 'published'
+PYTHON = os.environ.get('FLEET_LAB_PYTHON', 'python3')
+
+
+class LabError(Exception):
+    """A lab step failed; the message says which and where the log is."""
+
+
+def say(msg):
+    print('lab: %s' % msg, flush=True)
+
+
+def component_dir(component):
+    """Per-component state directory (configs, databases, state paths)."""
+    path = RUN_DIR / component
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def ensure_venv(name, constraints, packages):
+    """Create (once) a virtualenv with pinned packages; return its bin dir.
+
+    :param name: venv name, e.g. ``ironic``.
+    :param constraints: file name under ``tools/lab/constraints``.
+    :param packages: requirement strings to install under the constraints.
+    The venv is reused while the constraints and package list are unchanged.
+    """
+    cfile = CONSTRAINTS_DIR / constraints
+    digest = hashlib.sha256(
+        cfile.read_bytes() + '\n'.join(packages).encode()).hexdigest()[:16]
+    venv = VENV_DIR / name
+    marker = venv / '.fleet-lab-ok'
+    if marker.exists() and marker.read_text() == digest:
+        return venv / 'bin'
+    if venv.exists():
+        shutil.rmtree(venv)
+    say('installing %s into %s (pinned by %s)' % (name, venv, cfile.name))
+    VENV_DIR.mkdir(parents=True, exist_ok=True)
+    run([PYTHON, '-m', 'venv', str(venv)])
+    pip = [str(venv / 'bin' / 'python'), '-m', 'pip', '-q',
+           '--disable-pip-version-check']
+    run(pip + ['install', '-U', 'pip', 'setuptools', 'wheel'])
+    run(pip + ['install', '-c', str(cfile)] + list(packages))
+    marker.write_text(digest)
+    return venv / 'bin'
+
+
+def run(argv, env=None, cwd=None, check=True, capture=False):
+    """Run a command to completion; raise LabError with its output on failure."""
+    proc = subprocess.run([str(a) for a in argv], env=env, cwd=cwd,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if check and proc.returncode != 0:
+        raise LabError('%s failed (exit %d):\n%s' % (
+            ' '.join(str(a) for a in argv), proc.returncode,
+            proc.stdout[-4000:]))
+    return proc.stdout if capture else proc.returncode
+
+
+def _pidfile(name):
+    return PID_DIR / ('%s.pid' % name)
+
+
+def pid_of(name):
+    """PID of a running lab process, or None."""
+    try:
+        pid = int(_pidfile(name).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def spawn(name, argv, env=None, cwd=None):
+    """Start a long-running process in its own process group, once.
+
+    Output goes to ``run/logs/<name>.log``, the PID to ``run/pids/<name>.pid``.
+    Returns the PID; an already running process is left alone.
+    """
+    pid = pid_of(name)
+    if pid:
+        return pid
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    PID_DIR.mkdir(parents=True, exist_ok=True)
+    log = open(LOG_DIR / ('%s.log' % name), 'ab')
+    proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd,
+                            stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    _pidfile(name).write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop(name, grace=5.0):
+    """Stop a lab process group: SIGTERM, then SIGKILL after ``grace`` s."""
+    pid = pid_of(name)
+    if pid:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+            try:
+                os.killpg(pid, sig)
+            except OSError:
+                break
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and pid_of(name):
+                _reap(pid)
+                time.sleep(0.1)
+            if not pid_of(name):
+                break
+    _pidfile(name).unlink(missing_ok=True)
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def log_tail(name, lines=30):
+    path = LOG_DIR / ('%s.log' % name)
+    try:
+        return '\n'.join(path.read_text(errors='replace').splitlines()[-lines:])
+    except OSError:
+        return '(no log)'
+
+
+def wait_tcp(port, name, timeout=60.0, host=HOST):
+    """Wait until ``host:port`` accepts TCP connections or raise LabError."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if name and not pid_of(name):
+            raise LabError('%s exited during start-up; log %s:\n%s' % (
+                name, LOG_DIR / ('%s.log' % name), log_tail(name)))
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise LabError('%s did not listen on %s:%d within %ds; log:\n%s' % (
+        name, host, port, timeout, log_tail(name)))
+
+
+def wait_http(url, name, timeout=60.0, headers=None):
+    """Wait until ``url`` answers any HTTP status below 500."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if name and not pid_of(name):
+            raise LabError('%s exited during start-up:\n%s' % (
+                name, log_tail(name)))
+        req = urllib.request.Request(url, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=2):
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise LabError('%s did not answer %s within %ds; log:\n%s' % (
+        name, url, timeout, log_tail(name)))
+
+
+def mysql(sql):
+    """Run SQL as MariaDB root (empty password) on 127.0.0.1."""
+    return run(['mysql', '-h', HOST, '-u', 'root', '-e', sql], capture=True)
+
+
+def publish(component, data):
+    """Publish what a component serves (endpoints, nodes, BMCs).
+
+    ``python -m tools.lab up`` merges every published fragment into
+    ``<LAB_DIR>/lab.json`` and writes ``<LAB_DIR>/clouds.yaml`` from the
+    ``clouds`` key of the fragments (a dict merged into the ``fleet-lab``
+    cloud).
+    """
+    PUBLISH_DIR.mkdir(parents=True, exist_ok=True)
+    (PUBLISH_DIR / ('%s.json' % component)).write_text(
+        json.dumps(data, indent=2, sort_keys=True))
+
+
+def unpublish(component):
+    (PUBLISH_DIR / ('%s.json' % component)).unlink(missing_ok=True)
+
+
+def published():
+    """All published fragments: {component: data}."""
+    out = {}
+    if PUBLISH_DIR.exists():
+        for path in sorted(PUBLISH_DIR.glob('*.json')):
+            out[path.stem] = json.loads(path.read_text())
+    return out
+
+
+def python_of(bin_dir):
+    return str(pathlib.Path(bin_dir) / 'python')
+
+
+def this_python():
+    return sys.executable
