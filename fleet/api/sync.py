@@ -180,6 +180,12 @@ class _Run:
                                                'cloud_id': cid})
         return self.regions[name][cid]
 
+    def _region_name(self, region_id):
+        for name, by_cloud in self.regions.items():
+            if region_id in by_cloud.values():
+                return name
+        return None
+
     def _insert(self, txn, model, kind, values):
         obj = model(**values)
         txn.session.add(obj)
@@ -236,6 +242,14 @@ class _Run:
         strict = self.snap.strict_hierarchy
         region = rec.region or self.default_region
         cloud = rec.cloud or self.default_cloud
+        if region is None and rec.rack:
+            rids = [rid for (rid, name) in self.racks if name == rec.rack]
+            if len(rids) > 1:
+                raise exception.InvalidAssetFile(
+                    where, 'rack %r exists in several regions; set "region"'
+                    % rec.rack)
+            if rids:
+                region = self._region_name(rids[0])
         rid = self._region_id(txn, region, cloud, where, not strict)
         cell_id = rack_id = None
         if rec.rack:

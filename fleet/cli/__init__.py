@@ -1,0 +1,1 @@
+"""Command line: cliff commands, the ``fleet`` app and the OSC plugin."""

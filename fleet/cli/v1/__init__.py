@@ -1,0 +1,1 @@
+"""Commands of the ``openstack.fleet.v1`` group, one module per noun."""

@@ -1,0 +1,105 @@
+"""``ironic``: bare-metal nodes from Ironic become devices.
+
+Each node becomes a ``host`` device named after the node (its UUID when it
+has no name) and keeps the node UUID as its own UUID. Observed facts go to
+the ``ironic`` variable (power, provision and maintenance state, driver,
+resource class, CPUs, memory, disk, traits); the BMC's address, port and
+user to the ``bmc`` variable, and its password to the secret variable
+``bmc_password`` when Ironic reveals it (Ironic masks passwords unless its
+``show_password`` policy allows them).
+"""
+
+from oslo_config import cfg
+
+from fleet.plugins.sources import cloud
+
+MASKED = '******'
+# driver_info keys per hardware type family: address, port, user, password.
+BMC_KEYS = (
+    ('ipmi', 'ipmi_address', 'ipmi_port', 'ipmi_username', 'ipmi_password'),
+    ('redfish', 'redfish_address', None, 'redfish_username',
+     'redfish_password'),
+    ('idrac', 'drac_address', 'drac_port', 'drac_username', 'drac_password'),
+    ('ilo', 'ilo_address', None, 'ilo_username', 'ilo_password'),
+)
+SERIAL_KEYS = ('serial', 'serial_number', 'system_serial')
+
+
+class IronicSource(cloud.CloudSource):
+    """Enroll every Ironic node as a device with its observed state."""
+
+    service = 'Ironic'
+    proxy = 'baremetal'
+
+    @classmethod
+    def get_config_opts(cls):
+        return [
+            cfg.StrOpt('role_key', default='fleet_role',
+                       help='Key in a node\'s "extra" that gives the '
+                            'device role (e.g. compute).'),
+        ]
+
+    def collect(self):
+        conn = self.connection()
+        nodes = self.call('listing nodes', conn.baremetal.nodes,
+                          details=True)
+        cloud_name, region = self.placement()
+        records = [self._record(node, cloud_name, region) for node in nodes]
+        return cloud.base.Snapshot(devices=records)
+
+    def _record(self, node, cloud_name, region):
+        extra = dict(node.extra or {})
+        props = dict(node.properties or {})
+        info = dict(node.driver_info or {})
+        try:
+            role_key = self.conf['inventory_sources.ironic'].role_key
+        except (cfg.NoSuchOptError, KeyError):
+            role_key = 'fleet_role'
+        facts = {'ironic': {
+            'uuid': node.id,
+            'power_state': node.power_state,
+            'provision_state': node.provision_state,
+            'maintenance': bool(node.is_maintenance),
+            'maintenance_reason': node.maintenance_reason,
+            'driver': node.driver,
+            'resource_class': node.resource_class,
+            'conductor_group': getattr(node, 'conductor_group', None),
+            'cpus': _int(props.get('cpus')),
+            'cpu_arch': props.get('cpu_arch'),
+            'memory_mb': _int(props.get('memory_mb')),
+            'local_gb': _int(props.get('local_gb')),
+            'traits': sorted(getattr(node, 'traits', None) or []),
+            'instance_uuid': getattr(node, 'instance_id', None),
+            'fault': getattr(node, 'fault', None),
+        }}
+        secrets = {}
+        address = None
+        for family, addr_key, port_key, user_key, pass_key in BMC_KEYS:
+            if addr_key in info:
+                address = info.get(addr_key)
+                bmc = {'driver': family, 'address': address,
+                       'username': info.get(user_key)}
+                if port_key and info.get(port_key) is not None:
+                    bmc['port'] = _int(info.get(port_key))
+                if info.get('ipmi_cipher_suite') is not None:
+                    bmc['cipher_suite'] = _int(info['ipmi_cipher_suite'])
+                facts['bmc'] = bmc
+                password = info.get(pass_key)
+                if password and password != MASKED:
+                    secrets['bmc_password'] = password
+                break
+        serial = next((str(src[k]) for src in (extra, props)
+                       for k in SERIAL_KEYS if src.get(k)), None)
+        return cloud.base.DeviceRecord(
+            name=node.name or node.id, type='host', external_id=node.id,
+            uuid=node.id, role=extra.get(role_key), serial=serial,
+            asset_tag=extra.get('asset_tag'), mgmt_address=address,
+            cloud=cloud_name, region=region, facts=facts, secrets=secrets,
+            where='ironic node %s' % (node.name or node.id))
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value

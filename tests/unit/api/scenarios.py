@@ -1,0 +1,190 @@
+"""Inventory behaviour, written once and run on every database backend."""
+
+import json
+
+import sqlalchemy as sa
+
+from fleet.common import exception
+from fleet.db import models
+
+
+def build_tree(fleet):
+    """A small fleet: cloud/region/cell/rack, a chassis and two hosts."""
+    fleet.clouds.create('prod', description='production')
+    fleet.regions.create('r1', cloud='prod')
+    fleet.cells.create('c1', region='r1')
+    fleet.racks.create('k1', region='r1', cell='c1')
+    fleet.devices.create('chassis-1', type='chassis', rack='k1')
+    fleet.devices.create('node-1', rack='k1', parent='chassis-1',
+                         role='compute', labels=['gpu', 'ssd'],
+                         serial='SN1', mgmt_address='10.0.0.1')
+    fleet.devices.create('node-2', region='r1', role='compute')
+
+
+class InventoryScenarios:
+    """Mixed into a FleetTestCase per backend."""
+
+    def _count(self, fleet, model):
+        with fleet.reading() as s:
+            return s.scalar(sa.select(sa.func.count()).select_from(model))
+
+    def test_device_placement_follows_rack(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        dev = fleet.devices.show('node-1')
+        self.assertEqual(('prod', 'r1', 'c1', 'k1', 'chassis-1'),
+                         (dev['cloud'], dev['region'], dev['cell'],
+                          dev['rack'], dev['parent']))
+        self.assertEqual(['gpu', 'ssd'], dev['labels'])
+        names = [d['name'] for d in fleet.devices.list(label='gpu')]
+        self.assertEqual(['node-1'], names)
+        names = [d['name'] for d in fleet.devices.list(role='compute',
+                                                       rack='k1')]
+        self.assertEqual(['node-1'], names)
+        self.assertEqual(3, len(fleet.devices.list(region='r1')))
+
+    def test_resolution_order_and_blame(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        v = fleet.variables
+        v.set('defaults', None, {'a': 'defaults', 'b': 'defaults',
+                                 'c': 'defaults', 'd': 'defaults',
+                                 'e': 'defaults', 'f': 'defaults',
+                                 'g': 'defaults'})
+        v.set('cloud', 'prod', {'b': 'cloud', 'c': 'cloud', 'd': 'cloud',
+                                'e': 'cloud', 'f': 'cloud', 'g': 'cloud'})
+        v.set('region', 'r1', {'c': 'region', 'd': 'region', 'e': 'region',
+                               'f': 'region', 'g': 'region'})
+        v.set('cell', 'c1', {'d': 'cell', 'e': 'cell', 'f': 'cell',
+                             'g': 'cell'}, region='r1')
+        v.set('rack', 'k1', {'e': 'rack', 'f': 'rack', 'g': 'rack'})
+        v.set('device', 'chassis-1', {'f': 'parent', 'g': 'parent'})
+        v.set('device', 'node-1', {'g': 'device'})
+        got = {r['key']: (r['value'], r['level'])
+               for r in v.resolved('node-1', blame=True)}
+        self.assertEqual({
+            'a': ('defaults', 'defaults'), 'b': ('cloud', 'cloud prod'),
+            'c': ('region', 'region r1'), 'd': ('cell', 'cell c1'),
+            'e': ('rack', 'rack k1'), 'f': ('parent', 'parent chassis-1'),
+            'g': ('device', 'device node-1')}, got)
+        # node-2 has no rack, cell or parent: region wins for d..g.
+        got2 = {r['key']: r['value'] for r in v.resolved('node-2')}
+        self.assertEqual('region', got2['g'])
+        # The bulk resolver used by exports agrees with the single one.
+        bulk = fleet.exporter.resolved_all()
+        self.assertEqual({k: val for k, (val, _l) in got.items()},
+                         bulk['node-1'])
+        self.assertEqual(got2, bulk['node-2'])
+
+    def test_typed_values_round_trip(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        value = {'list': [1, 2.5, None, True], 'nested': {'x': 'y'}}
+        fleet.variables.set('device', 'node-1', {'v': value, 'n': 3})
+        got = {r['key']: r['value'] for r in
+               fleet.variables.show('device', 'node-1')}
+        self.assertEqual({'v': value, 'n': 3}, got)
+
+    def test_secret_masked_everywhere(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        fleet.variables.set('device', 'node-1', {'bmc_password': 's3cr3t!'},
+                            secret=True)
+        fleet.variables.set('device', 'node-1', {'bmc_password': 'n3w!'},
+                            secret=True)
+        shown = fleet.variables.show('device', 'node-1')
+        self.assertEqual('******', shown[0]['value'])
+        resolved = fleet.variables.resolved('node-1', blame=True)
+        self.assertNotIn('s3cr3t!', json.dumps(resolved))
+        log = json.dumps(fleet.changes.list(limit=None), default=str)
+        self.assertNotIn('s3cr3t!', log)
+        self.assertNotIn('n3w!', log)
+        with fleet.reading() as s:
+            raw = ' '.join(str(x) for x in s.execute(
+                sa.select(models.Change.old, models.Change.new)).all())
+        self.assertNotIn('s3cr3t', raw)
+        self.assertNotIn('bmc_password', fleet.exporter.ansible())
+        self.assertIn('n3w!', fleet.exporter.ansible(include_secrets=True))
+        self.assertEqual('n3w!', fleet.variables.secret_value(
+            'node-1', 'bmc_password'))
+
+    def test_change_log_as_of_and_revert(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        fleet.variables.set('device', 'node-1', {'kernel': '6.1',
+                                                 'tuned': True})
+        rev = fleet.changes.list(object_type='device', name='node-1',
+                                 limit=1)[0]['id']
+        fleet.variables.set('device', 'node-1', {'kernel': '6.6'},
+                            reason='upgrade')
+        fleet.variables.unset('device', 'node-1', ['tuned'])
+        fleet.variables.set('device', 'node-1', {'extra': 1})
+        past = fleet.changes.device_as_of('node-1', rev)
+        self.assertEqual({'kernel': '6.1', 'tuned': True}, past['vars'])
+        latest = fleet.changes.list(limit=3)
+        self.assertEqual('tester', latest[0]['actor'])
+        upgrade = [c for c in fleet.changes.list(limit=None)
+                   if c['reason'] == 'upgrade'][0]
+        self.assertEqual(('6.1', '6.6'), (upgrade['old'], upgrade['new']))
+        plan = fleet.changes.revert_device_vars('node-1', rev,
+                                                reason='bad upgrade')
+        self.assertEqual({('extra', 'unset'), ('kernel', 'set'),
+                          ('tuned', 'add')},
+                         {(p['key'], p['action']) for p in plan})
+        now = {r['key']: r['value'] for r in
+               fleet.variables.show('device', 'node-1')}
+        self.assertEqual({'kernel': '6.1', 'tuned': True}, now)
+        reverted = fleet.changes.list(limit=3)
+        self.assertTrue(all(c['reason'] == 'bad upgrade' for c in reverted))
+        self.assertEqual(1, len({c['request_id'] for c in reverted}))
+
+    def test_failed_write_leaves_nothing(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        before = (self._count(fleet, models.Variable),
+                  self._count(fleet, models.Change))
+        self.assertRaises(exception.Invalid, fleet.variables.set,
+                          'device', 'node-1', {'ok': 1, 'bad key': 2})
+        self.assertRaises(exception.Invalid, fleet.variables.set,
+                          'device', 'node-1', {'ok': 1, 'nan': float('nan')})
+        self.assertRaises(exception.NotFound, fleet.variables.set,
+                          'device', 'no-such', {'ok': 1})
+        self.assertRaises(exception.Invalid, fleet.devices.update,
+                          'chassis-1', parent='node-1')
+        self.assertEqual(before, (self._count(fleet, models.Variable),
+                                  self._count(fleet, models.Change)))
+
+    def test_delete_refuses_with_children(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        err = self.assertRaises(exception.Conflict, fleet.racks.delete, 'k1')
+        self.assertIn('still has 2 devices', str(err))
+        self.assertRaises(exception.Conflict, fleet.devices.delete,
+                          'chassis-1')
+        fleet.variables.set('device', 'node-2', {'x': 1})
+        fleet.devices.delete('node-2', reason='decommissioned')
+        self.assertRaises(exception.NotFound, fleet.devices.show, 'node-2')
+        gone = fleet.changes.list(object_type='device', name='node-2')
+        self.assertEqual({'delete'}, {c['action'] for c in gone[:2]})
+
+    def test_sync_is_idempotent_and_flags_missing(self):
+        from fleet.plugins.sources import base
+        fleet = self.fleet()
+        snap = base.Snapshot(devices=[
+            base.DeviceRecord(name='h1', external_id='u1', serial='A',
+                              facts={'src': {'power': 'on'}},
+                              secrets={'bmc_password': 'pw-1'}),
+            base.DeviceRecord(name='h2', external_id='u2')])
+        rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')
+        self.assertEqual(2, rep.counts['added'] - 2)  # + cloud and region
+        again = fleet.sync.apply('api', snap, cloud='lab',
+                                 region='RegionOne')
+        self.assertEqual([], again.rows)
+        snap.devices[0].facts = {'src': {'power': 'off'}}
+        snap.devices.pop()
+        rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')
+        self.assertEqual({('changed', 'h1'), ('missing', 'h2')},
+                         {(r['action'], r['name']) for r in rep.rows})
+        self.assertTrue(fleet.devices.show('h2')['missing'])
+        self.assertNotIn('pw-1', json.dumps(fleet.changes.list(limit=None),
+                                            default=str))
