@@ -115,11 +115,26 @@ class _Run:
         self.default_region = region
         self.progress = progress or (lambda msg: None)
         self.rows = []
+        self._by_object = {}
         self.counts = collections.Counter()
 
     def report(self, action, kind, name, details=''):
-        self.rows.append({'action': action, 'kind': kind, 'name': name,
-                          'details': details})
+        """Add a report row; one row per object, details joined."""
+        key = (kind, name)
+        row = self._by_object.get(key)
+        if row is not None:
+            if action == 'changed' and row['action'] == 'returned':
+                row['action'] = 'changed'
+                self.counts['returned'] -= 1
+                self.counts['changed'] += 1
+            if details:
+                row['details'] = '; '.join(x for x in (row['details'],
+                                                       details) if x)
+            return
+        row = {'action': action, 'kind': kind, 'name': name,
+               'details': details}
+        self._by_object[key] = row
+        self.rows.append(row)
         self.counts[action] += 1
 
     # -- hierarchy -----------------------------------------------------------
@@ -248,8 +263,11 @@ class _Run:
                 raise exception.InvalidAssetFile(
                     where, 'rack %r exists in several regions; set "region"'
                     % rec.rack)
-            if rids:
-                region = self._region_name(rids[0])
+            if not rids:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown rack %r; declare it under "racks"'
+                    % rec.rack)
+            region = self._region_name(rids[0])
         rid = self._region_id(txn, region, cloud, where, not strict)
         cell_id = rack_id = None
         if rec.rack:
@@ -472,7 +490,7 @@ class _Run:
                 if row.scope_id in matched_ids:
                     current[row.scope_id][row.key] = row
         inserts, updates = [], []
-        changed_devices = set()
+        changed_devices = {}
         for rec in recs:
             dev_id = ids[rec.name]
             have = current.get(dev_id, {})
@@ -501,7 +519,7 @@ class _Run:
                     else:
                         continue
                     if rec.name in matched:
-                        changed_devices.add(rec.name)
+                        changed_devices.setdefault(rec.name, []).append(key)
         batch = self.fleet.batch_size
         for i in range(0, len(inserts), batch):
             s.execute(sa.insert(models.Variable), inserts[i:i + batch])
@@ -511,7 +529,8 @@ class _Run:
                 models.Variable.id == var_id).values(
                     updated_at=txn.now, **upd))
         for name in sorted(changed_devices):
-            self.report('changed', 'device', name, 'variables')
+            self.report('changed', 'device', name, 'vars: %s' % ', '.join(
+                sorted(changed_devices[name])))
 
     def _apply_level_vars(self, txn):
         items = list(self.snap.variables)

@@ -78,6 +78,9 @@ min_command_interval = 1
 
 [oslo_concurrency]
 lock_path = {state}/locks
+
+[oslo_policy]
+policy_file = {state}/policy.yaml
 """
 
 
@@ -101,6 +104,10 @@ def write_config():
         (state / sub).mkdir(exist_ok=True)
     path = state / 'ironic.conf'
     path.write_text(CONFIG.format(state=state, host=common.HOST, port=PORT))
+    # The fleet's ironic source stores BMC credentials as secret variables,
+    # so the lab lets API clients read them (in production: a role for the
+    # fleet's service account, e.g. "show_password": "role:admin").
+    (state / 'policy.yaml').write_text('"show_password": "@"\n')
     return path
 
 
@@ -115,11 +122,15 @@ def _create_schema(conf):
 def up():
     """Start Ironic (once), enroll the lab nodes, publish the endpoint."""
     conf = write_config()
+    t0 = time.monotonic()
     if not common.pid_of(PROC):
         _create_schema(conf)
         common.spawn(PROC, [_bin() / 'ironic', '--config-file', conf])
     common.wait_http(ENDPOINT + '/v1', PROC, timeout=90)
+    t1 = time.monotonic()
     enroll()
+    common.say('ironic: API ready in %.1fs, nodes ready in %.1fs' % (
+        t1 - t0, time.monotonic() - t1))
     common.publish('ironic', {
         'clouds': {'auth_type': 'none',
                    'baremetal_endpoint_override': ENDPOINT,
@@ -210,6 +221,7 @@ def enroll():
     for name, body in bodies.items():
         if name not in existing:
             api('POST', '/v1/nodes', body)
+    _sync_bmc_password(existing)
     bmcs_up = bmc.status()['running']
     if not bmcs_up:
         common.say('ironic: BMCs are not running; ipmi nodes stay in enroll')
@@ -225,6 +237,20 @@ def enroll():
     for name, reason in MAINTENANCE.items():
         if not nodes[name]['maintenance']:
             api('PUT', '/v1/nodes/%s/maintenance' % name, {'reason': reason})
+
+
+def _sync_bmc_password(existing):
+    """Re-send the BMC password to existing ipmi nodes if it changed."""
+    marker = _state() / 'bmc-password.stamp'
+    stamp = str(bmc.password_file().stat().st_mtime_ns)
+    if marker.exists() and marker.read_text() == stamp:
+        return
+    for name in IPMI_NODES:
+        if name in existing:
+            api('PATCH', '/v1/nodes/%s' % name, [{
+                'op': 'add', 'path': '/driver_info/ipmi_password',
+                'value': bmc.password()}])
+    marker.write_text(stamp)
 
 
 def _advance(nodes, names, source, verb, target, timeout=120):
