@@ -73,9 +73,10 @@ class Txn:
 
     def flush_changes(self, batch_size):
         rows, self._rows = self._rows, []
+        insert = models.Change.__table__.insert()
+        conn = self.session.connection()
         for i in range(0, len(rows), batch_size):
-            self.session.execute(sa.insert(models.Change),
-                                 rows[i:i + batch_size])
+            conn.execute(insert, rows[i:i + batch_size])
 
 
 class Fleet:

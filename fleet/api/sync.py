@@ -104,6 +104,30 @@ def _validate(snapshot):
             node = parents[node]
 
 
+def _insert_many(txn, model, rows, batch):
+    """Core executemany INSERT in batches (no ORM bookkeeping)."""
+    conn = txn.session.connection()
+    insert = model.__table__.insert()
+    for i in range(0, len(rows), batch):
+        conn.execute(insert, rows[i:i + batch])
+
+
+def _update_many(txn, model, rows, batch):
+    """Core executemany UPDATE ... WHERE id = :_id; rows share keys."""
+    if not rows:
+        return
+    table = model.__table__
+    groups = collections.defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    conn = txn.session.connection()
+    for keys, items in groups.items():
+        stmt = table.update().where(table.c.id == sa.bindparam('_id')).values(
+            {k: sa.bindparam(k) for k in keys if k != '_id'})
+        for i in range(0, len(items), batch):
+            conn.execute(stmt, items[i:i + batch])
+
+
 class _Run:
     """State of one sync: lookups loaded once, bulk writes, report rows."""
 
@@ -334,7 +358,7 @@ class _Run:
         self._apply_parents(txn, ids, existing)
         self._apply_labels(txn, ids, matched)
         self._apply_device_vars(txn, ids, matched)
-        self._apply_level_vars(txn)
+        self._apply_level_vars(txn, ids)
         if self.snap.complete:
             self._flag_missing(txn, existing, seen)
 
@@ -383,20 +407,17 @@ class _Run:
         return changes
 
     def _write_devices(self, txn, inserts, updates):
-        s = txn.session
         batch = self.fleet.batch_size
         if inserts:
             self.progress('adding %d devices' % len(inserts))
-        for i in range(0, len(inserts), batch):
-            s.execute(sa.insert(models.Device), inserts[i:i + batch])
+        _insert_many(txn, models.Device, inserts, batch)
         for upd in updates:
-            dev_id = upd.pop('_id')
             upd['updated_at'] = txn.now
-            s.execute(sa.update(models.Device).where(
-                models.Device.id == dev_id).values(**upd))
+        _update_many(txn, models.Device, updates, batch)
 
     def _apply_parents(self, txn, ids, existing):
         s = txn.session
+        parent_updates = []
         for rec in self.snap.devices:
             if not rec.parent:
                 continue
@@ -410,14 +431,15 @@ class _Run:
             old = existing.get(rec.name)
             if old is not None and old.parent_id == pid:
                 continue
-            s.execute(sa.update(models.Device).where(
-                models.Device.id == dev_id).values(parent_id=pid))
+            parent_updates.append({'_id': dev_id, 'parent_id': pid})
             if old is not None:
                 txn.record('update', 'device', dev_id, rec.name,
                            field='parent_id', old=old.parent_id, new=pid)
                 self.report('changed', 'device', rec.name,
                             'parent -> %s' % rec.parent)
-        if any(r.parent for r in self.snap.devices):
+        _update_many(txn, models.Device, parent_updates,
+                     self.fleet.batch_size)
+        if parent_updates:
             self._check_no_cycles(s)
 
     @staticmethod
@@ -464,9 +486,7 @@ class _Run:
                            field='labels', old=sorted(current),
                            new=sorted(target))
                 self.report('changed', 'device', name, 'labels')
-        batch = self.fleet.batch_size
-        for i in range(0, len(adds), batch):
-            s.execute(sa.insert(models.Label), adds[i:i + batch])
+        _insert_many(txn, models.Label, adds, self.fleet.batch_size)
         for dev_id, label in removes:
             s.execute(sa.delete(models.Label).where(
                 models.Label.device_id == dev_id,
@@ -520,41 +540,84 @@ class _Run:
                         continue
                     if rec.name in matched:
                         changed_devices.setdefault(rec.name, []).append(key)
-        batch = self.fleet.batch_size
-        for i in range(0, len(inserts), batch):
-            s.execute(sa.insert(models.Variable), inserts[i:i + batch])
+        _insert_many(txn, models.Variable, inserts, self.fleet.batch_size)
         for upd in updates:
-            var_id = upd.pop('_id')
-            s.execute(sa.update(models.Variable).where(
-                models.Variable.id == var_id).values(
-                    updated_at=txn.now, **upd))
+            upd['updated_at'] = txn.now
+        _update_many(txn, models.Variable, updates, self.fleet.batch_size)
         for name in sorted(changed_devices):
             self.report('changed', 'device', name, 'vars: %s' % ', '.join(
                 sorted(changed_devices[name])))
 
-    def _apply_level_vars(self, txn):
+    def _level_scope_id(self, txn, item, ids):
+        """Scope id of a hierarchy-level variable set, from loaded maps."""
+        scope, name = item['scope'], item.get('name')
+        where = item.get('where') or '%s %r' % (scope, name)
+        if scope == 'defaults':
+            return 0
+        if scope not in refs.SCOPES:
+            raise exception.InvalidAssetFile(
+                where, 'unknown scope %r; use one of %s' % (
+                    scope, ', '.join(refs.SCOPES)))
+        if not name:
+            raise exception.InvalidAssetFile(where, 'missing "name"')
+        if scope == 'cloud':
+            return self._cloud_id(txn, name, where, False)
+        if scope == 'device':
+            if name not in ids:
+                raise exception.InvalidAssetFile(
+                    where, 'unknown device %r' % name)
+            return ids[name]
+        if scope == 'region':
+            return self._region_id(txn, name, item.get('cloud'), where,
+                                   False)
+        table = self.cells if scope == 'cell' else self.racks
+        region = item.get('region')
+        if region is None:
+            rids = [rid for (rid, n) in table if n == name]
+            if len(rids) != 1:
+                raise exception.InvalidAssetFile(where, (
+                    'unknown %s %r' if not rids else
+                    '%s %r exists in several regions; set "region"')
+                    % (scope, name))
+            rid = rids[0]
+        else:
+            rid = self._region_id(txn, region, item.get('cloud'), where,
+                                  False)
+        found = table.get((rid, name))
+        if found is None:
+            raise exception.InvalidAssetFile(
+                where, 'unknown %s %r in region %r' % (scope, name, region))
+        return found[0] if scope == 'rack' else found
+
+    def _apply_level_vars(self, txn, ids):
         items = list(self.snap.variables)
         if self.snap.defaults:
             items.append({'scope': 'defaults', 'name': None,
                           'vars': self.snap.defaults})
+        if not items:
+            return
+        v = models.Variable
+        existing = collections.defaultdict(dict)
+        for var in txn.session.scalars(sa.select(v).where(
+                v.scope != 'device')):
+            existing[(var.scope, var.scope_id)][var.key] = var
         for item in items:
             scope = item['scope']
-            try:
-                scope_id, obj_name = refs.scope_object(
-                    txn.session, scope, item.get('name'), item.get('region'),
-                    item.get('cloud'))
-            except exception.FleetError as exc:
-                raise exception.InvalidAssetFile(
-                    item.get('where') or '%s %r' % (scope, item.get('name')),
-                    str(exc))
+            scope_id = self._level_scope_id(txn, item, ids)
+            obj_name = item.get('name') or 'defaults'
+            have = existing[(scope, scope_id)] if scope != 'device' else None
             for values, secret in ((item.get('vars') or {}, False),
                                    (item.get('secrets') or {}, True)):
-                encoded = {variables_api.check_key(k):
-                           variables_api.encode(k, v)
-                           for k, v in values.items()}
+                try:
+                    encoded = {variables_api.check_key(k):
+                               variables_api.encode(k, val)
+                               for k, val in values.items()}
+                except exception.FleetError as exc:
+                    raise exception.InvalidAssetFile(
+                        item.get('where') or obj_name, str(exc))
                 if encoded and self.fleet.variables.apply(
                         txn, scope, scope_id, obj_name, encoded,
-                        secret=secret):
+                        secret=secret, existing=have):
                     self.report('changed', scope, obj_name, 'variables')
 
     def _flag_missing(self, txn, existing, seen):

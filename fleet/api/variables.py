@@ -97,9 +97,11 @@ class Variables:
         for key, text in encoded.items():
             var = existing.get(key)
             if var is None:
-                s.add(models.Variable(scope=scope, scope_id=scope_id,
+                var = models.Variable(scope=scope, scope_id=scope_id,
                                       key=key, value=text, secret=secret,
-                                      observed=observed))
+                                      observed=observed)
+                s.add(var)
+                existing[key] = var
                 txn.record('create', scope, scope_id, obj_name,
                            field='vars.' + key, new=text, secret=secret,
                            raw=True)

@@ -1,6 +1,7 @@
 """``static``: devices and hierarchy from a YAML or CSV asset file.
 
-YAML (``.yaml``/``.yml``)::
+YAML (``.yaml``/``.yml``, or the same structure as ``.json``, which loads
+much faster for large fleets)::
 
     clouds:   [{name: prod, description: ...}]
     regions:  [{name: RegionOne, cloud: prod}]
@@ -55,7 +56,8 @@ CSV_PLAIN = DEVICE_KEYS - {'vars', 'secrets'}
 class StaticSource(base.InventorySource):
     """Read devices, hierarchy, labels and variables from an asset file.
 
-    Parameters: ``path`` (required), a ``.yaml``/``.yml`` or ``.csv`` file.
+    Parameters: ``path`` (required): a ``.yaml``/``.yml``, ``.json`` or
+    ``.csv`` file.
     """
 
     def collect(self):
@@ -67,7 +69,7 @@ class StaticSource(base.InventorySource):
             raise exception.Invalid('--file', 'no such file %r' % path,
                                     'check the path')
         name = os.path.basename(path)
-        if path.endswith(('.yaml', '.yml')):
+        if path.endswith(('.yaml', '.yml', '.json')):
             return self._from_yaml(path, name)
         if path.endswith('.csv'):
             return self._from_csv(path, name)
@@ -80,7 +82,14 @@ class StaticSource(base.InventorySource):
         loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
         try:
             with open(path, encoding='utf-8') as f:
-                data = yaml.load(f, Loader=loader)
+                if path.endswith('.json'):
+                    data = json.load(f)
+                else:
+                    data = yaml.load(f, Loader=loader)
+        except json.JSONDecodeError as exc:
+            raise exception.InvalidAssetFile(
+                '%s:%d' % (name, exc.lineno), 'malformed JSON (%s); fix the '
+                'syntax' % exc.msg)
         except yaml.YAMLError as exc:
             mark = getattr(exc, 'problem_mark', None)
             where = '%s:%d' % (name, mark.line + 1) if mark else name
