@@ -1,0 +1,80 @@
+"""``inventory sync nova`` against the lab's real Nova and Placement."""
+
+import json
+
+from tests.functional import base
+
+
+class TestNovaSync(base.LabTestCase):
+
+    needs = ('nova',)
+
+    def test_records_both_computes_with_state(self):
+        conn = self.sdk()
+        computes = sorted(s.host for s in conn.compute.services()
+                          if s.binary == 'nova-compute')
+        self.assertEqual(2, len(computes))
+        rows = json.loads(self.openstack(
+            'fleet', 'inventory', 'sync', 'nova', '-f', 'json').stdout)
+        self.assertEqual(computes, sorted(r['Name'] for r in rows if
+                                          r['Kind'] == 'device'))
+        servers = list(conn.compute.servers(all_projects=True,
+                                            details=True))
+        for host in computes:
+            dev = self.fleet_json('device', 'show', host)
+            self.assertEqual('compute', dev['role'])
+            facts = {v['Key']: v['Value'] for v in self.fleet_json(
+                'var', 'show', host)}['nova']
+            self.assertEqual(('up', 'enabled'), (facts['state'],
+                                                 facts['status']))
+            self.assertEqual(
+                sum(1 for s in servers if s.compute_host == host),
+                facts['instances'])
+            self.assertGreater(facts['vcpus'], 0)
+            self.assertGreater(facts['memory_mb'], facts['memory_mb_used'])
+        self.assertEqual([], json.loads(self.fleet(
+            'inventory', 'sync', 'nova', '-f', 'json').stdout))
+
+    def test_disabled_service_is_observed_and_logged(self):
+        conn = self.sdk()
+        svc = [s for s in conn.compute.services()
+               if s.binary == 'nova-compute'][0]
+        self.fleet('inventory', 'sync', 'nova')
+        conn.compute.disable_service(svc, svc.host, 'nova-compute',
+                                     disabled_reason='fleet functional test')
+        self.addCleanup(conn.compute.enable_service, svc, svc.host,
+                        'nova-compute')
+        rows = json.loads(self.fleet('inventory', 'sync', 'nova',
+                                     '-f', 'json').stdout)
+        self.assertEqual([('changed', svc.host)],
+                         [(r['Action'], r['Name']) for r in rows])
+        facts = {v['Key']: v['Value'] for v in self.fleet_json(
+            'var', 'show', svc.host)}['nova']
+        self.assertEqual(('disabled', 'fleet functional test'),
+                         (facts['status'], facts['disabled_reason']))
+        changes = self.fleet_json('change', 'list', '--type', 'device',
+                                  '--name', svc.host, '--limit', '1')
+        self.assertEqual('enabled', changes[0]['Old']['status'])
+        self.assertEqual('disabled', changes[0]['New']['status'])
+
+
+class TestBothSources(base.LabTestCase):
+
+    def test_ironic_and_nova_describe_the_same_hosts(self):
+        self.fleet('inventory', 'sync', 'ironic')
+        rows = json.loads(self.fleet('inventory', 'sync', 'nova',
+                                     '-f', 'json').stdout)
+        # Nova enriches the devices Ironic created; it adds none.
+        self.assertEqual(set(), {r['Name'] for r in rows
+                                 if r['Action'] == 'added'})
+        resolved = {v['Key']: v['Level'] for v in self.fleet_json(
+            'var', 'show', 'lab-compute-2', '--resolved', '--blame')}
+        self.assertEqual('device lab-compute-2', resolved['nova'])
+        self.assertEqual('device lab-compute-2', resolved['ironic'])
+        inventory = json.loads(self.fleet(
+            'inventory', 'export', '--format', 'ansible').stdout)
+        self.assertEqual(['lab-compute-1', 'lab-compute-2'],
+                         sorted(inventory['role_compute']['hosts']))
+        hostvars = inventory['_meta']['hostvars']['lab-compute-1']
+        self.assertEqual('up', hostvars['nova']['state'])
+        self.assertNotIn('bmc_password', hostvars)
