@@ -11,8 +11,11 @@ from fleet.common import exception
 from fleet.db import models
 
 
-def parse_when(value):
-    """A revision: a change id (int) or an ISO 8601 time (UTC if naive)."""
+def parse_when(value, option='--at'):
+    """A revision: a change id (int) or an ISO 8601 time (UTC if naive).
+
+    :param option: the option the value came from, for the error message.
+    """
     if isinstance(value, int):
         return value
     if isinstance(value, datetime.datetime):
@@ -24,7 +27,7 @@ def parse_when(value):
         when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     except ValueError:
         raise exception.Invalid(
-            '--at', 'cannot read %r as a time or change id' % text,
+            option, 'cannot read %r as a time or change id' % text,
             'give a change id (see: fleet change list) or an ISO 8601 time '
             'such as 2026-11-23T19:30:00Z')
     if when.tzinfo is not None:
@@ -70,10 +73,13 @@ class ChangeLog:
                     q = q.where(c.object_name == name)
             if actor:
                 q = q.where(c.actor == actor)
-            if since is not None:
-                q = q.where(c.created_at >= parse_when(since))
-            if until is not None:
-                q = q.where(c.created_at <= parse_when(until))
+            for value, option, newer in ((since, '--since', True),
+                                         (until, '--until', False)):
+                if value is None:
+                    continue
+                when = parse_when(value, option)
+                col = c.id if isinstance(when, int) else c.created_at
+                q = q.where(col >= when if newer else col <= when)
             if request_id:
                 q = q.where(c.request_id == request_id)
             q = q.order_by(c.id.desc())
@@ -83,10 +89,17 @@ class ChangeLog:
 
     def show(self, change_id):
         with self.fleet.reading() as s:
-            change = s.get(models.Change, int(change_id))
+            try:
+                change_id = int(change_id)
+            except (TypeError, ValueError):
+                raise exception.Invalid('change', 'not a change id: %r'
+                                        % (change_id,),
+                                        'give the number from the ID column')
+            change = s.get(models.Change, change_id)
             if change is None:
                 raise exception.NotFound('change', change_id, '',
-                                         'See: fleet change list.')
+                                         'See: fleet change list.',
+                                         key='with id')
             return _row(change)
 
     def _device_changes(self, s, dev_id, at):
@@ -99,20 +112,20 @@ class ChangeLog:
             q = q.where(c.created_at <= at)
         return s.scalars(q.order_by(c.id)).all()
 
-    def device_as_of(self, device, at):
+    def device_as_of(self, device, at, option='--at'):
         """A device's attributes, labels and variables as of ``at``.
 
         :param at: change id or time (see :func:`parse_when`).
         :returns: {'attributes': {...}, 'labels': [...], 'vars': {...},
             'secret_keys': [...], 'revision': last change id applied}.
         """
-        at = parse_when(at)
+        at = parse_when(at, option)
         with self.fleet.reading() as s:
             dev = refs.device(s, device)
             rows = self._device_changes(s, dev.id, at)
         if not rows:
             raise exception.Invalid(
-                '--at', 'device %r did not exist yet at %s' % (device, at),
+                option, 'device %r did not exist yet at %s' % (device, at),
                 'see: fleet change list --type device --name %s' % device)
         attrs, labels, vars_, secret_keys = {}, [], {}, set()
         for ch in rows:
@@ -153,7 +166,7 @@ class ChangeLog:
 
         :returns: [{'key', 'action', 'old', 'new'}] for every difference.
         """
-        past = self.device_as_of(device, at)
+        past = self.device_as_of(device, at, option='--to')
         reason = reason or 'revert to revision %s' % past['revision']
         plan = []
         with self.fleet.transaction(reason, dry_run=dry_run) as txn:

@@ -18,6 +18,9 @@ LABEL_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,254}$')
 PLAIN_FIELDS = ('type', 'role', 'serial', 'asset_tag', 'mgmt_address')
 UNSETTABLE = ('role', 'serial', 'asset_tag', 'mgmt_address', 'cell', 'rack',
               'parent')
+# Placement columns and the model whose name the change log records.
+PLACEMENT_COLUMNS = {'region_id': models.Region, 'cell_id': models.Cell,
+                     'rack_id': models.Rack, 'parent_id': models.Device}
 
 
 def check_type(value):
@@ -232,8 +235,17 @@ class Devices:
             if old == value:
                 continue
             setattr(dev, field, value)
-            txn.record('update', 'device', dev.id, dev.name, field=field,
-                       old=old, new=value)
+            if field in PLACEMENT_COLUMNS:
+                # The log speaks in names, as the create record does.
+                model = PLACEMENT_COLUMNS[field]
+                name_of = (lambda i: None if i is None else
+                           txn.session.get(model, i).name)
+                txn.record('update', 'device', dev.id, dev.name,
+                           field=field[:-3], old=name_of(old),
+                           new=name_of(value))
+            else:
+                txn.record('update', 'device', dev.id, dev.name,
+                           field=field, old=old, new=value)
 
     def delete(self, name, reason=None):
         """Delete a device with its labels and variables (all recorded)."""

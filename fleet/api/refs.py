@@ -61,8 +61,11 @@ def region(session, name=None, cloud_name=None):
         rows = session.scalars(q.limit(2)).all()
         if len(rows) == 1:
             return rows[0]
-        raise exception.Invalid('--region', 'no region given',
-                                'name one with --region')
+        if not rows:
+            raise exception.NotFound('region', '(any)', '',
+                                     'Create one: fleet region create NAME.')
+        raise exception.Invalid('--region', 'no region given and more than '
+                                'one exists', 'name one with --region')
     rows = session.scalars(q.where(models.Region.name == name)).all()
     where = ' in cloud %r' % cloud_name if cloud_name else ''
     return _one(rows, 'region', name, where, '--cloud')

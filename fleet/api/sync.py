@@ -37,8 +37,9 @@ class Sync:
             reason=None, progress=None):
         """Load the source plugin ``source``, collect and apply.
 
-        :param params: passed to the plugin (``path``, ``connection``,
-            ``cloud``, ``region``).
+        :param params: passed to the plugin (``path``,
+            ``connection_factory`` or ``connection``, ``cloud``,
+            ``region``).
         """
         from fleet.plugins import loader
         if conf is None:
@@ -219,6 +220,18 @@ class _Run:
                                                'cloud_id': cid})
         return self.regions[name][cid]
 
+    def _level_name(self, column, level_id):
+        """Name of a region, cell or rack id from the loaded maps."""
+        if level_id is None:
+            return None
+        if column == 'region_id':
+            return self._region_name(level_id)
+        if column == 'cell_id':
+            table = {i: n for (_r, n), i in self.cells.items()}
+        else:
+            table = {v[0]: n for (_r, n), v in self.racks.items()}
+        return table.get(level_id)
+
     def _region_name(self, region_id):
         for name, by_cloud in self.regions.items():
             if region_id in by_cloud.values():
@@ -395,11 +408,18 @@ class _Run:
             changes['missing'] = False
         if not changes:
             return None
+        shown = {}
         for attr, new in changes.items():
-            txn.record('update', 'device', row.id, row.name, field=attr,
-                       old=getattr(row, attr), new=new)
-        details = '; '.join('%s: %s -> %s' % (a, getattr(row, a), v)
-                            for a, v in changes.items())
+            field, old = attr, getattr(row, attr)
+            if attr in ('region_id', 'cell_id', 'rack_id'):
+                field = attr[:-3]
+                old, new = self._level_name(attr, old), \
+                    self._level_name(attr, new)
+            shown[field] = (old, new)
+            txn.record('update', 'device', row.id, row.name, field=field,
+                       old=old, new=new)
+        details = '; '.join('%s: %s -> %s' % (f, o, n)
+                            for f, (o, n) in shown.items())
         self.report('returned' if changes.get('missing') is False and
                     len(changes) == 1 else 'changed', 'device', row.name,
                     details)
@@ -433,8 +453,11 @@ class _Run:
                 continue
             parent_updates.append({'_id': dev_id, 'parent_id': pid})
             if old is not None:
+                old_parent = next((n for n, i in ids.items()
+                                   if i == old.parent_id), None) \
+                    if old.parent_id else None
                 txn.record('update', 'device', dev_id, rec.name,
-                           field='parent_id', old=old.parent_id, new=pid)
+                           field='parent', old=old_parent, new=rec.parent)
                 self.report('changed', 'device', rec.name,
                             'parent -> %s' % rec.parent)
         _update_many(txn, models.Device, parent_updates,

@@ -17,10 +17,11 @@ class FleetError(Exception):
 
 
 class NotFound(FleetError):
-    msg_fmt = 'No %(kind)s named %(name)r%(where)s.'
+    msg_fmt = 'No %(kind)s %(key)s %(name)r%(where)s.'
 
-    def __init__(self, kind, name, where='', hint=''):
-        msg = self.msg_fmt % {'kind': kind, 'name': name, 'where': where}
+    def __init__(self, kind, name, where='', hint='', key='named'):
+        msg = self.msg_fmt % {'kind': kind, 'name': name, 'where': where,
+                              'key': key}
         if hint:
             msg += ' ' + hint
         super().__init__(msg, kind=kind, name=name)

@@ -1,8 +1,9 @@
 """Configuration options of openstack-fleet (oslo.config).
 
-``CONF`` is the global ConfigOpts; :func:`fleet.conf.setup` parses files
-(default ``/etc/fleet/fleet.conf`` and ``~/.config/fleet/fleet.conf`` when
-present) and sets up logging.
+``CONF`` is the global ConfigOpts with every fleet option registered. The
+command line parses it (``fleet.cli.common.load_conf``: ``/etc/fleet/
+fleet.conf`` and ``~/.config/fleet/fleet.conf`` when present, then
+``--config-file``); library users call ``CONF([...], project='fleet')``.
 """
 
 from oslo_config import cfg

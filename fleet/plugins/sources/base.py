@@ -74,9 +74,11 @@ class InventorySource(abc.ABC):
 
     A source is constructed with the global oslo.config ``conf`` (its own
     options are in group ``[inventory_sources.<name>]``) and the per-run
-    ``params`` the caller passes (``path`` for asset files, ``connection``
-    (an openstacksdk Connection) for API sources, ``cloud``/``region`` for
-    placement of new devices).
+    ``params`` the caller passes: ``path`` for asset files;
+    ``connection_factory`` (a callable returning an openstacksdk
+    Connection; the CLI passes one built from clouds.yaml / ``--os-cloud``)
+    or ``connection`` for API sources; ``cloud``/``region`` for placement of
+    new devices.
     """
 
     #: Entry-point name; set by the loader.

@@ -43,15 +43,19 @@ class CloudSource(base.InventorySource):
         return conn
 
     def endpoint(self):
+        """The service endpoint as configured (for messages), or None."""
+        conn = self.connection()
+        config = getattr(conn, 'config', None)
         try:
-            return getattr(self.connection(), self.proxy).get_endpoint()
+            endpoint = config.get_endpoint(self.proxy) if config else None
+            return endpoint or getattr(conn, self.proxy).get_endpoint()
         except Exception:  # noqa: BLE001 - only used in messages
             return None
 
-    def call(self, what, func, *args, **kwargs):
-        """Run an SDK call; list() generators; wrap every failure."""
+    def call(self, what, func):
+        """Run ``func()`` (SDK calls); list() generators; wrap failures."""
         try:
-            result = func(*args, **kwargs)
+            result = func()
             if hasattr(result, '__next__'):
                 result = list(result)
             return result

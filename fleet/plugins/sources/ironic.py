@@ -41,8 +41,8 @@ class IronicSource(cloud.CloudSource):
 
     def collect(self):
         conn = self.connection()
-        nodes = self.call('listing nodes', conn.baremetal.nodes,
-                          details=True)
+        nodes = self.call('listing nodes',
+                          lambda: conn.baremetal.nodes(details=True))
         cloud_name, region = self.placement()
         records = [self._record(node, cloud_name, region) for node in nodes]
         return cloud.base.Snapshot(devices=records)

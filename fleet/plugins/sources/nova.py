@@ -26,12 +26,14 @@ class NovaSource(cloud.CloudSource):
     def collect(self):
         conn = self.connection()
         services = [s for s in self.call('listing compute services',
-                                         conn.compute.services)
+                                         lambda: conn.compute.services())
                     if s.binary == 'nova-compute']
-        hypervisors = self.call('listing hypervisors',
-                                conn.compute.hypervisors, details=True)
-        servers = self.call('listing servers', conn.compute.servers,
-                            all_projects=True, details=True)
+        hypervisors = self.call(
+            'listing hypervisors',
+            lambda: conn.compute.hypervisors(details=True))
+        servers = self.call(
+            'listing servers',
+            lambda: conn.compute.servers(all_projects=True, details=True))
         per_host = {}
         for server in servers:
             host = getattr(server, 'compute_host', None)
@@ -79,7 +81,7 @@ class NovaSource(cloud.CloudSource):
             facts = {}
             inventories = self.call(
                 'reading inventories of %s' % rp.name,
-                conn.placement.resource_provider_inventories, rp)
+                lambda: conn.placement.resource_provider_inventories(rp))
             usages = self._usages(conn, rp.id)
             for inv in inventories:
                 for rc, key in CLASSES:
@@ -98,8 +100,8 @@ class NovaSource(cloud.CloudSource):
         return out
 
     def _usages(self, conn, rp_id):
-        resp = self.call('reading usages', conn.placement.get,
-                         '/resource_providers/%s/usages' % rp_id)
+        resp = self.call('reading usages', lambda: conn.placement.get(
+            '/resource_providers/%s/usages' % rp_id))
         try:
             return resp.json().get('usages', {})
         except ValueError:

@@ -1,0 +1,265 @@
+"""Shared pieces of the fleet commands: configuration, the Fleet handle,
+base classes and output formatting.
+
+Imported by every command module, so it stays light: cliff, osc-lib's
+exceptions and the standard library at module level; oslo.config, the
+service layer and SQLAlchemy only when a command runs.
+"""
+
+import datetime
+import json
+import os
+
+from cliff import columns
+from cliff import command
+from cliff import lister
+from cliff import show
+from osc_lib import exceptions as osc_exc
+
+#: Read when they exist, before any file named on the command line.
+DEFAULT_CONFIG_FILES = ('/etc/fleet/fleet.conf', '~/.config/fleet/fleet.conf')
+#: A configuration file named in the environment (both entry points).
+CONFIG_FILE_ENV = 'FLEET_CONFIG_FILE'
+ACTOR_ENV = 'FLEET_ACTOR'
+
+
+def config_files(extra=()):
+    """Default configuration files that exist, then ``extra`` (later wins).
+
+    :raises osc_lib.exceptions.CommandError: a file in ``extra`` is missing.
+    """
+    files = [p for p in (os.path.expanduser(f) for f in DEFAULT_CONFIG_FILES)
+             if os.path.isfile(p)]
+    for path in extra or ():
+        if not os.path.isfile(path):
+            raise osc_exc.CommandError(
+                'Configuration file %s not found; check --config-file or %s.'
+                % (path, CONFIG_FILE_ENV))
+        files.append(path)
+    return files
+
+
+def load_conf(extra_files=()):
+    """Parse the fleet configuration (oslo.config) and return CONF."""
+    from oslo_config import cfg
+
+    from fleet.conf import CONF
+
+    try:
+        CONF(args=[], project='fleet', default_config_files=config_files(
+            extra_files), default_config_dirs=[])
+    except cfg.Error as exc:
+        raise osc_exc.CommandError('Bad fleet configuration: %s' % exc)
+    return CONF
+
+
+class FleetClient:
+    """A lazy handle on the fleet service layer.
+
+    Nothing is parsed or opened until a command first uses it; then the
+    configuration is parsed once and :func:`fleet.api.connect` is called
+    once. Attribute access is passed on to the :class:`fleet.api.Fleet`
+    (``client.devices.list()``).
+    """
+
+    def __init__(self, config_files=(), actor=None):
+        self._config_files = list(config_files or ())
+        self._actor = actor
+        self._conf = None
+        self._fleet = None
+
+    @property
+    def conf(self):
+        if self._conf is None:
+            self._conf = load_conf(self._config_files)
+        return self._conf
+
+    @property
+    def fleet(self):
+        if self._fleet is None:
+            from fleet import api
+            conf = self.conf
+            self._fleet = api.connect(actor=self._actor or None, conf=conf)
+        return self._fleet
+
+    def __getattr__(self, name):
+        if name.startswith('_'):
+            raise AttributeError(name)
+        return getattr(self.fleet, name)
+
+
+def client(app):
+    """The :class:`FleetClient` of the running app (standalone or OSC)."""
+    found = getattr(app, 'fleet_client', None)
+    if found is None:
+        found = app.client_manager.fleet
+    return found
+
+
+def get_fleet(app):
+    """The :class:`fleet.api.Fleet` of the running app."""
+    return client(app).fleet
+
+
+def os_cloud(app):
+    """The cloud named by ``--os-cloud`` (OSC or standalone), or None."""
+    options = getattr(app, 'options', None)
+    return (getattr(options, 'os_cloud', None) or
+            getattr(options, 'cloud', None) or None)
+
+
+def connection_factory(app):
+    """A zero-argument callable returning an openstacksdk Connection.
+
+    openstacksdk is imported only when a source calls it. Under OSC the
+    cloud comes from OSC's own configuration with all its global options
+    (``--os-cloud``, ``--os-auth-url`` ...), as OSC itself builds it;
+    standalone, from ``--os-cloud`` (default ``$OS_CLOUD``); with neither,
+    openstacksdk's environment defaults apply.
+    """
+    cloud = os_cloud(app)
+    osc_config = getattr(app, 'cloud_config', None)
+
+    def connect():
+        if osc_config is not None:
+            from openstack import connection
+            region = osc_config.get_one(cloud=cloud, argparse=app.options,
+                                        validate=True)
+            return connection.Connection(config=region)
+        import openstack
+        return openstack.connect(cloud=cloud)
+    return connect
+
+
+# -- base classes ----------------------------------------------------------
+class Command(command.Command):
+    """A fleet command; reads and writes only the fleet database."""
+
+    auth_required = False
+
+
+class Lister(lister.Lister):
+    auth_required = False
+
+
+class ShowOne(show.ShowOne):
+    auth_required = False
+
+
+def add_reason(parser, what='this change'):
+    parser.add_argument(
+        '--reason', metavar='<text>',
+        help='Why: recorded in the change log with %s.' % what)
+
+
+def intermixed(parser):
+    """Let options come between a command's positionals.
+
+    ``fleet var set r1 --scope rack key=value``: plain argparse stops
+    filling ``<key=value> ...`` at the first option.
+    """
+    parser.parse_args = parser.parse_intermixed_args
+    return parser
+
+
+# -- formatting ------------------------------------------------------------
+class JsonColumn(columns.FormattableColumn):
+    """A JSON value: JSON text in tables, the value itself in -f json/yaml."""
+
+    def human_readable(self):
+        if self._value is None:
+            return ''
+        return json.dumps(self._value, sort_keys=True)
+
+
+class ValueColumn(JsonColumn):
+    """A variable value: like JsonColumn, but a masked secret stays bare."""
+
+    def __init__(self, value, secret=False):
+        super().__init__(value)
+        self._secret = secret
+
+    def human_readable(self):
+        if self._secret:
+            return '' if self._value is None else str(self._value)
+        return super().human_readable()
+
+
+class ListColumn(columns.FormattableColumn):
+    """A list: comma separated in tables, a list in -f json/yaml."""
+
+    def human_readable(self):
+        return ', '.join(str(x) for x in self._value or ())
+
+    def machine_readable(self):
+        return list(self._value or ())
+
+
+def plain(value):
+    """A value any formatter can print (times as ISO 8601 text)."""
+    if isinstance(value, datetime.datetime):
+        return value.replace(microsecond=0).isoformat()
+    return value
+
+
+def show_output(obj, fields, formatters=None):
+    """``(columns, values)`` for a ShowOne from a dict.
+
+    :param fields: the keys to show, in order; missing keys show empty.
+    :param formatters: ``{key: FormattableColumn class}``.
+    """
+    formatters = formatters or {}
+    values = []
+    for key in fields:
+        value = obj.get(key)
+        values.append(formatters[key](value) if key in formatters
+                      else plain(value))
+    return tuple(fields), tuple(values)
+
+
+def list_output(rows, fields, formatters=None):
+    """``(headings, rows)`` for a Lister from dicts.
+
+    :param fields: ``[(key, heading)]``.
+    """
+    formatters = formatters or {}
+    headings = tuple(h for _k, h in fields)
+    data = []
+    for row in rows:
+        data.append(tuple(
+            formatters[k](row.get(k)) if k in formatters else plain(row.get(k))
+            for k, _h in fields))
+    return headings, data
+
+
+def delete_each(cmd, kind, names, delete):
+    """Call ``delete(name)`` for each name, going on after failures.
+
+    One name: its error is raised as is. Several: each failure is printed
+    on stderr and a summary error is raised at the end.
+    """
+    from fleet.common import exception
+
+    if len(names) == 1:
+        delete(names[0])
+        return
+    failed = 0
+    for name in names:
+        try:
+            delete(name)
+        except exception.FleetError as exc:
+            failed += 1
+            cmd.app.stderr.write('%s\n' % exc)
+    if failed:
+        raise osc_exc.CommandError('%d of %d %ss were not deleted.'
+                                   % (failed, len(names), kind))
+
+
+def parse_revision(option, text):
+    """A change id or ISO 8601 time given to ``option``.
+
+    :raises fleet.common.exception.Invalid: neither, naming ``option``.
+    """
+    from fleet.api import changes
+
+    return changes.parse_when(text, option)

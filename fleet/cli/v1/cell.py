@@ -1,0 +1,110 @@
+"""``fleet cell ...``: optional cells inside a region."""
+
+from fleet.cli import common
+
+FIELDS = ('id', 'name', 'region', 'description', 'created_at', 'updated_at')
+LIST_FIELDS = (('name', 'Name'), ('region', 'Region'),
+               ('description', 'Description'))
+
+
+def _add_place(parser, what='the cell is in'):
+    parser.add_argument(
+        '--region', metavar='<region>',
+        help='Region %s (needed when the name is not unique or there is '
+             'more than one region).' % what)
+    parser.add_argument(
+        '--cloud', metavar='<cloud>',
+        help='Cloud of that region (needed when the region name is not '
+             'unique).')
+
+
+class CreateCell(common.ShowOne):
+    """Create a cell in a region."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='Name of the new cell.')
+        _add_place(parser, 'to create the cell in')
+        parser.add_argument('--description', metavar='<text>',
+                            help='Free text description.')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        obj = common.get_fleet(self.app).cells.create(
+            parsed_args.name, region=parsed_args.region,
+            cloud=parsed_args.cloud, description=parsed_args.description,
+            reason=parsed_args.reason)
+        return common.show_output(obj, FIELDS)
+
+
+class ListCell(common.Lister):
+    """List cells."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--region', metavar='<region>',
+                            help='Only cells of this region.')
+        parser.add_argument('--cloud', metavar='<cloud>',
+                            help='Only cells of this cloud\'s region.')
+        return parser
+
+    def take_action(self, parsed_args):
+        return common.list_output(common.get_fleet(self.app).cells.list(
+            region=parsed_args.region, cloud=parsed_args.cloud), LIST_FIELDS)
+
+
+class ShowCell(common.ShowOne):
+    """Show one cell."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>', help='Cell to show.')
+        _add_place(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        obj = common.get_fleet(self.app).cells.show(
+            parsed_args.name, region=parsed_args.region,
+            cloud=parsed_args.cloud)
+        return common.show_output(obj, FIELDS)
+
+
+class SetCell(common.Command):
+    """Change a cell's attributes."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>', help='Cell to change.')
+        _add_place(parser)
+        parser.add_argument('--description', metavar='<text>',
+                            help='New description.')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        common.get_fleet(self.app).cells.update(
+            parsed_args.name, region=parsed_args.region,
+            cloud=parsed_args.cloud, description=parsed_args.description,
+            reason=parsed_args.reason)
+
+
+class DeleteCell(common.Command):
+    """Delete cells (they must have no racks or devices left)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('names', metavar='<name>', nargs='+',
+                            help='Cell(s) to delete.')
+        _add_place(parser, 'the cells are in')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        fleet = common.get_fleet(self.app)
+        common.delete_each(self, 'cell', parsed_args.names,
+                           lambda name: fleet.cells.delete(
+                               name, region=parsed_args.region,
+                               cloud=parsed_args.cloud,
+                               reason=parsed_args.reason))

@@ -1,0 +1,84 @@
+"""``fleet change ...``: the append-only change log."""
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+
+OBJECT_TYPES = ('device', 'rack', 'cell', 'region', 'cloud', 'defaults')
+FIELDS = (('id', 'ID'), ('created_at', 'Time'), ('actor', 'Actor'),
+          ('action', 'Action'), ('object_type', 'Type'),
+          ('object_name', 'Name'), ('field', 'Field'), ('old', 'Old'),
+          ('new', 'New'), ('reason', 'Reason'))
+LONG_FIELDS = FIELDS + (('request_id', 'Request ID'), ('secret', 'Secret'))
+SHOW = ('id', 'request_id', 'created_at', 'actor', 'action', 'object_type',
+        'object_name', 'field', 'old', 'new', 'secret', 'reason')
+
+
+def _with_values(change):
+    """Wrap old/new for output; secret values are already masked."""
+    out = dict(change)
+    for key in ('old', 'new'):
+        out[key] = common.ValueColumn(change[key], change['secret'])
+    return out
+
+
+def _time(option, text):
+    if text is None:
+        return None
+    return common.parse_revision(option, text)
+
+
+class ListChange(common.Lister):
+    """List changes, newest first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--type', metavar='<type>', choices=OBJECT_TYPES,
+                            help='Only changes to this kind of object: %s.'
+                                 % ', '.join(OBJECT_TYPES))
+        parser.add_argument('--name', metavar='<name>',
+                            help='Only changes to objects with this name '
+                                 '(with --type device: that device, also '
+                                 'under its earlier names).')
+        parser.add_argument('--actor', metavar='<actor>',
+                            help='Only changes made by this actor.')
+        parser.add_argument('--since', metavar='<time>',
+                            help='Only changes at or after this ISO 8601 '
+                                 'time (UTC when no zone is given).')
+        parser.add_argument('--until', metavar='<time>',
+                            help='Only changes at or before this ISO 8601 '
+                                 'time.')
+        parser.add_argument('--request-id', metavar='<id>',
+                            help='Only changes made by this one request '
+                                 '(command).')
+        parser.add_argument('--limit', metavar='<n>', type=int, default=100,
+                            help='Show at most this many changes (default '
+                                 '100; 0 for all).')
+        parser.add_argument('--long', action='store_true',
+                            help='Also show request ids and secret flags.')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        if a.limit < 0:
+            raise osc_exc.CommandError('--limit: must be 0 or more.')
+        rows = common.get_fleet(self.app).changes.list(
+            object_type=a.type, name=a.name, actor=a.actor,
+            since=_time('--since', a.since), until=_time('--until', a.until),
+            request_id=a.request_id, limit=a.limit or None)
+        return common.list_output([_with_values(r) for r in rows],
+                                  LONG_FIELDS if a.long else FIELDS)
+
+
+class ShowChange(common.ShowOne):
+    """Show one change."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('change', metavar='<id>', type=int,
+                            help='Change id (see: fleet change list).')
+        return parser
+
+    def take_action(self, parsed_args):
+        change = common.get_fleet(self.app).changes.show(parsed_args.change)
+        return common.show_output(_with_values(change), SHOW)

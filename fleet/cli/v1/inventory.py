@@ -1,0 +1,115 @@
+"""``fleet inventory ...``: sync from sources of record, export."""
+
+import json
+import os
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+
+SUMMARY_COUNTS = ('added', 'changed', 'missing')
+EXTRA_COUNTS = ('returned', 'still missing')
+
+
+class SyncInventory(common.Lister):
+    """Bring the inventory in line with an inventory source.
+
+    Adds what is new, changes what differs and flags devices the source
+    no longer reports as missing (never deletes them), in one transaction.
+    A summary goes to stderr.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('source', metavar='<source>',
+                            help='Inventory source plugin: static (asset '
+                                 'file), ironic, nova ... (see [inventory] '
+                                 'enabled_sources).')
+        parser.add_argument('--file', metavar='<path>',
+                            help='Asset file (YAML or CSV) for the static '
+                                 'source.')
+        parser.add_argument('--region', metavar='<region>',
+                            help='Region for devices the source does not '
+                                 'place (default: the cloud\'s region_name, '
+                                 'then [inventory] default_region).')
+        parser.add_argument('--fleet-cloud', metavar='<cloud>',
+                            help='Fleet cloud (fleet cloud list) for devices '
+                                 'the source does not place; not the '
+                                 'clouds.yaml entry, which is --os-cloud.')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Report what would change; write nothing.')
+        common.add_reason(parser, 'the sync (default: "inventory sync '
+                                  'SOURCE")')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        if a.file is not None and not os.path.exists(a.file):
+            raise osc_exc.CommandError('--file: %s does not exist.' % a.file)
+        client = common.client(self.app)
+        stderr = self.app.stderr
+        verbose = getattr(self.app.options, 'verbose_level', 1)
+
+        def progress(message):
+            if verbose >= 1:
+                stderr.write('%s\n' % message)
+
+        params = {'path': a.file, 'region': a.region, 'cloud': a.fleet_cloud,
+                  'connection_factory': common.connection_factory(self.app)}
+        report = client.fleet.sync.run(a.source, params=params,
+                                       conf=client.conf, dry_run=a.dry_run,
+                                       reason=a.reason, progress=progress)
+        counts = report.counts
+        parts = ['%d %s' % (counts.get(k, 0), k) for k in SUMMARY_COUNTS]
+        parts += ['%d %s' % (counts[k], k) for k in EXTRA_COUNTS
+                  if counts.get(k)]
+        stderr.write('%s: %s%s\n' % (
+            a.source, ', '.join(parts),
+            ' (dry run: nothing written)' if a.dry_run else ''))
+        return common.list_output(report.rows, (
+            ('action', 'Action'), ('kind', 'Kind'), ('name', 'Name'),
+            ('details', 'Details')))
+
+
+class ExportInventory(common.Command):
+    """Export the whole inventory with resolved variables.
+
+    ansible: an Ansible dynamic inventory (groups by cloud, region, cell,
+    rack, role, type and label). json: {device: {variable: value}}.
+    Secret variables are left out unless --include-secrets.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--format', metavar='<format>',
+                            choices=('ansible', 'json'), default='ansible',
+                            help='ansible (default) or json.')
+        parser.add_argument('--output', metavar='<file>',
+                            help='Write to this file (created with mode '
+                                 '0600) instead of stdout.')
+        parser.add_argument('--include-secrets', action='store_true',
+                            help='Include secret variables (for a trusted '
+                                 'consumer such as an Ansible run); without '
+                                 'it secrets are left out.')
+        return parser
+
+    def take_action(self, parsed_args):
+        fleet = common.get_fleet(self.app)
+        secrets = parsed_args.include_secrets
+        if parsed_args.format == 'ansible':
+            text = fleet.exporter.ansible(include_secrets=secrets)
+        else:
+            text = json.dumps(fleet.exporter.resolved_all(
+                include_secrets=secrets), indent=2, sort_keys=True)
+        if parsed_args.output:
+            try:
+                fd = os.open(parsed_args.output,
+                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            except OSError as exc:
+                raise osc_exc.CommandError('--output: cannot write %s: %s'
+                                           % (parsed_args.output,
+                                              exc.strerror))
+            with os.fdopen(fd, 'w') as f:
+                f.write(text + '\n')
+        else:
+            self.app.stdout.write(text + '\n')

@@ -1,0 +1,55 @@
+"""``fleet label ...``: free tags on devices."""
+
+from fleet.cli import common
+
+
+class AddLabel(common.Command):
+    """Put labels on a device."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('device', metavar='<device>',
+                            help='Device name or UUID.')
+        parser.add_argument('labels', metavar='<label>', nargs='+',
+                            help='Label(s) to add.')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        common.get_fleet(self.app).labels.add(
+            parsed_args.device, parsed_args.labels, reason=parsed_args.reason)
+
+
+class RemoveLabel(common.Command):
+    """Take labels off a device."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('device', metavar='<device>',
+                            help='Device name or UUID.')
+        parser.add_argument('labels', metavar='<label>', nargs='+',
+                            help='Label(s) to remove.')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        common.get_fleet(self.app).labels.remove(
+            parsed_args.device, parsed_args.labels, reason=parsed_args.reason)
+
+
+class ListLabel(common.Lister):
+    """List the labels of a device, or every label with its device count."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('device', metavar='<device>', nargs='?',
+                            help='Device name or UUID (default: all labels '
+                                 'in use).')
+        return parser
+
+    def take_action(self, parsed_args):
+        rows = common.get_fleet(self.app).labels.list(parsed_args.device)
+        fields = [('label', 'Label')]
+        if not parsed_args.device:
+            fields.append(('devices', 'Devices'))
+        return common.list_output(rows, fields)
