@@ -19,7 +19,6 @@ import tempfile
 import time
 
 
-
 def build_asset_file(path, devices, regions=4, cells=5, per_rack=100):
     """Write the YAML asset file; return the counts of what it holds."""
     racks_total = max(1, devices // per_rack)
@@ -184,7 +183,7 @@ def main():
     ok = ratio <= 2.0 and results[
         'resolve + Ansible export, all devices'] < 3.0
     print('target (<= 2x baseline and < 3 s): %s' % ('met' if ok
-                                                      else 'NOT met'))
+                                                     else 'NOT met'))
     return 0
 
 

@@ -81,8 +81,6 @@ class FleetTestCase(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        from oslo_config import cfg
-
         from fleet import conf as fleet_conf
         self.useFixture(fixtures.NestedTempfile())
         self.state_dir = tempfile.mkdtemp()

@@ -171,9 +171,12 @@ class Devices:
         return self.show(name)
 
     def update(self, name, reason=None, **fields):
-        """Set attributes: type, role, serial, asset_tag, mgmt_address,
-        name (rename), region, cell, rack, parent. ``None`` leaves a field
-        alone; use :meth:`unset` to clear one."""
+        """Change attributes or placement of a device.
+
+        Keywords: type, role, serial, asset_tag, mgmt_address, new_name
+        (rename), region, cell, rack, cloud, parent. ``None`` leaves a
+        field alone; use :meth:`unset` to clear one.
+        """
         fields = {k: v for k, v in fields.items() if v is not None}
         with self.fleet.transaction(reason) as txn:
             s = txn.session
@@ -214,8 +217,11 @@ class Devices:
         return self.show(final_name)
 
     def unset(self, name, fields, reason=None):
-        """Clear optional attributes (role, serial, asset_tag,
-        mgmt_address, cell, rack, parent)."""
+        """Clear optional attributes.
+
+        :param fields: names from role, serial, asset_tag, mgmt_address,
+            cell, rack, parent.
+        """
         for field in fields:
             if field not in UNSETTABLE:
                 raise exception.Invalid(
@@ -304,7 +310,9 @@ class Devices:
             if type:
                 q = q.where(d.type == check_type(type))
             if source:
-                q = q.where(d.source == source)
+                # "static" also matches "static:<file>" owners.
+                q = q.where(sa.or_(d.source == source,
+                                   d.source.like(source + ':%')))
             if missing is not None:
                 q = q.where(d.missing == bool(missing))
             for one in ([label] if isinstance(label, str) else label or []):

@@ -19,7 +19,7 @@ _GROUP_RE = re.compile(r'[^A-Za-z0-9_]')
 
 DeviceRow = collections.namedtuple(
     'DeviceRow', 'id name uuid type role region_id cell_id rack_id '
-    'parent_id mgmt_address')
+    'parent_id mgmt_address missing')
 
 
 def _fetch_all(conn, query):
@@ -61,7 +61,8 @@ class Exporter:
         fetch = functools.partial(_fetch_all, conn)
         devices = fetch(sa.select(
             d.id, d.name, d.uuid, d.type, d.role, d.region_id, d.cell_id,
-            d.rack_id, d.parent_id, d.mgmt_address).order_by(d.name))
+            d.rack_id, d.parent_id, d.mgmt_address, d.missing).order_by(
+                d.name))
         clouds = dict(fetch(sa.select(models.Cloud.id, models.Cloud.name)))
         regions = {rid: (name, cid) for rid, name, cid in fetch(
             sa.select(models.Region.id, models.Region.name,
@@ -149,7 +150,9 @@ class Exporter:
 
         Groups: ``cloud_<c>`` (children: its regions), ``region_<r>``,
         ``cell_<r>_<c>``, ``rack_<r>_<k>``, ``role_<x>``, ``type_<t>``,
-        ``label_<l>``. Host variables: the resolved variables plus
+        ``label_<l>``, and ``fleet_missing`` for devices their source no
+        longer reports (limit plays with ``--limit '!fleet_missing'``).
+        Host variables: the resolved variables plus
         ``fleet_uuid``, ``fleet_type``, ``fleet_role``, ``fleet_region``,
         ``fleet_cell``, ``fleet_rack``; ``ansible_host`` defaults to the
         management address. Secret variables only with ``include_secrets``.
@@ -255,8 +258,11 @@ class _AnsibleWriter:
         members = {}
         parts = []
         append = parts.append
+        missing = []
         for (dev_id, name, uuid, dtype, role, region_id, cell_id, rack_id,
-             parent_id, mgmt) in self.devices:
+             parent_id, mgmt, is_missing) in self.devices:
+            if is_missing:
+                missing.append(name)
             key = (rack_id, cell_id, region_id, parent_id, dtype, role)
             got = shared.get(key)
             if got is None:
@@ -276,7 +282,7 @@ class _AnsibleWriter:
                     not own or 'ansible_host' not in own):
                 text = text + ', "ansible_host": ' + dumps(mgmt)
             append('%s: {"fleet_uuid": "%s", %s}' % (dumps(name), uuid,
-                                                    text))
+                                                     text))
         groups = {}
         for key, names in members.items():
             for g in shared[key][3]:
@@ -292,6 +298,8 @@ class _AnsibleWriter:
                 'hosts': [], 'children': sorted(
                     group_name('region', n)
                     for _rid, (n, c) in self.regions.items() if c == cid)}
+        if missing:
+            groups['fleet_missing'] = missing
         for g, names in groups.items():
             out[g] = {'hosts': sorted(names)}
         out['all'] = {'children': sorted(out)}

@@ -4,8 +4,6 @@ import contextlib
 import json
 import uuid
 
-import sqlalchemy as sa
-
 from fleet.db import engine as db_engine
 from fleet.db import models
 

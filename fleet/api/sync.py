@@ -64,7 +64,8 @@ class Sync:
         """
         _validate(snapshot)
         reason = reason or 'inventory sync %s' % source
-        run = _Run(self.fleet, source, snapshot, cloud, region, progress)
+        run = _Run(self.fleet, snapshot.owner or source, snapshot, cloud,
+                   region, progress)
         with self.fleet.transaction(reason, dry_run=dry_run) as txn:
             run.apply(txn)
         return Report(run.rows, run.counts)
@@ -396,11 +397,13 @@ class _Run:
                 continue
             if owner or old is None:
                 changes[attr] = new
-        if owner and self.snap.strict_hierarchy:
+        if self.snap.strict_hierarchy:
+            # Checked for every record (bad input is an error); applied
+            # only to devices this source owns.
             rid, cell_id, rack_id = self._placement(txn, rec)
             for attr, new in (('region_id', rid), ('cell_id', cell_id),
                               ('rack_id', rack_id)):
-                if getattr(row, attr) != new:
+                if owner and getattr(row, attr) != new:
                     changes[attr] = new
         if owner and rec.external_id and row.external_id != rec.external_id:
             changes['external_id'] = rec.external_id

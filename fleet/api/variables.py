@@ -18,21 +18,28 @@ from fleet.common import exception
 from fleet.db import models
 
 KEY_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,254}$')
+RESERVED_PREFIX = 'fleet_'
 
 
 def check_key(key):
+    """A variable name usable in Ansible; ``fleet_*`` is reserved."""
     if not isinstance(key, str) or not KEY_RE.match(key):
         raise exception.Invalid(
             'key', 'invalid variable name %r' % (key,),
             'use letters, digits and _, starting with a letter or _ '
             '(it must be usable as an Ansible variable)')
+    if key.startswith(RESERVED_PREFIX):
+        raise exception.Invalid(
+            'key', 'variable name %r uses the reserved prefix %r' % (
+                key, RESERVED_PREFIX), 'choose another name (exports set '
+            'fleet_uuid, fleet_type, fleet_role ... themselves)')
     return key
 
 
 def encode(key, value):
     """JSON text of a value, or Invalid naming the key."""
     try:
-        return json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise exception.Invalid('vars.%s' % key,
                                 'value is not valid JSON (%s)' % exc,
@@ -131,7 +138,7 @@ class Variables:
                 raise exception.Invalid(
                     'key', '%s %s has no variable %s' % (
                         scope, obj_name, ', '.join(map(repr, missing))),
-                    'see: fleet var show %s %s' % (scope, obj_name))
+                    'see: fleet var show %s --scope %s' % (obj_name, scope))
             for key in keys:
                 var = rows[key]
                 txn.record('delete', scope, scope_id, obj_name,

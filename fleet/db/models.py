@@ -3,7 +3,7 @@
 Hierarchy: cloud -> region -> cell (optional) -> rack (optional) -> device.
 A device may have a parent device (chassis, blade, TOR switch). Variables
 hang off any level (``scope``) or are global defaults. Every write is also
-recorded in ``changes`` (see :mod:`fleet.api.changelog`).
+recorded in ``changes`` (see :mod:`fleet.api.changes`).
 
 Variable values are stored as JSON text, not a database JSON type: the text is
 validated on write, is the same on every backend, and exports splice it

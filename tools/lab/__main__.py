@@ -77,28 +77,30 @@ def summary(lab):
                        len(ports), lab['bmcs'][0]['address'], min(ports),
                        max(ports), lab['bmcs'][0]['username'],
                        lab['bmcs'][0]['password_file']))
-    if lab.get('ironic'):
-        common.say('Ironic: %s, %d nodes' % (
-            lab['ironic']['endpoint'], len(lab['ironic']['nodes'])))
     for key in sorted(lab):
-        if key not in ('bmcs', 'ironic', 'clouds_yaml', 'cloud'):
-            value = lab[key]
-            if isinstance(value, dict) and 'endpoint' in value:
-                common.say('%-7s %s' % (key + ':', value['endpoint']))
-            else:
-                common.say('%-7s published' % (key + ':'))
+        value = lab[key]
+        if key in ('bmcs', 'clouds_yaml', 'cloud') or not isinstance(
+                value, dict):
+            continue
+        parts = [str(value.get('endpoint', 'published'))]
+        parts += ['%d %s' % (len(v), k) for k, v in sorted(value.items())
+                  if isinstance(v, (list, dict))]
+        common.say('%-7s %s' % (key + ':', ', '.join(parts)))
     common.say('lab.json: %s' % LAB_JSON)
     print(env_line())
 
 
 def cmd_up(names):
     start = time.monotonic()
-    for name, module in load(names):
-        t0 = time.monotonic()
-        module.install()
-        module.up()
-        common.say('%s up (%.1fs)' % (name, time.monotonic() - t0))
-    summary(write_outputs())
+    try:
+        for name, module in load(names):
+            t0 = time.monotonic()
+            module.install()
+            module.up()
+            common.say('%s up (%.1fs)' % (name, time.monotonic() - t0))
+    finally:
+        lab = write_outputs()  # what is up stays usable after a failure
+    summary(lab)
     common.say('lab up in %.1fs' % (time.monotonic() - start))
     return 0
 

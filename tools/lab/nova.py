@@ -21,10 +21,12 @@ This module runs under the system python (stdlib only); the services run
 in the ``nova`` venv pinned by ``constraints/nova.txt``.
 """
 
+import datetime
 import json
 import os
 import re
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -48,9 +50,10 @@ URLS = {name: 'http://%s:%d' % (common.HOST, port)
         for name, port in PORTS.items()}
 COMPUTE_URL = URLS['nova-api'] + '/v2.1'
 COMPUTES = ('lab-compute-1', 'lab-compute-2')
+CONTROL_HOST = 'lab-ctl-1'
 COMPUTE_PROCS = {'nova-compute-1': 'lab-compute-1',
                  'nova-compute-2': 'lab-compute-2'}
-# Start order; down() stops in reverse.
+# Start order; down() stops the last four first, then the first four.
 PROCESSES = ('glance-standin', 'neutron-standin', 'placement-api',
              'nova-api', 'nova-conductor', 'nova-scheduler',
              'nova-compute-1', 'nova-compute-2')
@@ -106,9 +109,13 @@ def _done():
         return set()
 
 
+_MARKER_LOCK = threading.Lock()
+
+
 def _mark(step):
-    steps = _done() | {step}
-    (_root() / MARKER).write_text(json.dumps(sorted(steps)))
+    with _MARKER_LOCK:
+        steps = _done() | {step}
+        (_root() / MARKER).write_text(json.dumps(sorted(steps)))
 
 
 def _step(step, func, *args):
@@ -148,6 +155,8 @@ def _common_sections():
             'debug': 'False',
             'graceful_shutdown_timeout': '5',
             'state_path': _root() / 'state' / 'control',
+            # conductor and scheduler run on the lab's control node
+            'host': CONTROL_HOST,
         },
         'oslo_concurrency': {'lock_path': _root() / 'locks'},
         'placement': {
@@ -162,21 +171,24 @@ def _common_sections():
             'endpoint_override': URLS['neutron-standin'],
         },
         'vnc': {'enabled': 'False'},
-        'scheduler': {'workers': '1', 'discover_hosts_in_cells_interval': '-1'},
+        'scheduler': {'workers': '1',
+                      'discover_hosts_in_cells_interval': '-1'},
         'conductor': {'workers': '1'},
     }
 
 
 def _compute_sections(host):
-    """Extra config of one fake compute (loaded after the common file)."""
+    """Config of one fake compute: the common part, no database access."""
     state = _root() / 'state' / host
     state.mkdir(parents=True, exist_ok=True)
-    return {'DEFAULT': {
+    sections = _common_sections()
+    sections['DEFAULT'].update({
         'host': host,
         'state_path': state,
         'instances_path': state / 'instances',
         'compute_driver': 'fake.FakeDriverWithoutFakeNodes',
-    }}
+    })
+    return sections
 
 
 def _paste_ini(bin_dir):
@@ -234,42 +246,62 @@ def _create_databases():
                      % (DB_PREFIX, db))
 
 
-def _manage(bin_dir, *args, capture=False):
-    """Run nova-manage with the lab's nova.conf."""
-    return common.run([bin_dir / 'nova-manage', '--config-file',
-                       _etc() / 'nova.conf'] + list(args),
-                      env=_env(), capture=capture)
+def _manage(bin_dir, steps):
+    """Run nova-manage steps in one process (see tools/lab/nova_manage.py)."""
+    common.run([common.python_of(bin_dir), '-m', 'tools.lab.nova_manage',
+                '--config-file', _etc() / 'nova.conf',
+                '--cell0', _db_url('nova_cell0'),
+                '--cell1', _db_url('nova_cell1'),
+                '--transport-url', TRANSPORT_URL] + list(steps),
+               env=_env(), cwd=_root())
 
 
-def _create_cell1(bin_dir):
-    cells = _manage(bin_dir, 'cell_v2', 'list_cells', capture=True)
-    if re.search(r'\|\s*cell1\s*\|', cells):
-        return
-    _manage(bin_dir, 'cell_v2', 'create_cell', '--name', 'cell1',
-            '--database_connection', _db_url('nova_cell1'),
-            '--transport-url', TRANSPORT_URL)
+NOVA_DB_STEPS = ('api-db-sync', 'map-cell0', 'create-cell1', 'db-sync')
+
+
+def _sync_placement(bin_dir):
+    common.run([bin_dir / 'placement-manage', '--config-file',
+                _etc() / 'placement.conf', 'db', 'sync'], env=_env())
 
 
 def _prepare_databases(bin_dir):
-    """Create and sync the databases and cells, skipping finished steps."""
+    """Create and sync the databases and cells, skipping finished steps.
+
+    Placement and Nova sync in parallel.
+    """
     wanted = {DB_PREFIX + db for db in DATABASES}
     if not wanted <= _existing_databases():
-        _forget(('databases', 'placement-sync', 'api-db-sync', 'map-cell0',
-                 'create-cell1', 'db-sync'))
+        _forget(('databases', 'placement-sync') + NOVA_DB_STEPS)
     _step('databases', _create_databases)
-    _step('placement-sync', common.run,
-          [bin_dir / 'placement-manage', '--config-file',
-           _etc() / 'placement.conf', 'db', 'sync'], _env())
-    _step('api-db-sync', _manage, bin_dir, 'api_db', 'sync')
-    _step('map-cell0', _manage, bin_dir, 'cell_v2', 'map_cell0',
-          '--database_connection', _db_url('nova_cell0'))
-    _step('create-cell1', _create_cell1, bin_dir)
-    _step('db-sync', _manage, bin_dir, 'db', 'sync')
+    nova_steps = [step for step in NOVA_DB_STEPS if step not in _done()]
+    errors = []
+
+    def placement():
+        try:
+            _step('placement-sync', _sync_placement, bin_dir)
+        except common.LabError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=placement)
+    thread.start()
+    try:
+        if nova_steps:
+            t0 = time.monotonic()
+            _manage(bin_dir, nova_steps)
+            for step in nova_steps:
+                _mark(step)
+            common.say('nova: %s done (%.1fs)' % (
+                ', '.join(nova_steps), time.monotonic() - t0))
+    finally:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 def _forget(steps):
-    remaining = _done() - set(steps)
-    (_root() / MARKER).write_text(json.dumps(sorted(remaining)))
+    with _MARKER_LOCK:
+        remaining = _done() - set(steps)
+        (_root() / MARKER).write_text(json.dumps(sorted(remaining)))
 
 
 def _mapped_hosts():
@@ -282,11 +314,16 @@ def _discover_hosts(bin_dir):
     """Map both computes into cell1 unless they already are."""
     if set(COMPUTES) <= _mapped_hosts():
         return
-    _manage(bin_dir, 'cell_v2', 'discover_hosts', '--verbose')
+    _manage(bin_dir, ['discover-hosts'])
     missing = set(COMPUTES) - _mapped_hosts()
     if missing:
         raise common.LabError('discover_hosts did not map %s'
                               % ', '.join(sorted(missing)))
+    hyps = {h['hypervisor_hostname']
+            for h in _compute('GET', '/os-hypervisors')['hypervisors']}
+    if not set(COMPUTES) <= hyps:
+        raise common.LabError('hypervisors after discover_hosts: %s'
+                              % sorted(hyps))
 
 
 # ---------------------------------------------------------------- processes
@@ -305,7 +342,7 @@ def _argv(name, bin_dir):
         return [py, '-m', 'tools.lab.nova_wsgi', 'nova.wsgi.osapi_compute',
                 PORTS[name]]
     if name in COMPUTE_PROCS:
-        return [py, '-m', 'tools.lab.nova_compute', '--config-file', conf,
+        return [py, '-m', 'tools.lab.nova_compute',
                 '--config-file', str(_etc() / ('%s.conf' % name))]
     return [bin_dir / name, '--config-file', conf]
 
@@ -318,8 +355,8 @@ def _spawn(names, bin_dir):
 
 
 def _start_services(bin_dir):
-    """Start the HTTP services and wait until they answer."""
-    _spawn(PROCESSES[:4], bin_dir)
+    """Start stand-ins, APIs, conductor and scheduler; wait for the APIs."""
+    _spawn(PROCESSES[:6], bin_dir)
     for name in ('glance-standin', 'neutron-standin'):
         common.wait_tcp(PORTS[name], name, timeout=30)
     common.wait_http(URLS['placement-api'] + '/', 'placement-api', timeout=90)
@@ -327,9 +364,16 @@ def _start_services(bin_dir):
 
 
 def _start_workers(bin_dir):
-    """Start conductor, scheduler and the computes; wait for the computes."""
-    _spawn(PROCESSES[4:], bin_dir)
-    _wait_computes()
+    """Start the computes (Placement must answer first) and wait for them.
+
+    A compute (re)started now must report after its start: a heartbeat
+    from before a restart would otherwise still count as "up".
+    """
+    fresh = {COMPUTE_PROCS[name] for name in COMPUTE_PROCS
+             if not common.pid_of(name)}
+    since = _utcnow() - datetime.timedelta(seconds=1)
+    _spawn(PROCESSES[6:], bin_dir)
+    _wait_computes(fresh, since)
 
 
 # ---------------------------------------------------------------- REST
@@ -358,19 +402,34 @@ def _compute(method, path, body=None, microversion=SEED_MICROVERSION):
     return _request(method, COMPUTE_URL + path, body, microversion)
 
 
-def _computes_ready():
-    """True once both computes are up, have a hypervisor and a provider."""
+def _utcnow():
+    """Naive UTC now, comparable with Nova's ``updated_at``."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _reported_since(service, since):
+    """Heartbeat after ``since``; a brand-new record (no updated_at) counts."""
+    stamp = service.get('updated_at')
+    return not stamp or datetime.datetime.fromisoformat(stamp) >= since
+
+
+def _computes_ready(fresh, since):
+    """True once both computes are up and have a resource provider.
+
+    Computes in ``fresh`` must also have reported after ``since``.
+    (Hypervisors appear in the API only after discover_hosts has mapped
+    their hosts.)
+    """
     services = _compute('GET', '/os-services?binary=nova-compute')
-    up = {s['host'] for s in services['services'] if s['state'] == 'up'}
-    hyps = {h['hypervisor_hostname']
-            for h in _compute('GET', '/os-hypervisors')['hypervisors']}
+    up = {s['host'] for s in services['services'] if s['state'] == 'up'
+          and (s['host'] not in fresh or _reported_since(s, since))}
     rps = {r['name'] for r in _request(
         'GET', URLS['placement-api'] + '/resource_providers')[
             'resource_providers']}
-    return set(COMPUTES) <= up & hyps & rps
+    return set(COMPUTES) <= up & rps
 
 
-def _wait_computes(timeout=150.0):
+def _wait_computes(fresh, since, timeout=150.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for name in PROCESSES[4:]:
@@ -378,7 +437,7 @@ def _wait_computes(timeout=150.0):
                 raise common.LabError('%s exited; log %s:\n%s' % (
                     name, common.LOG_DIR / ('%s.log' % name),
                     common.log_tail(name)))
-        if _computes_ready():
+        if _computes_ready(fresh, since):
             return
         time.sleep(1.0)
     raise common.LabError('computes not up within %ds; log:\n%s' % (
@@ -484,26 +543,48 @@ def _publish(servers):
 def up():
     """Bring the Nova lab up (idempotent) and publish it."""
     t0 = time.monotonic()
+    times = []
+
+    def phase(label):
+        times.append('%s %.1f' % (label, time.monotonic() - t0))
+
     bin_dir = install()
-    _step('vhost', _ensure_vhost)
+    if not all(common.pid_of(name) for name in PROCESSES):
+        _ensure_vhost()
     _write_configs(bin_dir)
     _prepare_databases(bin_dir)
+    phase('db')
     _start_services(bin_dir)
+    phase('apis')
     _start_workers(bin_dir)
+    phase('computes')
     _discover_hosts(bin_dir)
+    phase('mapped')
     servers = _seed()
     _publish(servers)
-    common.say('nova: up in %.1fs (%s)' % (
-        time.monotonic() - t0,
+    phase('seeded')
+    common.say('nova: up in %.1fs [%s] (%s)' % (
+        time.monotonic() - t0, ', '.join(times),
         ', '.join('%s@%s' % (s['name'], s['host']) for s in servers)))
+
+
+def _stop_all(names):
+    """Stop several processes at once (nova services take ~5 s each)."""
+    running = [name for name in names if common.pid_of(name)]
+    if running:
+        common.say('nova: stopping %s' % ', '.join(running))
+    threads = [threading.Thread(target=common.stop, args=(name,))
+               for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def down(purge=False):
     """Stop every nova lab process; with ``purge`` drop databases and state."""
-    for name in reversed(PROCESSES):
-        if common.pid_of(name):
-            common.say('nova: stopping %s' % name)
-        common.stop(name)
+    _stop_all(PROCESSES[4:])
+    _stop_all(PROCESSES[:4])
     common.unpublish(NAME)
     if purge:
         _purge()

@@ -46,10 +46,10 @@ class NoAuth:
 
 
 def wrap(app):
-    """Wrap a WSGI app (used for Placement, whose pipeline is built in code)."""
+    """Wrap a WSGI app (for Placement, whose pipeline is built in code)."""
     return NoAuth(app)
 
 
 def filter_factory(global_conf, **local_conf):
-    """paste.deploy filter factory (replaces ``authtoken`` in api-paste.ini)."""
+    """paste.deploy filter factory (stands in for ``authtoken``)."""
     return NoAuth

@@ -1,1 +1,1 @@
-"""Inventory source plugins (stevedore namespace ``fleet.inventory_sources``)."""
+"""Inventory source plugins (namespace ``fleet.inventory_sources``)."""

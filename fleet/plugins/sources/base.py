@@ -53,6 +53,9 @@ class Snapshot:
     :ivar devices: the :class:`DeviceRecord` list.
     :ivar complete: True when ``devices`` is everything the source has, so
         devices it owns but did not list are flagged missing.
+    :ivar owner: who owns the devices this snapshot creates (default: the
+        source name). The static source uses ``static:<file name>`` so two
+        asset files do not flag each other's devices missing.
     :ivar strict_hierarchy: True when every region/cell/rack a device names
         must be declared in the snapshot or exist already (asset files);
         False lets sync create the target cloud and region (API sources).
@@ -67,6 +70,7 @@ class Snapshot:
     defaults: dict = dataclasses.field(default_factory=dict)
     complete: bool = True
     strict_hierarchy: bool = False
+    owner: str | None = None
 
 
 class InventorySource(abc.ABC):

@@ -1,7 +1,8 @@
 """``ironic``: bare-metal nodes from Ironic become devices.
 
 Each node becomes a ``host`` device named after the node (its UUID when it
-has no name) and keeps the node UUID as its own UUID. Observed facts go to
+has no name); a device this source creates takes the node UUID as its own
+(a device that already existed keeps its UUID). Observed facts go to
 the ``ironic`` variable (power, provision and maintenance state, driver,
 resource class, CPUs, memory, disk, traits); the BMC's address, port and
 user to the ``bmc`` variable, and its password to the secret variable

@@ -29,8 +29,9 @@ region, cell, rack, parent, serial, asset_tag, mgmt_address, uuid, labels``
 whose cells are read as JSON when they parse and as text otherwise. The
 regions, cells and racks a CSV names must already exist.
 
-The file is the whole truth for the devices it owns: a device it created
-earlier and no longer lists is flagged missing.
+The file is the whole truth for the devices it owns (source
+``static:<file name>``): a device it created earlier and no longer lists is
+flagged missing. Devices from other files or sources are not affected.
 """
 
 import csv
@@ -70,13 +71,18 @@ class StaticSource(base.InventorySource):
                                     'check the path')
         name = os.path.basename(path)
         if path.endswith(('.yaml', '.yml', '.json')):
-            return self._from_yaml(path, name)
-        if path.endswith('.csv'):
-            return self._from_csv(path, name)
+            snap = self._from_yaml(path, name)
+        elif path.endswith('.csv'):
+            snap = self._from_csv(path, name)
+        else:
+            snap = None
+        if snap is not None:
+            snap.owner = 'static:%s' % name
+            return snap
         raise exception.Invalid('--file', 'unknown asset file type %r'
                                 % name, 'use a .yaml, .yml or .csv file')
 
-    # -- YAML ------------------------------------------------------------------
+    # -- YAML and JSON ----------------------------------------------------
     def _from_yaml(self, path, name):
         import yaml
         loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
@@ -137,7 +143,7 @@ class StaticSource(base.InventorySource):
             snap.devices.append(_record(item, where))
         return snap
 
-    # -- CSV -------------------------------------------------------------------
+    # -- CSV ------------------------------------------------------------
     def _from_csv(self, path, name):
         snap = base.Snapshot(strict_hierarchy=True)
         with open(path, newline='', encoding='utf-8') as f:

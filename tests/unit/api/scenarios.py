@@ -154,6 +154,38 @@ class InventoryScenarios:
         self.assertEqual(before, (self._count(fleet, models.Variable),
                                   self._count(fleet, models.Change)))
 
+    def test_reserved_prefix_rejected(self):
+        fleet = self.fleet()
+        build_tree(fleet)
+        err = self.assertRaises(exception.Invalid, fleet.variables.set,
+                                'device', 'node-1', {'fleet_role': 'x'})
+        self.assertIn("reserved prefix 'fleet_'", str(err))
+
+    def test_export_groups_and_missing(self):
+        from fleet.plugins.sources import base
+        fleet = self.fleet()
+        build_tree(fleet)
+        fleet.variables.set('device', 'node-1', {'ansible_host': 'n1.lab'})
+        snap = base.Snapshot(devices=[base.DeviceRecord(name='api-1'),
+                                      base.DeviceRecord(name='api-2')])
+        fleet.sync.apply('api', snap, region='r1')
+        snap.devices.pop()
+        fleet.sync.apply('api', snap, region='r1')
+        inv = json.loads(fleet.exporter.ansible())
+        self.assertEqual(['api-2'], inv['fleet_missing']['hosts'])
+        self.assertEqual(['node-1'], inv['rack_r1_k1']['hosts'][1:])
+        self.assertEqual(['region_r1'], inv['cloud_prod']['children'])
+        self.assertEqual(['node-1', 'node-2'],
+                         inv['role_compute']['hosts'])
+        self.assertEqual(['node-1'], inv['label_gpu']['hosts'])
+        hv = inv['_meta']['hostvars']
+        self.assertEqual('n1.lab', hv['node-1']['ansible_host'])
+        self.assertEqual(('compute', 'k1', 'c1'), (
+            hv['node-1']['fleet_role'], hv['node-1']['fleet_rack'],
+            hv['node-1']['fleet_cell']))
+        self.assertEqual(set(inv['all']['children']),
+                         set(inv) - {'_meta', 'all'})
+
     def test_delete_refuses_with_children(self):
         fleet = self.fleet()
         build_tree(fleet)

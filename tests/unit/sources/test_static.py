@@ -89,6 +89,18 @@ class TestStaticSource(base.FleetTestCase):
         self.assertEqual([('returned', 'sw-1')],
                          [(r['action'], r['name']) for r in rep.rows])
 
+    def test_two_files_do_not_flag_each_other(self):
+        self.sync(self.write('a.yaml', GOOD))
+        other = self.write('b.csv', 'name,type,rack\nn-9,host,k2\n')
+        rep = self.sync(other)
+        self.assertEqual([('added', 'n-9')],
+                         [(r['action'], r['name']) for r in rep.rows])
+        fleet = self.fleet()
+        self.assertEqual([], fleet.devices.list(missing=True))
+        self.assertEqual(['n-9'], [d['name'] for d in fleet.devices.list(
+            source='static:b.csv')])
+        self.assertEqual(4, len(fleet.devices.list(source='static')))
+
     def test_csv(self):
         self.sync(self.write('a.yaml', GOOD))
         path = self.write('more.csv', (
