@@ -26,7 +26,7 @@ class SyncInventory(common.Lister):
                                  'file), ironic, nova ... (see [inventory] '
                                  'enabled_sources).')
         parser.add_argument('--file', metavar='<path>',
-                            help='Asset file (YAML or CSV) for the static '
+                            help='Asset file (YAML, JSON or CSV) for the static '
                                  'source.')
         parser.add_argument('--region', metavar='<region>',
                             help='Region for devices the source does not '

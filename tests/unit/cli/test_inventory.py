@@ -1,108 +1,83 @@
 """fleet inventory sync|export."""
 
-import argparse
 import json
 import os
 import stat
-from unittest import mock
 
-import fixtures
 
 from tests.unit.cli import base
 
 
-def _snapshot(*names, region='RegionOne'):
-    from fleet.plugins.sources import base as sources
-
-    return sources.Snapshot(devices=[
-        sources.DeviceRecord(name=n, region=region, external_id='ext-' + n,
-                             facts={'cpus': 8}, secrets={'bmc_pw': 'pw-x'})
-        for n in names])
-
-
-class FakeSource:
-    def __init__(self, snapshot):
-        self.snapshot = snapshot
-
-    def collect(self):
-        return self.snapshot
+ASSETS = """\
+devices:
+  - {name: node-1, region: RegionOne, secrets: {bmc_pw: pw-x},
+     vars: {cpus: 8}}
+  - {name: node-2, region: RegionOne}
+"""
 
 
 class TestInventorySync(base.CLITestCase):
+    """The sync command with the real static source and asset files."""
 
     def setUp(self):
         super().setUp()
         self.api = self.make_place()
-        self.calls = []
-        self.snapshot = _snapshot('node-1', 'node-2')
+        self.path = os.path.join(self.home, 'assets.yaml')
+        self.write(ASSETS)
 
-        def load_source(name, conf, params):
-            self.calls.append((name, params))
-            return FakeSource(self.snapshot)
-        self.useFixture(fixtures.MockPatch(
-            'fleet.plugins.loader.load_source', side_effect=load_source))
+    def write(self, text):
+        with open(self.path, 'w') as f:
+            f.write(text)
 
     def test_dry_run_reports_and_writes_nothing(self):
-        res = self.fleet_cli('inventory', 'sync', 'fake', '--dry-run',
-                             '--region', 'RegionOne', '-f', 'json')
+        res = self.fleet_cli('inventory', 'sync', 'static', '--file',
+                             self.path, '--dry-run', '-f', 'json')
         self.assertEqual(
             [{'Action': 'added', 'Kind': 'device', 'Name': 'node-1',
               'Details': ''},
              {'Action': 'added', 'Kind': 'device', 'Name': 'node-2',
               'Details': ''}], res.json())
         self.assertTrue(res.err.endswith(
-            'fake: 2 added, 0 changed, 0 missing (dry run: nothing '
+            'static: 2 added, 0 changed, 0 missing (dry run: nothing '
             'written)\n'), res.err)
-        self.assertIn('collecting from fake\n', res.err)
+        self.assertIn('collecting from static\n', res.err)
         self.assertEqual([], self.api.devices.list())
+        self.assertEqual(2, len(self.api.changes.list()))  # cloud, region
         self.assertNotIn('pw-x', res.out + res.err)
 
-    def test_sync_params_and_second_run_is_quiet(self):
-        path = os.path.join(self.home, 'assets.yaml')
-        open(path, 'w').close()
-        self.fleet_cli('inventory', 'sync', 'fake', '--file', path,
-                       '--region', 'RegionOne', '--fleet-cloud', 'c1',
+    def test_reason_recorded_and_second_run_is_quiet(self):
+        self.fleet_cli('inventory', 'sync', 'static', '--file', self.path,
                        '--reason', 'first load')
-        name, params = self.calls[0]
-        self.assertEqual('fake', name)
-        self.assertEqual({'path': path, 'region': 'RegionOne',
-                          'cloud': 'c1'},
-                         {k: params[k] for k in ('path', 'region', 'cloud')})
-        self.assertTrue(callable(params['connection_factory']))
         self.assertEqual(['node-1', 'node-2'],
                          [d['name'] for d in self.api.devices.list()])
         self.assertEqual('first load', self.api.changes.list()[0]['reason'])
-        self.snapshot = _snapshot('node-1')
-        res = self.fleet_cli('inventory', 'sync', 'fake', '-q')
-        self.assertEqual('fake: 0 added, 0 changed, 1 missing\n', res.err)
+        res = self.fleet_cli('inventory', 'sync', 'static', '--file',
+                             self.path, '-f', 'json')
+        self.assertEqual([], res.json())
+        self.write(ASSETS.split('  - {name: node-2')[0])
+        res = self.fleet_cli('inventory', 'sync', 'static', '--file',
+                             self.path, '-q')
+        self.assertEqual('static: 0 added, 0 changed, 1 missing\n', res.err)
         self.assertEqual(['node-2'], [d['name'] for d in self.api.devices.list(
             missing=True)])
 
-    def test_connection_factory_uses_os_cloud(self):
-        self.fleet_cli('--os-cloud', 'lab', 'inventory', 'sync', 'fake')
-        factory = self.calls[0][1]['connection_factory']
-        with mock.patch('openstack.connect') as connect:
-            self.assertIs(connect.return_value, factory())
-        connect.assert_called_once_with(cloud='lab')
-
-    def test_connection_factory_under_osc(self):
-        from fleet.cli import common
-        app = mock.Mock(spec=['options', 'cloud_config', 'client_manager'])
-        app.options = argparse.Namespace(cloud='lab')
-        factory = common.connection_factory(app)
-        with mock.patch('openstack.connection.Connection') as conn:
-            self.assertIs(conn.return_value, factory())
-        app.cloud_config.get_one.assert_called_once_with(
-            cloud='lab', argparse=app.options, validate=True)
-        conn.assert_called_once_with(
-            config=app.cloud_config.get_one.return_value)
+    def test_bad_asset_file_is_one_line_and_writes_nothing(self):
+        self.write(ASSETS.replace('node-2, region: RegionOne',
+                                  'node-2, region: Nowhere'))
+        before = len(self.api.changes.list())
+        res = self.fleet_cli('inventory', 'sync', 'static', '--file',
+                             self.path, '-q', expect=1)
+        self.assertEqual("assets.yaml: devices[1] (node-2): unknown region "
+                         "'Nowhere'; declare it under \"regions\"\n",
+                         res.err)
+        self.assertEqual([], self.api.devices.list())
+        self.assertEqual(before, len(self.api.changes.list()))
 
     def test_missing_file(self):
-        res = self.fleet_cli('inventory', 'sync', 'fake', '--file',
+        res = self.fleet_cli('inventory', 'sync', 'static', '--file',
                              '/nonexistent.yaml', expect=1)
         self.assertEqual('--file: /nonexistent.yaml does not exist.\n',
                          res.err)
-        self.assertEqual([], self.calls)
 
 
 class TestInventorySyncPlugins(base.CLITestCase):
