@@ -1,7 +1,6 @@
 """The OpenStackClient plugin: ``openstack fleet ...``."""
 
 import argparse
-from unittest import mock
 
 from tests.unit.cli import base
 
@@ -19,17 +18,25 @@ class TestPluginModule(base.CLITestCase):
                                             opts.os_fleet_config_file))
 
     def test_make_client_is_lazy(self):
+        import os
+
         from fleet.cli.osc import plugin
-        instance = mock.Mock()
-        instance.get_configuration.return_value = {
-            'fleet_config_file': self.config_file}
-        with mock.patch('fleet.api.connect') as connect:
-            client = plugin.make_client(instance)
-            connect.assert_not_called()
-            client.devices.list()
-        connect.assert_called_once()
-        self.assertIs(connect.return_value.devices.list.return_value,
-                      client.devices.list())
+        db = os.path.join(self.home, 'lazy.sqlite')
+        conf = os.path.join(self.home, 'lazy.conf')
+        with open(conf, 'w') as f:
+            f.write('[database]\nconnection = sqlite:///%s\n' % db)
+
+        class ClientManager:
+            """What OSC hands to make_client: its configuration."""
+
+            def get_configuration(self):
+                return {'fleet_config_file': conf}
+
+        self.conf.clear_override('connection', group='database')
+        client = plugin.make_client(ClientManager())
+        self.assertFalse(os.path.exists(db))
+        self.assertEqual([], client.devices.list())
+        self.assertTrue(os.path.exists(db))
 
 
 class TestOpenStackClient(base.CLITestCase):
