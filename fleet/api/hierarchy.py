@@ -24,6 +24,32 @@ class _Level:
     def __init__(self, fleet):
         self.fleet = fleet
 
+    def _find(self, s, name, region=None, cloud=None):
+        """The object called ``name`` (region/cloud narrow the search)."""
+        raise NotImplementedError
+
+    def _children(self, s, obj):
+        """[(label, count)] of what must be gone before ``obj`` is."""
+        raise NotImplementedError
+
+    def update(self, name, description=None, reason=None, region=None,
+               cloud=None):
+        """Change the description of the object called ``name``."""
+        with self.fleet.transaction(reason) as txn:
+            obj = self._find(txn.session, name, region, cloud)
+            if description is not None:
+                self._update(txn, obj, {'description': description})
+            return _as_dict(obj)
+
+    def delete(self, name, reason=None, region=None, cloud=None):
+        """Delete the object called ``name``; it must have no children.
+
+        Its variables are deleted with it (and recorded).
+        """
+        with self.fleet.transaction(reason) as txn:
+            obj = self._find(txn.session, name, region, cloud)
+            self._delete(txn, obj, self._children(txn.session, obj))
+
     def _record_create(self, txn, obj, attrs):
         txn.record('create', self.kind, obj.id, obj.name, new=attrs)
 
@@ -64,6 +90,13 @@ class Clouds(_Level):
     kind = 'cloud'
     model = models.Cloud
 
+    def _find(self, s, name, region=None, cloud=None):
+        return refs.cloud(s, name)
+
+    def _children(self, s, obj):
+        return [('regions', self._count(s, models.Region,
+                                        models.Region.cloud_id, obj.id))]
+
     def create(self, name, description=None, reason=None):
         refs.check_name('name', name)
         with self.fleet.transaction(reason) as txn:
@@ -86,23 +119,21 @@ class Clouds(_Level):
         with self.fleet.reading() as s:
             return _as_dict(refs.cloud(s, name))
 
-    def update(self, name, description=None, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            obj = refs.cloud(txn.session, name)
-            if description is not None:
-                self._update(txn, obj, {'description': description})
-            return _as_dict(obj)
-
-    def delete(self, name, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            obj = refs.cloud(txn.session, name)
-            self._delete(txn, obj, [('regions', self._count(
-                txn.session, models.Region, models.Region.cloud_id, obj.id))])
-
 
 class Regions(_Level):
     kind = 'region'
     model = models.Region
+
+    def _find(self, s, name, region=None, cloud=None):
+        return refs.region(s, name, cloud)
+
+    def _children(self, s, obj):
+        return [('cells', self._count(s, models.Cell, models.Cell.region_id,
+                                      obj.id)),
+                ('racks', self._count(s, models.Rack, models.Rack.region_id,
+                                      obj.id)),
+                ('devices', self._count(s, models.Device,
+                                        models.Device.region_id, obj.id))]
 
     def create(self, name, cloud=None, description=None, reason=None):
         refs.check_name('name', name)
@@ -139,29 +170,19 @@ class Regions(_Level):
             obj = refs.region(s, name, cloud)
             return _as_dict(obj, cloud=s.get(models.Cloud, obj.cloud_id).name)
 
-    def update(self, name, cloud=None, description=None, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            obj = refs.region(txn.session, name, cloud)
-            if description is not None:
-                self._update(txn, obj, {'description': description})
-            return _as_dict(obj)
-
-    def delete(self, name, cloud=None, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            s = txn.session
-            obj = refs.region(s, name, cloud)
-            self._delete(txn, obj, [
-                ('cells', self._count(s, models.Cell,
-                                      models.Cell.region_id, obj.id)),
-                ('racks', self._count(s, models.Rack,
-                                      models.Rack.region_id, obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.region_id, obj.id))])
-
 
 class Cells(_Level):
     kind = 'cell'
     model = models.Cell
+
+    def _find(self, s, name, region=None, cloud=None):
+        return refs.cell(s, name, region, cloud)
+
+    def _children(self, s, obj):
+        return [('racks', self._count(s, models.Rack, models.Rack.cell_id,
+                                      obj.id)),
+                ('devices', self._count(s, models.Device,
+                                        models.Device.cell_id, obj.id))]
 
     def create(self, name, region=None, cloud=None, description=None,
                reason=None):
@@ -199,28 +220,17 @@ class Cells(_Level):
             return _as_dict(obj,
                             region=s.get(models.Region, obj.region_id).name)
 
-    def update(self, name, region=None, cloud=None, description=None,
-               reason=None):
-        with self.fleet.transaction(reason) as txn:
-            obj = refs.cell(txn.session, name, region, cloud)
-            if description is not None:
-                self._update(txn, obj, {'description': description})
-            return _as_dict(obj)
-
-    def delete(self, name, region=None, cloud=None, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            s = txn.session
-            obj = refs.cell(s, name, region, cloud)
-            self._delete(txn, obj, [
-                ('racks', self._count(s, models.Rack,
-                                      models.Rack.cell_id, obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.cell_id, obj.id))])
-
 
 class Racks(_Level):
     kind = 'rack'
     model = models.Rack
+
+    def _find(self, s, name, region=None, cloud=None):
+        return refs.rack(s, name, region, cloud)
+
+    def _children(self, s, obj):
+        return [('devices', self._count(s, models.Device,
+                                        models.Device.rack_id, obj.id))]
 
     def create(self, name, region=None, cell=None, cloud=None,
                description=None, reason=None):
@@ -271,19 +281,3 @@ class Racks(_Level):
             return _as_dict(obj,
                             region=s.get(models.Region, obj.region_id).name,
                             cell=cell.name if cell else None)
-
-    def update(self, name, region=None, cloud=None, description=None,
-               reason=None):
-        with self.fleet.transaction(reason) as txn:
-            obj = refs.rack(txn.session, name, region, cloud)
-            if description is not None:
-                self._update(txn, obj, {'description': description})
-            return _as_dict(obj)
-
-    def delete(self, name, region=None, cloud=None, reason=None):
-        with self.fleet.transaction(reason) as txn:
-            s = txn.session
-            obj = refs.rack(s, name, region, cloud)
-            self._delete(txn, obj, [
-                ('devices', self._count(s, models.Device,
-                                        models.Device.rack_id, obj.id))])
