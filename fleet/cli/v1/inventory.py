@@ -26,8 +26,8 @@ class SyncInventory(common.Lister):
                                  'file), ironic, nova ... (see [inventory] '
                                  'enabled_sources).')
         parser.add_argument('--file', metavar='<path>',
-                            help='Asset file (YAML, JSON or CSV) for the static '
-                                 'source.')
+                            help='Asset file (YAML, JSON or CSV) for the '
+                                 'static source.')
         parser.add_argument('--region', metavar='<region>',
                             help='Region for devices the source does not '
                                  'place (default: the cloud\'s region_name, '
