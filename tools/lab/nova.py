@@ -241,8 +241,15 @@ def _existing_databases():
 
 
 def _create_databases():
+    """Create the databases afresh.
+
+    Runs only when this state dir has not done it yet, so databases found
+    now belong to another (or a lost) lab state: nova-compute would refuse
+    to start against their compute nodes without its local node identity.
+    """
     for db in DATABASES:
-        common.mysql('CREATE DATABASE IF NOT EXISTS %s%s CHARACTER SET utf8'
+        common.mysql('DROP DATABASE IF EXISTS %s%s' % (DB_PREFIX, db))
+        common.mysql('CREATE DATABASE %s%s CHARACTER SET utf8'
                      % (DB_PREFIX, db))
 
 
