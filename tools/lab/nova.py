@@ -30,6 +30,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 from tools.lab import common
 from tools.lab import nova_standins
@@ -240,17 +241,43 @@ def _existing_databases():
     return set(out.split()[1:])
 
 
-def _create_databases():
-    """Create the databases afresh.
+META_DB = DB_PREFIX + 'meta'
+TOKEN_FILE = 'db-token'
 
-    Runs only when this state dir has not done it yet, so databases found
-    now belong to another (or a lost) lab state: nova-compute would refuse
-    to start against their compute nodes without its local node identity.
+
+def _db_token():
+    """The token of the state dir that created the lab databases."""
+    out = common.run(['mysql', '-h', common.HOST, '-u', 'root', '-N', '-e',
+                      'SELECT token FROM %s.owner' % META_DB],
+                     check=False, capture=True).strip()
+    return out if out and ' ' not in out else None
+
+
+def _state_token():
+    try:
+        return (_root() / TOKEN_FILE).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _create_databases():
+    """Create the databases afresh, owned by this state dir.
+
+    Databases left by another (or a lost) lab state are dropped: nova-compute
+    refuses to start against compute nodes it has no local identity for.
     """
+    token = uuid.uuid4().hex
     for db in DATABASES:
         common.mysql('DROP DATABASE IF EXISTS %s%s' % (DB_PREFIX, db))
         common.mysql('CREATE DATABASE %s%s CHARACTER SET utf8'
                      % (DB_PREFIX, db))
+    common.mysql('DROP DATABASE IF EXISTS %s' % META_DB)
+    common.mysql('CREATE DATABASE %s; CREATE TABLE %s.owner (token '
+                 'VARCHAR(64)); INSERT INTO %s.owner VALUES (\'%s\')'
+                 % (META_DB, META_DB, META_DB, token))
+    (_root() / TOKEN_FILE).write_text(token)
+    for identity in (_root() / 'state').glob('*/compute_id'):
+        identity.unlink()  # the node identities of the dropped databases
 
 
 def _manage(bin_dir, steps):
@@ -277,7 +304,8 @@ def _prepare_databases(bin_dir):
     Placement and Nova sync in parallel.
     """
     wanted = {DB_PREFIX + db for db in DATABASES}
-    if not wanted <= _existing_databases():
+    if (not wanted <= _existing_databases() or _state_token() is None or
+            _state_token() != _db_token()):
         _forget(('databases', 'placement-sync') + NOVA_DB_STEPS)
     _step('databases', _create_databases)
     nova_steps = [step for step in NOVA_DB_STEPS if step not in _done()]
@@ -601,6 +629,7 @@ def _purge():
     """Drop the databases, the RabbitMQ vhost and the component dir."""
     for db in DATABASES:
         common.mysql('DROP DATABASE IF EXISTS %s%s' % (DB_PREFIX, db))
+    common.mysql('DROP DATABASE IF EXISTS %s' % META_DB)
     vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True,
                         check=False)
     if VHOST in vhosts.split():
