@@ -373,8 +373,21 @@ class _Run:
         self._apply_labels(txn, ids, matched)
         self._apply_device_vars(txn, ids, matched)
         self._apply_level_vars(txn, ids)
+        self._touch(txn, seen)
         if self.snap.complete:
             self._flag_missing(txn, existing, seen)
+
+    def _touch(self, txn, seen):
+        """Set ``last_seen`` of the devices the source reported.
+
+        A liveness timestamp, not inventory state: not in the change log.
+        """
+        table = models.Device.__table__
+        conn = txn.session.connection()
+        ids = sorted(seen)
+        for i in range(0, len(ids), 500):
+            conn.execute(table.update().where(
+                table.c.id.in_(ids[i:i + 500])).values(last_seen=txn.now))
 
     def _new_device(self, txn, rec):
         rid, cell_id, rack_id = self._placement(txn, rec)

@@ -13,7 +13,13 @@ without decoding.
 import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy import orm
+
+# Microseconds everywhere: MySQL/MariaDB DATETIME keeps whole seconds unless
+# told otherwise, and "as of time T" and last-seen need better than that.
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                       'mariadb')
 
 
 def utcnow():
@@ -26,9 +32,9 @@ class Base(orm.DeclarativeBase):
 
 class TimestampMixin:
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, nullable=False)
+        Timestamp, default=utcnow, nullable=False)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+        Timestamp, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class Cloud(TimestampMixin, Base):
@@ -98,7 +104,7 @@ class Device(TimestampMixin, Base):
     missing: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, default=False, nullable=False)
     last_seen: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
-        sa.DateTime)
+        Timestamp)
 
 
 class Label(Base):
@@ -128,7 +134,7 @@ class Variable(Base):
     observed: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, default=False, nullable=False)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, onupdate=utcnow, nullable=False)
+        Timestamp, default=utcnow, onupdate=utcnow, nullable=False)
 
 
 class Change(Base):
@@ -146,7 +152,7 @@ class Change(Base):
     request_id: orm.Mapped[str] = orm.mapped_column(sa.String(36),
                                                     index=True)
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
-        sa.DateTime, default=utcnow, nullable=False, index=True)
+        Timestamp, default=utcnow, nullable=False, index=True)
     actor: orm.Mapped[str] = orm.mapped_column(sa.String(255))
     action: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     object_type: orm.Mapped[str] = orm.mapped_column(sa.String(16))

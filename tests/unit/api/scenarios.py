@@ -28,6 +28,17 @@ class InventoryScenarios:
         with fleet.reading() as s:
             return s.scalar(sa.select(sa.func.count()).select_from(model))
 
+    def test_migrations_match_models(self):
+        from alembic import autogenerate
+        from alembic import migration
+        fleet = self.fleet()
+        with fleet.engine.connect() as conn:
+            context = migration.MigrationContext.configure(
+                conn, opts={'compare_type': True})
+            diff = autogenerate.compare_metadata(context,
+                                                 models.Base.metadata)
+        self.assertEqual([], diff)
+
     def test_device_placement_follows_rack(self):
         fleet = self.fleet()
         build_tree(fleet)
@@ -209,9 +220,14 @@ class InventoryScenarios:
             base.DeviceRecord(name='h2', external_id='u2')])
         rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')
         self.assertEqual(2, rep.counts['added'] - 2)  # + cloud and region
+        seen = fleet.devices.show('h1')['last_seen']
+        changes = len(fleet.changes.list(limit=None))
         again = fleet.sync.apply('api', snap, cloud='lab',
                                  region='RegionOne')
         self.assertEqual([], again.rows)
+        # Liveness moves on; the change log does not.
+        self.assertGreater(fleet.devices.show('h1')['last_seen'], seen)
+        self.assertEqual(changes, len(fleet.changes.list(limit=None)))
         snap.devices[0].facts = {'src': {'power': 'off'}}
         snap.devices.pop()
         rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')

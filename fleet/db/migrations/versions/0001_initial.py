@@ -7,6 +7,11 @@ Create Date: 2026-11-23 19:21:38.404528
 
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+# Microsecond timestamps on every backend (MySQL's DATETIME defaults to 0).
+TIMESTAMP = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                       'mariadb')
 
 
 revision = '0001'
@@ -21,7 +26,7 @@ def upgrade():
                     sa.Column(
                         'request_id', sa.String(
                             length=36), nullable=False),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
                     sa.Column('actor', sa.String(length=255), nullable=False),
                     sa.Column('action', sa.String(length=16), nullable=False),
                     sa.Column(
@@ -55,8 +60,8 @@ def upgrade():
                     sa.Column('id', sa.Integer(), nullable=False),
                     sa.Column('name', sa.String(length=255), nullable=False),
                     sa.Column('description', sa.Text(), nullable=True),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.PrimaryKeyConstraint('id'),
                     sa.UniqueConstraint('name')
                     )
@@ -68,7 +73,7 @@ def upgrade():
                     sa.Column('value', sa.Text(), nullable=False),
                     sa.Column('secret', sa.Boolean(), nullable=False),
                     sa.Column('observed', sa.Boolean(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.PrimaryKeyConstraint('id'),
                     sa.UniqueConstraint(
                         'scope',
@@ -86,8 +91,8 @@ def upgrade():
                     sa.Column('cloud_id', sa.Integer(), nullable=False),
                     sa.Column('name', sa.String(length=255), nullable=False),
                     sa.Column('description', sa.Text(), nullable=True),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.ForeignKeyConstraint(
                         ['cloud_id'],
                         ['clouds.id'],
@@ -107,8 +112,8 @@ def upgrade():
                     sa.Column('region_id', sa.Integer(), nullable=False),
                     sa.Column('name', sa.String(length=255), nullable=False),
                     sa.Column('description', sa.Text(), nullable=True),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.ForeignKeyConstraint(
                         ['region_id'],
                         ['regions.id'],
@@ -129,8 +134,8 @@ def upgrade():
                     sa.Column('cell_id', sa.Integer(), nullable=True),
                     sa.Column('name', sa.String(length=255), nullable=False),
                     sa.Column('description', sa.Text(), nullable=True),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.ForeignKeyConstraint(
                         ['cell_id'],
                         ['cells.id'],
@@ -175,9 +180,9 @@ def upgrade():
                         'external_id', sa.String(
                             length=255), nullable=True),
                     sa.Column('missing', sa.Boolean(), nullable=False),
-                    sa.Column('last_seen', sa.DateTime(), nullable=True),
-                    sa.Column('created_at', sa.DateTime(), nullable=False),
-                    sa.Column('updated_at', sa.DateTime(), nullable=False),
+                    sa.Column('last_seen', TIMESTAMP, nullable=True),
+                    sa.Column('created_at', TIMESTAMP, nullable=False),
+                    sa.Column('updated_at', TIMESTAMP, nullable=False),
                     sa.ForeignKeyConstraint(
                         ['cell_id'],
                         ['cells.id'],
