@@ -1,6 +1,7 @@
 """``fleet cell ...``: optional cells inside a region."""
 
 from fleet.cli import common
+from fleet.cli import level
 
 FIELDS = ('id', 'name', 'region', 'description', 'created_at', 'updated_at')
 LIST_FIELDS = (('name', 'Name'), ('region', 'Region'),
@@ -55,56 +56,20 @@ class ListCell(common.Lister):
             region=parsed_args.region, cloud=parsed_args.cloud), LIST_FIELDS)
 
 
-class ShowCell(common.ShowOne):
+class _Cell(level.LevelCommand):
+    kind = 'cell'
+    collection = 'cells'
+    place_options = ('region', 'cloud')
+    fields = FIELDS
+
+
+class ShowCell(_Cell, level.ShowLevel):
     """Show one cell."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Cell to show.')
-        _add_place(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).cells.show(
-            parsed_args.name, region=parsed_args.region,
-            cloud=parsed_args.cloud)
-        return common.show_output(obj, FIELDS)
-
-
-class SetCell(common.Command):
+class SetCell(_Cell, level.SetLevel):
     """Change a cell's attributes."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Cell to change.')
-        _add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='New description.')
-        common.add_reason(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        common.get_fleet(self.app).cells.update(
-            parsed_args.name, region=parsed_args.region,
-            cloud=parsed_args.cloud, description=parsed_args.description,
-            reason=parsed_args.reason)
-
-
-class DeleteCell(common.Command):
+class DeleteCell(_Cell, level.DeleteLevel):
     """Delete cells (they must have no racks or devices left)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('names', metavar='<name>', nargs='+',
-                            help='Cell(s) to delete.')
-        _add_place(parser, 'the cells are in')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        fleet = common.get_fleet(self.app)
-        common.delete_each(self, 'cell', parsed_args.names,
-                           lambda name: fleet.cells.delete(
-                               name, region=parsed_args.region,
-                               cloud=parsed_args.cloud,
-                               reason=parsed_args.reason))

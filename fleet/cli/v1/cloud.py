@@ -1,6 +1,7 @@
 """``fleet cloud ...``: the clouds at the top of the hierarchy."""
 
 from fleet.cli import common
+from fleet.cli import level
 
 FIELDS = ('id', 'name', 'description', 'created_at', 'updated_at')
 LIST_FIELDS = (('name', 'Name'), ('description', 'Description'))
@@ -33,48 +34,20 @@ class ListCloud(common.Lister):
                                   LIST_FIELDS)
 
 
-class ShowCloud(common.ShowOne):
+class _Cloud(level.LevelCommand):
+    kind = 'cloud'
+    collection = 'clouds'
+    place_options = ()
+    fields = FIELDS
+
+
+class ShowCloud(_Cloud, level.ShowLevel):
     """Show one cloud."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Cloud to show.')
-        return parser
 
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).clouds.show(parsed_args.name)
-        return common.show_output(obj, FIELDS)
-
-
-class SetCloud(common.Command):
+class SetCloud(_Cloud, level.SetLevel):
     """Change a cloud's attributes."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Cloud to change.')
-        parser.add_argument('--description', metavar='<text>',
-                            help='New description.')
-        common.add_reason(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        common.get_fleet(self.app).clouds.update(
-            parsed_args.name, description=parsed_args.description,
-            reason=parsed_args.reason)
-
-
-class DeleteCloud(common.Command):
+class DeleteCloud(_Cloud, level.DeleteLevel):
     """Delete clouds (they must have no regions left)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('names', metavar='<name>', nargs='+',
-                            help='Cloud(s) to delete.')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        fleet = common.get_fleet(self.app)
-        common.delete_each(self, 'cloud', parsed_args.names,
-                           lambda name: fleet.clouds.delete(
-                               name, reason=parsed_args.reason))

@@ -1,6 +1,7 @@
 """``fleet rack ...``: optional racks inside a region (and cell)."""
 
 from fleet.cli import common
+from fleet.cli import level
 
 FIELDS = ('id', 'name', 'region', 'cell', 'description', 'created_at',
           'updated_at')
@@ -61,56 +62,20 @@ class ListRack(common.Lister):
             cloud=parsed_args.cloud), LIST_FIELDS)
 
 
-class ShowRack(common.ShowOne):
+class _Rack(level.LevelCommand):
+    kind = 'rack'
+    collection = 'racks'
+    place_options = ('region', 'cloud')
+    fields = FIELDS
+
+
+class ShowRack(_Rack, level.ShowLevel):
     """Show one rack."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Rack to show.')
-        _add_place(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).racks.show(
-            parsed_args.name, region=parsed_args.region,
-            cloud=parsed_args.cloud)
-        return common.show_output(obj, FIELDS)
-
-
-class SetRack(common.Command):
+class SetRack(_Rack, level.SetLevel):
     """Change a rack's attributes."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', help='Rack to change.')
-        _add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='New description.')
-        common.add_reason(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        common.get_fleet(self.app).racks.update(
-            parsed_args.name, region=parsed_args.region,
-            cloud=parsed_args.cloud, description=parsed_args.description,
-            reason=parsed_args.reason)
-
-
-class DeleteRack(common.Command):
+class DeleteRack(_Rack, level.DeleteLevel):
     """Delete racks (they must have no devices left)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('names', metavar='<name>', nargs='+',
-                            help='Rack(s) to delete.')
-        _add_place(parser, 'the racks are in')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        fleet = common.get_fleet(self.app)
-        common.delete_each(self, 'rack', parsed_args.names,
-                           lambda name: fleet.racks.delete(
-                               name, region=parsed_args.region,
-                               cloud=parsed_args.cloud,
-                               reason=parsed_args.reason))

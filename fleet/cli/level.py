@@ -1,0 +1,99 @@
+"""Show, set and delete commands shared by the hierarchy levels.
+
+Clouds, regions, cells and racks differ only in their name, the service
+layer collection that holds them and the options that place them
+(``--region``, ``--cloud``). Each command module subclasses these with its
+own docstring (the command's help) and those three attributes. Light: only
+cliff via :mod:`fleet.cli.common` at import time.
+"""
+
+from fleet.cli import common
+
+PLACE_HELP = {
+    'region': 'Region the %(kind)s %(be)s in (needed when the name is not '
+              'unique or there is more than one region).',
+    'cloud': 'Cloud %(of)s (needed when %(what)s is not unique or there is '
+             'more than one cloud).',
+}
+
+
+class LevelCommand:
+    """What a level command needs to know about its level."""
+
+    #: 'cell', 'rack' ...
+    kind = None
+    #: attribute of fleet.api.Fleet: 'cells', 'racks' ...
+    collection = None
+    #: placing options, of 'region' and 'cloud'
+    place_options = ()
+    #: fields shown by ShowOne commands
+    fields = ()
+
+    def add_place(self, parser, plural=False):
+        words = {'kind': self.kind + ('s' if plural else ''),
+                 'be': 'are' if plural else 'is',
+                 'of': 'of that region' if 'region' in self.place_options
+                 else 'the %s%s %s in' % (self.kind, 's' if plural else '',
+                                          'are' if plural else 'is'),
+                 'what': 'the region name' if 'region' in self.place_options
+                 else 'the name'}
+        for option in self.place_options:
+            parser.add_argument('--' + option, metavar='<%s>' % option,
+                                help=PLACE_HELP[option] % words)
+
+    def place(self, parsed_args):
+        return {opt: getattr(parsed_args, opt) for opt in self.place_options}
+
+    def api(self):
+        return getattr(common.get_fleet(self.app), self.collection)
+
+
+class ShowLevel(LevelCommand, common.ShowOne):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='%s to show.' % self.kind.capitalize())
+        self.add_place(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        obj = self.api().show(parsed_args.name, **self.place(parsed_args))
+        return common.show_output(obj, self.fields)
+
+
+class SetLevel(LevelCommand, common.Command):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='%s to change.' % self.kind.capitalize())
+        self.add_place(parser)
+        parser.add_argument('--description', metavar='<text>',
+                            help='New description.')
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        self.api().update(parsed_args.name,
+                          description=parsed_args.description,
+                          reason=parsed_args.reason,
+                          **self.place(parsed_args))
+
+
+class DeleteLevel(LevelCommand, common.Command):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('names', metavar='<name>', nargs='+',
+                            help='%s(s) to delete.' % self.kind.capitalize())
+        self.add_place(parser, plural=True)
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        api = self.api()
+        place = self.place(parsed_args)
+        common.delete_each(self, self.kind, parsed_args.names,
+                           lambda name: api.delete(
+                               name, reason=parsed_args.reason, **place))
