@@ -8,25 +8,21 @@ LIST_FIELDS = (('name', 'Name'), ('region', 'Region'),
                ('description', 'Description'))
 
 
-def _add_place(parser, what='the cell is in'):
-    parser.add_argument(
-        '--region', metavar='<region>',
-        help='Region %s (needed when the name is not unique or there is '
-             'more than one region).' % what)
-    parser.add_argument(
-        '--cloud', metavar='<cloud>',
-        help='Cloud of that region (needed when the region name is not '
-             'unique).')
+class _Cell(level.LevelCommand):
+    kind = 'cell'
+    collection = 'cells'
+    place_options = ('region', 'cloud')
+    fields = FIELDS
 
 
-class CreateCell(common.ShowOne):
+class CreateCell(_Cell, common.ShowOne):
     """Create a cell in a region."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', metavar='<name>',
                             help='Name of the new cell.')
-        _add_place(parser, 'to create the cell in')
+        self.add_place(parser)
         parser.add_argument('--description', metavar='<text>',
                             help='Free text description.')
         common.add_reason(parser)
@@ -54,13 +50,6 @@ class ListCell(common.Lister):
     def take_action(self, parsed_args):
         return common.list_output(common.get_fleet(self.app).cells.list(
             region=parsed_args.region, cloud=parsed_args.cloud), LIST_FIELDS)
-
-
-class _Cell(level.LevelCommand):
-    kind = 'cell'
-    collection = 'cells'
-    place_options = ('region', 'cloud')
-    fields = FIELDS
 
 
 class ShowCell(_Cell, level.ShowLevel):

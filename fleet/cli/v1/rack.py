@@ -9,25 +9,21 @@ LIST_FIELDS = (('name', 'Name'), ('region', 'Region'), ('cell', 'Cell'),
                ('description', 'Description'))
 
 
-def _add_place(parser, what='the rack is in'):
-    parser.add_argument(
-        '--region', metavar='<region>',
-        help='Region %s (needed when the name is not unique or there is '
-             'more than one region).' % what)
-    parser.add_argument(
-        '--cloud', metavar='<cloud>',
-        help='Cloud of that region (needed when the region name is not '
-             'unique).')
+class _Rack(level.LevelCommand):
+    kind = 'rack'
+    collection = 'racks'
+    place_options = ('region', 'cloud')
+    fields = FIELDS
 
 
-class CreateRack(common.ShowOne):
+class CreateRack(_Rack, common.ShowOne):
     """Create a rack in a region, optionally inside a cell."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', metavar='<name>',
                             help='Name of the new rack.')
-        _add_place(parser, 'to create the rack in')
+        self.add_place(parser)
         parser.add_argument('--cell', metavar='<cell>',
                             help='Cell of the region the rack belongs to.')
         parser.add_argument('--description', metavar='<text>',
@@ -60,13 +56,6 @@ class ListRack(common.Lister):
         return common.list_output(common.get_fleet(self.app).racks.list(
             region=parsed_args.region, cell=parsed_args.cell,
             cloud=parsed_args.cloud), LIST_FIELDS)
-
-
-class _Rack(level.LevelCommand):
-    kind = 'rack'
-    collection = 'racks'
-    place_options = ('region', 'cloud')
-    fields = FIELDS
 
 
 class ShowRack(_Rack, level.ShowLevel):

@@ -8,20 +8,21 @@ LIST_FIELDS = (('name', 'Name'), ('cloud', 'Cloud'),
                ('description', 'Description'))
 
 
-def _add_cloud(parser, what='the region is in'):
-    parser.add_argument(
-        '--cloud', metavar='<cloud>',
-        help='Cloud %s (needed when there is more than one).' % what)
+class _Region(level.LevelCommand):
+    kind = 'region'
+    collection = 'regions'
+    place_options = ('cloud',)
+    fields = FIELDS
 
 
-class CreateRegion(common.ShowOne):
+class CreateRegion(_Region, common.ShowOne):
     """Create a region in a cloud."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', metavar='<name>',
                             help='Name of the new region.')
-        _add_cloud(parser, 'to create the region in')
+        self.add_place(parser)
         parser.add_argument('--description', metavar='<text>',
                             help='Free text description.')
         common.add_reason(parser)
@@ -46,13 +47,6 @@ class ListRegion(common.Lister):
     def take_action(self, parsed_args):
         return common.list_output(common.get_fleet(self.app).regions.list(
             cloud=parsed_args.cloud), LIST_FIELDS)
-
-
-class _Region(level.LevelCommand):
-    kind = 'region'
-    collection = 'regions'
-    place_options = ('cloud',)
-    fields = FIELDS
 
 
 class ShowRegion(_Region, level.ShowLevel):
