@@ -12,6 +12,7 @@ are empty, and adds its observations as variables.
 
 import collections
 import json
+import logging
 import uuid as uuid_mod
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from fleet.api import variables as variables_api
 from fleet.common import exception
 from fleet.db import models
 
+LOG = logging.getLogger(__name__)
 ATTRS = ('type', 'role', 'serial', 'asset_tag', 'mgmt_address')
 
 Report = collections.namedtuple('Report', 'rows counts')
@@ -68,6 +70,14 @@ class Sync:
                    region, progress)
         with self.fleet.transaction(reason, dry_run=dry_run) as txn:
             run.apply(txn)
+        # Names and counts only: values (secrets among them) never.
+        LOG.info('sync %s by %s%s: %s', run.source, self.fleet.actor,
+                 ' (dry run)' if dry_run else '',
+                 ', '.join('%d %s' % (n, action) for action, n in
+                           sorted(run.counts.items())) or 'no changes')
+        for row in run.rows:
+            LOG.debug('sync %s: %s %s %s', run.source, row['action'],
+                      row['kind'], row['name'])
         return Report(run.rows, run.counts)
 
 

@@ -45,11 +45,14 @@ def load_conf(extra_files=()):
 
     from fleet.conf import CONF
 
+    from fleet import conf
+
     try:
         CONF(args=[], project='fleet', default_config_files=config_files(
             extra_files), default_config_dirs=[])
     except cfg.Error as exc:
         raise osc_exc.CommandError('Bad fleet configuration: %s' % exc)
+    conf.setup_logging(CONF)
     return CONF
 
 

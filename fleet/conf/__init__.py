@@ -4,9 +4,12 @@
 command line parses it (``fleet.cli.common.load_conf``: ``/etc/fleet/
 fleet.conf`` and ``~/.config/fleet/fleet.conf`` when present, then
 ``--config-file``); library users call ``CONF([...], project='fleet')``.
+oslo.log's options ([DEFAULT] debug, log_file, log_dir, use_syslog ...)
+are registered here; :func:`setup_logging` applies them.
 """
 
 from oslo_config import cfg
+from oslo_log import log
 
 from fleet.conf import database
 from fleet.conf import default
@@ -14,6 +17,17 @@ from fleet.conf import inventory
 
 CONF = cfg.CONF
 
+log.register_options(CONF)
 database.register_opts(CONF)
 default.register_opts(CONF)
 inventory.register_opts(CONF)
+
+
+def setup_logging(conf=CONF):
+    """Send fleet's logs where the configuration says (oslo.log).
+
+    Only when a destination is configured (log_file, log_dir, syslog or
+    journal): a command-line run otherwise keeps its console logging.
+    """
+    if conf.log_file or conf.log_dir or conf.use_syslog or conf.use_journal:
+        log.setup(conf, 'fleet')

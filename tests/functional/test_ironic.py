@@ -67,6 +67,19 @@ class TestIronicSync(base.LabTestCase):
                                 '-f', 'json')
         self.assertEqual([], json.loads(second.stdout))
 
+    def test_log_file_has_the_sync_but_no_secret(self):
+        log_file = os.path.join(self.work, 'fleet.log')
+        with open(self.conf_file, 'a') as f:
+            f.write('[DEFAULT]\ndebug = true\nlog_file = %s\n' % log_file)
+        proc = self.fleet('--debug', 'inventory', 'sync', 'ironic')
+        with open(log_file) as f:
+            logged = f.read()
+        self.assertIn('sync ironic by functional: ', logged)
+        self.assertIn('sync ironic: added device lab-compute-1', logged)
+        for password in self.bmc_passwords():
+            self.assertNotIn(password, logged)
+            self.assertNotIn(password, proc.stdout + proc.stderr)
+
     def test_removed_node_is_flagged_missing(self):
         conn = self.sdk()
         node = conn.baremetal.create_node(
