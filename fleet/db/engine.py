@@ -43,6 +43,9 @@ def get_engine(url):
                 engine = sa.create_engine(url, **kwargs)
                 event.listen(engine, 'connect', _sqlite_pragmas)
             else:
+                if url.startswith('postgresql+psycopg2'):
+                    # Bulk UPDATEs (sync) in pages, not a round trip a row.
+                    kwargs['executemany_mode'] = 'values_plus_batch'
                 engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
             _ENGINES[url] = engine
     return engine
