@@ -50,8 +50,9 @@ def _no_gc():
     """Pause the cyclic garbage collector while building a large export.
 
     The export allocates millions of tuples, dicts and strings and no
-    reference cycles; without this, collections over the growing heap cost
-    a third of the run. Reference counting still frees everything.
+    reference cycles; the collector's passes over the growing heap cost
+    5-10% of an export of 100,000 devices. Reference counting still frees
+    everything.
     """
     enabled = gc.isenabled()
     gc.disable()
