@@ -1,6 +1,7 @@
 """``inventory sync nova`` against the lab's real Nova and Placement."""
 
 import json
+import os
 
 from tests.functional import base
 
@@ -56,6 +57,27 @@ class TestNovaSync(base.LabTestCase):
                                   '--name', svc.host, '--limit', '1')
         self.assertEqual('enabled', changes[0]['Old']['status'])
         self.assertEqual('disabled', changes[0]['New']['status'])
+
+
+class TestNovaUnreachable(base.LabTestCase):
+
+    needs = ()
+
+    def test_one_line_and_nothing_written(self):
+        clouds = os.path.join(self.work, 'clouds.yaml')
+        with open(clouds, 'w') as f:
+            f.write('clouds:\n  dead:\n    auth_type: none\n'
+                    '    compute_endpoint_override: '
+                    'http://127.0.0.1:9/v2.1\n')
+        self.useFixture(base.fixtures.EnvironmentVariable(
+            'OS_CLIENT_CONFIG_FILE', clouds))
+        proc = self.fleet('--os-cloud', 'dead', 'inventory', 'sync', 'nova',
+                          expect=1)
+        error = proc.stderr.strip().splitlines()[-1]
+        self.assertNotIn('Traceback', proc.stderr)
+        self.assertIn('could not reach Nova at http://127.0.0.1:9', error)
+        self.assertEqual([], self.fleet_json('device', 'list'))
+        self.assertEqual([], self.fleet_json('change', 'list'))
 
 
 class TestBothSources(base.LabTestCase):
