@@ -95,10 +95,15 @@ def _pidfile(name):
 
 
 def pid_of(name):
-    """PID of a running lab process, or None."""
+    """PID of a running lab process, or None.
+
+    The pidfile holds the PID and the process's start time: after a reboot
+    or a killed session the PID may belong to another process by now.
+    """
     try:
-        pid = int(_pidfile(name).read_text().strip())
-    except (OSError, ValueError):
+        fields = _pidfile(name).read_text().split()
+        pid = int(fields[0])
+    except (OSError, ValueError, IndexError):
         return None
     try:
         os.kill(pid, 0)
@@ -106,7 +111,18 @@ def pid_of(name):
         return None
     if _is_zombie(pid):
         return None
+    if len(fields) > 1 and fields[1] != _start_time(pid):
+        return None
     return pid
+
+
+def _start_time(pid):
+    """The process's start time in clock ticks since boot (/proc), or ''."""
+    try:
+        stat = pathlib.Path('/proc/%d/stat' % pid).read_text()
+    except OSError:
+        return ''
+    return stat.rsplit(')', 1)[-1].split()[19]
 
 
 def _is_zombie(pid):
@@ -138,7 +154,7 @@ def spawn(name, argv, env=None, cwd=None):
     proc = subprocess.Popen([str(a) for a in argv], env=env, cwd=cwd,
                             stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT, start_new_session=True)
-    _pidfile(name).write_text(str(proc.pid))
+    _pidfile(name).write_text('%d %s' % (proc.pid, _start_time(proc.pid)))
     return proc.pid
 
 
