@@ -131,50 +131,15 @@ class Exporter:
 
     @staticmethod
     def _resolve(devices, regions, layers):
-        empty = {}
-        base_cache = {}
-        by_id = {row.id: row for row in devices}
-        parent_cache = {}
-
-        def parents_merged(parent_id):
-            # Merged vars of the parent chain, nearest parent winning.
-            if parent_id in parent_cache:
-                return parent_cache[parent_id]
-            chain, seen, pid = [], set(), parent_id
-            while pid and pid not in seen and pid in by_id:
-                seen.add(pid)
-                chain.append(layers['device'].get(pid, empty))
-                pid = by_id[pid].parent_id
-            merged = {}
-            for layer in reversed(chain):
-                merged.update(layer)
-            parent_cache[parent_id] = merged
-            return merged
-
+        chains = _Chains(layers, regions,
+                         {row.id: row.parent_id for row in devices})
         for row in devices:
-            key = (row.rack_id, row.cell_id, row.region_id)
-            base = base_cache.get(key)
-            if base is None:
-                cloud_id = regions[row.region_id][1]
-                base = dict(layers['defaults'].get(0, empty))
-                base.update(layers['cloud'].get(cloud_id, empty))
-                base.update(layers['region'].get(row.region_id, empty))
-                if row.cell_id:
-                    base.update(layers['cell'].get(row.cell_id, empty))
-                if row.rack_id:
-                    base.update(layers['rack'].get(row.rack_id, empty))
-                base_cache[key] = base
+            merged = chains.shared(row.rack_id, row.cell_id, row.region_id,
+                                   row.parent_id)
             own = layers['device'].get(row.id)
-            if row.parent_id:
-                merged = dict(base)
-                merged.update(parents_merged(row.parent_id))
-                if own:
-                    merged.update(own)
-            elif own:
-                merged = dict(base)
+            if own:
+                merged = dict(merged)
                 merged.update(own)
-            else:
-                merged = base
             yield row, merged
 
     def resolved_all(self, include_secrets=False):
@@ -206,6 +171,56 @@ def _fragment(layer):
     return ', '.join(layer.values())
 
 
+class _Chains:
+    """Resolution of what devices share: levels, defaults, parent chain.
+
+    ``shared(rack, cell, region, parent)`` is the merged {key: value} of
+    defaults, cloud, region, cell, rack and the parent devices (nearest
+    wins), computed once per distinct placement and parent. A device's own
+    variables go on top of it.
+    """
+
+    def __init__(self, layers, regions, parent_of):
+        self.layers = layers
+        self.regions = regions
+        self.parent_of = parent_of
+        self._base = {}
+        self._shared = {}
+
+    def base(self, rack_id, cell_id, region_id):
+        key = (rack_id, cell_id, region_id)
+        merged = self._base.get(key)
+        if merged is None:
+            layers, empty = self.layers, {}
+            merged = dict(layers['defaults'].get(0, empty))
+            merged.update(layers['cloud'].get(self.regions[region_id][1],
+                                              empty))
+            merged.update(layers['region'].get(region_id, empty))
+            if cell_id:
+                merged.update(layers['cell'].get(cell_id, empty))
+            if rack_id:
+                merged.update(layers['rack'].get(rack_id, empty))
+            self._base[key] = merged
+        return merged
+
+    def shared(self, rack_id, cell_id, region_id, parent_id):
+        if not parent_id:
+            return self.base(rack_id, cell_id, region_id)
+        key = (rack_id, cell_id, region_id, parent_id)
+        merged = self._shared.get(key)
+        if merged is None:
+            merged = dict(self.base(rack_id, cell_id, region_id))
+            chain, seen, pid = [], set(), parent_id
+            while pid and pid not in seen and pid in self.parent_of:
+                seen.add(pid)
+                chain.append(self.layers['device'].get(pid, {}))
+                pid = self.parent_of[pid]
+            for layer in reversed(chain):
+                merged.update(layer)
+            self._shared[key] = merged
+        return merged
+
+
 class _AnsibleWriter:
     """Renders the inventory.
 
@@ -224,43 +239,18 @@ class _AnsibleWriter:
         self.racks = racks
         self.layers = layers
         self.labels = labels
-        self.parent_of = {row[0]: row[8] for row in devices}
-        self.base = {}
+        self.chains = _Chains(layers, regions,
+                              {row[0]: row[8] for row in devices})
         self.merged = {}
         self.prefixes = {}
 
-    def _base(self, rack_id, cell_id, region_id):
-        """Merged variables of rack, cell, region, cloud and defaults."""
-        key = (rack_id, cell_id, region_id)
-        merged = self.base.get(key)
-        if merged is None:
-            layers, empty = self.layers, {}
-            merged = dict(layers['defaults'].get(0, empty))
-            merged.update(layers['cloud'].get(self.regions[region_id][1],
-                                              empty))
-            merged.update(layers['region'].get(region_id, empty))
-            if cell_id:
-                merged.update(layers['cell'].get(cell_id, empty))
-            if rack_id:
-                merged.update(layers['rack'].get(rack_id, empty))
-            self.base[key] = merged
-        return merged
-
     def _merged(self, rack_id, cell_id, region_id, parent_id):
-        """(merged vars, rendered text) of base plus the parent chain."""
+        """(merged vars, rendered text) of what a placement shares."""
         key = (rack_id, cell_id, region_id, parent_id)
         got = self.merged.get(key)
         if got is None:
-            merged = self._base(rack_id, cell_id, region_id)
-            if parent_id:
-                merged = dict(merged)
-                chain, seen, pid = [], set(), parent_id
-                while pid and pid not in seen and pid in self.parent_of:
-                    seen.add(pid)
-                    chain.append(self.layers['device'].get(pid, {}))
-                    pid = self.parent_of[pid]
-                for layer in reversed(chain):
-                    merged.update(layer)
+            merged = self.chains.shared(rack_id, cell_id, region_id,
+                                        parent_id)
             got = self.merged[key] = (merged, _fragment(merged))
         return got
 
