@@ -152,6 +152,7 @@ class _Run:
         self.progress = progress or (lambda msg: None)
         self.rows = []
         self._by_object = {}
+        self._name_cache = {}
         self.counts = collections.Counter()
 
     def report(self, action, kind, name, details=''):
@@ -232,22 +233,31 @@ class _Run:
         return self.regions[name][cid]
 
     def _level_name(self, column, level_id):
-        """Name of a region, cell or rack id from the loaded maps."""
+        """Name of a region, cell or rack id (reverse of the loaded maps)."""
         if level_id is None:
             return None
-        if column == 'region_id':
-            return self._region_name(level_id)
-        if column == 'cell_id':
-            table = {i: n for (_r, n), i in self.cells.items()}
-        else:
-            table = {v[0]: n for (_r, n), v in self.racks.items()}
-        return table.get(level_id)
+        return self._names(column).get(level_id)
 
     def _region_name(self, region_id):
-        for name, by_cloud in self.regions.items():
-            if region_id in by_cloud.values():
-                return name
-        return None
+        return self._names('region_id').get(region_id)
+
+    def _names(self, column):
+        """{id: name} for one level, rebuilt only when the level grew."""
+        source = {'region_id': self.regions, 'cell_id': self.cells,
+                  'rack_id': self.racks}[column]
+        size = sum(len(v) for v in source.values()) \
+            if column == 'region_id' else len(source)
+        cached = self._name_cache.get(column)
+        if cached is None or cached[0] != size:
+            if column == 'region_id':
+                names = {rid: name for name, by_cloud in source.items()
+                         for rid in by_cloud.values()}
+            elif column == 'cell_id':
+                names = {i: n for (_r, n), i in source.items()}
+            else:
+                names = {v[0]: n for (_r, n), v in source.items()}
+            cached = self._name_cache[column] = (size, names)
+        return cached[1]
 
     def _insert(self, txn, model, kind, values):
         obj = model(**values)
@@ -464,6 +474,7 @@ class _Run:
     def _apply_parents(self, txn, ids, existing):
         s = txn.session
         parent_updates = []
+        name_of = None
         for rec in self.snap.devices:
             if not rec.parent:
                 continue
@@ -479,9 +490,9 @@ class _Run:
                 continue
             parent_updates.append({'_id': dev_id, 'parent_id': pid})
             if old is not None:
-                old_parent = next((n for n, i in ids.items()
-                                   if i == old.parent_id), None) \
-                    if old.parent_id else None
+                if name_of is None:
+                    name_of = {i: n for n, i in ids.items()}
+                old_parent = name_of.get(old.parent_id)
                 txn.record('update', 'device', dev_id, rec.name,
                            field='parent', old=old_parent, new=rec.parent)
                 self.report('changed', 'device', rec.name,

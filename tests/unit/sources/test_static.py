@@ -89,6 +89,25 @@ class TestStaticSource(base.FleetTestCase):
         self.assertEqual([('returned', 'sw-1')],
                          [(r['action'], r['name']) for r in rep.rows])
 
+    def test_move_is_logged_by_name(self):
+        self.sync(self.write('a.yaml', GOOD))
+        moved = GOOD.replace('parent: ch-1', 'parent: sw-1').replace(
+            '  - name: n-1\n    rack: k1', '  - name: n-1\n    rack: k2')
+        rep = self.sync(self.write('a.yaml', moved))
+        self.assertEqual([('changed', 'n-1')],
+                         [(r['action'], r['name']) for r in rep.rows])
+        self.assertIn('rack: k1 -> k2', rep.rows[0]['details'])
+        fleet = self.fleet()
+        log = {c['field']: (c['old'], c['new']) for c in
+               fleet.changes.list(object_type='device', name='n-1',
+                                  limit=None) if c['action'] == 'update'}
+        self.assertEqual(('k1', 'k2'), log['rack'])
+        self.assertEqual(('c1', None), log['cell'])
+        self.assertEqual(('ch-1', 'sw-1'), log['parent'])
+        dev = fleet.devices.show('n-1')
+        self.assertEqual(('k2', None, 'sw-1'),
+                         (dev['rack'], dev['cell'], dev['parent']))
+
     def test_two_files_do_not_flag_each_other(self):
         self.sync(self.write('a.yaml', GOOD))
         other = self.write('b.csv', 'name,type,rack\nn-9,host,k2\n')
