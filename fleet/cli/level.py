@@ -48,6 +48,30 @@ class LevelCommand:
         return getattr(common.get_fleet(self.app), self.collection)
 
 
+class CreateLevel(LevelCommand, common.ShowOne):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='Name of the new %s.' % self.kind)
+        self.add_place(parser)
+        parser.add_argument('--description', metavar='<text>',
+                            help='Free text description.')
+        common.add_reason(parser)
+        return parser
+
+    def create_args(self, parsed_args):
+        """Keyword arguments of the service layer's create()."""
+        return self.place(parsed_args)
+
+    def take_action(self, parsed_args):
+        obj = self.api().create(parsed_args.name,
+                                description=parsed_args.description,
+                                reason=parsed_args.reason,
+                                **self.create_args(parsed_args))
+        return common.show_output(obj, self.fields)
+
+
 class ShowLevel(LevelCommand, common.ShowOne):
 
     def get_parser(self, prog_name):

@@ -15,25 +15,8 @@ class _Cell(level.LevelCommand):
     fields = FIELDS
 
 
-class CreateCell(_Cell, common.ShowOne):
+class CreateCell(_Cell, level.CreateLevel):
     """Create a cell in a region."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='Name of the new cell.')
-        self.add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='Free text description.')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).cells.create(
-            parsed_args.name, region=parsed_args.region,
-            cloud=parsed_args.cloud, description=parsed_args.description,
-            reason=parsed_args.reason)
-        return common.show_output(obj, FIELDS)
 
 
 class ListCell(common.Lister):

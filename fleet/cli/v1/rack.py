@@ -16,27 +16,17 @@ class _Rack(level.LevelCommand):
     fields = FIELDS
 
 
-class CreateRack(_Rack, common.ShowOne):
+class CreateRack(_Rack, level.CreateLevel):
     """Create a rack in a region, optionally inside a cell."""
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='Name of the new rack.')
-        self.add_place(parser)
         parser.add_argument('--cell', metavar='<cell>',
                             help='Cell of the region the rack belongs to.')
-        parser.add_argument('--description', metavar='<text>',
-                            help='Free text description.')
-        common.add_reason(parser)
         return parser
 
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).racks.create(
-            parsed_args.name, region=parsed_args.region,
-            cell=parsed_args.cell, cloud=parsed_args.cloud,
-            description=parsed_args.description, reason=parsed_args.reason)
-        return common.show_output(obj, FIELDS)
+    def create_args(self, parsed_args):
+        return dict(super().create_args(parsed_args), cell=parsed_args.cell)
 
 
 class ListRack(common.Lister):

@@ -15,24 +15,8 @@ class _Region(level.LevelCommand):
     fields = FIELDS
 
 
-class CreateRegion(_Region, common.ShowOne):
+class CreateRegion(_Region, level.CreateLevel):
     """Create a region in a cloud."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='Name of the new region.')
-        self.add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='Free text description.')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        obj = common.get_fleet(self.app).regions.create(
-            parsed_args.name, cloud=parsed_args.cloud,
-            description=parsed_args.description, reason=parsed_args.reason)
-        return common.show_output(obj, FIELDS)
 
 
 class ListRegion(common.Lister):
