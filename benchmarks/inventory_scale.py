@@ -85,23 +85,32 @@ def build_asset_file(path, devices, regions=4, cells=5, per_rack=100):
 
 
 def raw_sql_baseline(fleet):
-    """Read the rows the export reads with a bare DB-API cursor."""
+    """Read the rows the export reads with a bare DB-API cursor.
+
+    The same queries as the export (fleet/api/export.py, _AnsibleRows),
+    less the string work the export asks the database for.
+    """
+    dialect = fleet.engine.dialect.name
+    false = 'false' if dialect == 'postgresql' else '0'
+    key = '`key`' if dialect == 'mysql' else 'key'
     conn = fleet.engine.raw_connection()
     try:
         cur = conn.cursor()
         rows = 0
-        for sql in ('SELECT id, name, uuid, type, role, region_id, cell_id, '
-                    'rack_id, parent_id, mgmt_address, missing FROM devices '
-                    'ORDER BY name',
-                    'SELECT scope, scope_id, key, value FROM variables '
-                    'WHERE secret = %s' % ('0' if fleet.engine.dialect.name
-                                           != 'postgresql' else 'false'),
-                    'SELECT device_id, label FROM labels',
+        for sql in ('SELECT id, name FROM clouds',
                     'SELECT id, name, cloud_id FROM regions',
-                    'SELECT id, name FROM cells', 'SELECT id, name FROM racks',
-                    'SELECT id, name FROM clouds'):
-            if fleet.engine.dialect.name == 'mysql':
-                sql = sql.replace(' key,', ' `key`,')
+                    'SELECT id, name, region_id FROM cells',
+                    'SELECT id, name, region_id FROM racks',
+                    'SELECT name, uuid, rack_id, cell_id, region_id, '
+                    'parent_id, type, role, mgmt_address, id, missing '
+                    'FROM devices ORDER BY name',
+                    "SELECT scope, scope_id, %s, value FROM variables "
+                    "WHERE secret = %s AND scope IN ('defaults', 'cloud', "
+                    "'region', 'cell', 'rack')" % (key, false),
+                    "SELECT scope_id, %s, value FROM variables "
+                    "WHERE secret = %s AND scope = 'device'" % (key, false),
+                    'SELECT devices.name, labels.label FROM devices '
+                    'JOIN labels ON labels.device_id = devices.id'):
             cur.execute(sql)
             rows += len(cur.fetchall())
         return rows

@@ -2,7 +2,7 @@
 
 Built for 100,000 devices: a handful of queries (no query per device), the
 shared part of each chain (rack, cell, region, cloud, defaults) merged once
-per placement, and stored JSON text spliced into the output without being
+per placement, stored JSON text spliced into the output without being
 decoded and encoded again.
 """
 
@@ -10,7 +10,9 @@ import collections
 import contextlib
 import functools
 import gc
+import itertools
 import json
+import operator
 import re
 
 from json import encoder as json_encoder
@@ -74,63 +76,34 @@ class Exporter:
     def __init__(self, fleet):
         self.fleet = fleet
 
-    def _load(self, conn, include_secrets, rendered=False):
-        """Read every row the exports need, in six queries.
-
-        Rows come straight from the DB-API cursor (plain tuples): at
-        100,000 devices the result-row layer would cost more than the
-        database itself. ``layers[scope][id]`` is {key: JSON text}, or with
-        ``rendered`` {key: '"key": JSON text'}, ready to join.
-        """
-        d = models.Device
-        fetch = functools.partial(_fetch_all, conn)
-        devices = fetch(sa.select(
-            d.id, d.name, d.uuid, d.type, d.role, d.region_id, d.cell_id,
-            d.rack_id, d.parent_id, d.mgmt_address, d.missing).order_by(
-                d.name))
-        clouds = dict(fetch(sa.select(models.Cloud.id, models.Cloud.name)))
-        regions = {rid: (name, cid) for rid, name, cid in fetch(
-            sa.select(models.Region.id, models.Region.name,
-                      models.Region.cloud_id))}
-        cells = dict(fetch(sa.select(models.Cell.id, models.Cell.name)))
-        racks = dict(fetch(sa.select(models.Rack.id, models.Rack.name)))
-        layers = self._load_layers(fetch, include_secrets, rendered)
-        labels = {}
-        for dev_id, label in fetch(sa.select(models.Label.device_id,
-                                             models.Label.label)):
-            labels.setdefault(dev_id, []).append(label)
-        return devices, clouds, regions, cells, racks, layers, labels
-
     @staticmethod
-    def _load_layers(fetch, include_secrets, rendered):
-        """Variables as ``layers[scope][id] = {key: text}``."""
-        v = models.Variable
-        value = v.value
-        if rendered:
-            # Keys are identifiers (see variables.KEY_RE): no escaping.
-            value = sa.literal('"') + v.key + sa.literal('": ') + v.value
-        q = sa.select(v.scope, v.scope_id, v.key, value)
-        if not include_secrets:
-            q = q.where(v.secret == sa.false())
-        layers = {scope: {} for scope in refs.SCOPES}
-        for scope, sid, key, text in fetch(q):
-            by_id = layers[scope]
-            layer = by_id.get(sid)
-            if layer is None:
-                layer = by_id[sid] = {}
-            layer[key] = text
-        return layers
+    def _levels(fetch):
+        """{id: name} of clouds; {id: (name, parent id)} of the rest.
+
+        The parent of a region is its cloud, of a cell or rack its region.
+        """
+        clouds = dict(fetch(sa.select(models.Cloud.id, models.Cloud.name)))
+
+        def named(model, parent):
+            return {row[0]: row[1:] for row in fetch(
+                sa.select(model.id, model.name, parent))}
+        return (clouds, named(models.Region, models.Region.cloud_id),
+                named(models.Cell, models.Cell.region_id),
+                named(models.Rack, models.Rack.region_id))
 
     def iter_resolved(self, include_secrets=False):
         """Yield ``(device_row, {key: json_text})`` for every device."""
+        d = models.Device
         with self.fleet.reading() as s:
-            devices, clouds, regions, cells, racks, layers, labels = \
-                self._load(s.connection(), include_secrets)
-        devices = [DeviceRow(*row) for row in devices]
-        yield from self._resolve(devices, regions, layers)
-
-    @staticmethod
-    def _resolve(devices, regions, layers):
+            fetch = functools.partial(_fetch_all, s.connection())
+            devices = [DeviceRow(*row) for row in fetch(sa.select(
+                d.id, d.name, d.uuid, d.type, d.role, d.region_id,
+                d.cell_id, d.rack_id, d.parent_id, d.mgmt_address,
+                d.missing).order_by(d.name))]
+            _clouds, regions, _cells, _racks = self._levels(fetch)
+            layers = _layers(fetch(sa.select(
+                _V.scope, _V.scope_id, _V.key, _V.value).where(
+                    _visible(_V, include_secrets))))
         chains = _Chains(layers, regions,
                          {row.id: row.parent_id for row in devices})
         for row in devices:
@@ -160,15 +133,37 @@ class Exporter:
         management address. Secret variables only with ``include_secrets``.
         """
         with _no_gc(), self.fleet.reading() as s:
-            devices, clouds, regions, cells, racks, layers, labels = \
-                self._load(s.connection(), include_secrets, rendered=True)
-            return _AnsibleWriter(devices, clouds, regions, cells, racks,
-                                  layers, labels).render()
+            rows = _AnsibleRows(s.connection(), include_secrets)
+            return _AnsibleWriter(rows).render()
 
 
-def _fragment(layer):
-    """``"k": v, ...`` of a layer of pre-rendered pairs."""
-    return ', '.join(layer.values())
+_V = models.Variable
+
+
+def _visible(v, include_secrets):
+    """The condition that leaves secret variables out unless asked for."""
+    return sa.true() if include_secrets else v.secret == sa.false()
+
+
+def _pair(v):
+    """SQL for the JSON member ``"key": value`` of a variable row.
+
+    Keys are identifiers (see variables.KEY_RE) and values are stored as
+    JSON text, so neither needs escaping.
+    """
+    return sa.literal('"') + v.key + sa.literal('": ') + v.value
+
+
+def _layers(rows):
+    """``layers[scope][id] = {key: text}`` from (scope, id, key, text)."""
+    layers = {scope: {} for scope in refs.SCOPES}
+    for scope, sid, key, text in rows:
+        by_id = layers[scope]
+        layer = by_id.get(sid)
+        if layer is None:
+            layer = by_id[sid] = {}
+        layer[key] = text
+    return layers
 
 
 class _Chains:
@@ -221,136 +216,220 @@ class _Chains:
         return merged
 
 
+class _AnsibleRows:
+    """What the Ansible export reads, in plain queries, no per-row ORM.
+
+    ``layers[scope][id]`` is {key: '"key": value'} for the levels and for
+    ``parents`` (the devices that are one); ``own[id]`` is a device's own
+    variables rendered as ``, "k": v, ...``; ``exact`` the devices whose
+    own variables override a shared key (``ansible_host`` included), with
+    their layers in ``layers['device']`` too.
+    """
+
+    def __init__(self, conn, include_secrets):
+        fetch = functools.partial(_fetch_all, conn)
+        d, v = models.Device, _V
+        visible = _visible(v, include_secrets)
+        self.clouds, self.regions, self.cells, self.racks = \
+            Exporter._levels(fetch)
+        # The placement (rack, cell, region, parent, type, role) is
+        # row[2:8]: one slice makes the key the render caches by.
+        self.devices = fetch(sa.select(
+            d.name, d.uuid, d.rack_id, d.cell_id, d.region_id, d.parent_id,
+            d.type, d.role, d.mgmt_address, d.id, d.missing).order_by(d.name))
+        self.layers = _layers(fetch(sa.select(
+            v.scope, v.scope_id, v.key, _pair(v)).where(
+                visible, v.scope.in_(refs.SCOPES[:-1]))))
+        # Device variables, the bulk of the rows, without the scope column.
+        self._own(fetch(sa.select(v.scope_id, v.key, v.value).where(
+            visible, v.scope == 'device')))
+        self.labels = fetch(sa.select(d.name, models.Label.label).join(
+            models.Label, models.Label.device_id == d.id))
+
+    def _own(self, rows):
+        """Render each device's own variables; keep the layers needed."""
+        own = self.own = {}
+        get = own.get
+        for sid, key, value in rows:
+            prev = get(sid)
+            own[sid] = (', "%s": %s' % (key, value) if prev is None
+                        else '%s, "%s": %s' % (prev, key, value))
+        parents = self.parents = set(map(operator.itemgetter(5),
+                                         self.devices))
+        parents.discard(None)
+        shared = {'ansible_host'}
+        for by_id in self.layers.values():
+            for layer in by_id.values():
+                shared.update(layer)
+        layers = self.layers['device']
+        for sid, key, value in rows:
+            if sid in parents:
+                layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
+                shared.add(key)
+        self.exact = {sid for sid, key, _text in rows if key in shared}
+        for sid, key, value in rows:
+            if sid in self.exact:
+                layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
+
+
+_UUID = ': {"fleet_uuid": "'
+
+
+def _host_part(mgmt):
+    """``, "ansible_host": "<mgmt>"``, or nothing without an address."""
+    return ', "ansible_host": ' + _quote(mgmt) if mgmt else ''
+
+
 class _AnsibleWriter:
     """Renders the inventory.
 
     Devices that share placement, parent, type and role share everything
-    but their UUID, name and own variables, so that part is rendered once
-    per such group and spliced; per device only a lookup and a format are
-    left.
+    but their name, UUID, own variables and address: that part is rendered
+    once per such placement. Per device a lookup, a quote and a join of
+    pieces are left; devices whose own variables override a shared key
+    (or set ``ansible_host``) are merged key by key.
     """
 
-    def __init__(self, devices, clouds, regions, cells, racks, layers,
-                 labels):
-        self.devices = devices
-        self.clouds = clouds
-        self.regions = regions
-        self.cells = cells
-        self.racks = racks
-        self.layers = layers
-        self.labels = labels
-        self.chains = _Chains(layers, regions,
-                              {row[0]: row[8] for row in devices})
-        self.merged = {}
-        self.prefixes = {}
-
-    def _merged(self, rack_id, cell_id, region_id, parent_id):
-        """(merged vars, rendered text) of what a placement shares."""
-        key = (rack_id, cell_id, region_id, parent_id)
-        got = self.merged.get(key)
-        if got is None:
-            merged = self.chains.shared(rack_id, cell_id, region_id,
-                                        parent_id)
-            got = self.merged[key] = (merged, _fragment(merged))
-        return got
+    def __init__(self, rows):
+        self.rows = rows
+        self.chains = _Chains(rows.layers, rows.regions, {
+            row[9]: row[5] for row in rows.devices if row[9] in rows.parents})
+        self._prefixes = {}
+        self._fragments = {}
+        self._names = {}
 
     def _prefix(self, rack_id, cell_id, region_id, dtype, role):
-        """(fleet_* text, group names) of a placement, type and role."""
+        """(``fleet_*`` members, groups) of a placement, type and role."""
         key = (rack_id, cell_id, region_id, dtype, role)
-        got = self.prefixes.get(key)
+        got = self._prefixes.get(key)
         if got is None:
-            dumps = json.dumps
-            rname = self.regions[region_id][0]
-            fields = ['"fleet_type": %s' % dumps(dtype),
-                      '"fleet_role": %s' % dumps(role),
-                      '"fleet_region": %s' % dumps(rname)]
-            groups = [group_name('region', rname), 'type_' + dtype]
+            rows, named = self.rows, self._named
+            region, group = named('region', region_id, rows.regions,
+                                  rows.regions)
+            fields = ['"fleet_type": ' + _quote(dtype),
+                      '"fleet_role": ' + (_quote(role) if role else 'null'),
+                      '"fleet_region": ' + region]
+            groups = [group, 'type_' + dtype]
             if role:
                 groups.append(group_name('role', role))
             if cell_id:
-                cell = self.cells[cell_id]
-                fields.append('"fleet_cell": %s' % dumps(cell))
-                groups.append(group_name('cell', rname, cell))
+                cell, group = named('cell', cell_id, rows.cells,
+                                    rows.regions)
+                fields.append('"fleet_cell": ' + cell)
+                groups.append(group)
             if rack_id:
-                rack = self.racks[rack_id]
-                fields.append('"fleet_rack": %s' % dumps(rack))
-                groups.append(group_name('rack', rname, rack))
-            got = self.prefixes[key] = (', '.join(fields), groups)
+                rack, group = named('rack', rack_id, rows.racks,
+                                    rows.regions)
+                fields.append('"fleet_rack": ' + rack)
+                groups.append(group)
+            got = self._prefixes[key] = (', '.join(fields), groups)
         return got
 
-    def _shared(self, key):
-        """(merged vars, fleet_* text, full text, groups, members)."""
-        rack_id, cell_id, region_id, parent_id, dtype, role = key
-        merged, fragment = self._merged(rack_id, cell_id, region_id,
+    def _named(self, kind, level_id, by_id, regions):
+        """(quoted name, group name) of a region, cell or rack."""
+        got = self._names.get((kind, level_id))
+        if got is None:
+            name, parent_id = by_id[level_id]
+            parts = (name,) if kind == 'region' else (
+                regions[parent_id][0], name)
+            got = self._names[kind, level_id] = (
+                _quote(name), group_name(kind, *parts))
+        return got
+
+    def _fragment(self, rack_id, cell_id, region_id, parent_id):
+        """(merged, rendered) shared variables of a placement, parent."""
+        key = (rack_id, cell_id, region_id, parent_id)
+        got = self._fragments.get(key)
+        if got is None:
+            merged = self.chains.shared(rack_id, cell_id, region_id,
                                         parent_id)
+            got = self._fragments[key] = (merged,
+                                          ', '.join(merged.values()))
+        return got
+
+    def _placement(self, key):
+        """[text, members, merged, prefix, groups] of a placement key.
+
+        ``text`` is what to write after the UUID: ``fleet_*`` members and
+        shared variables; ``members`` collects the quoted device names.
+        """
+        rack_id, cell_id, region_id, parent_id, dtype, role = key
         prefix, groups = self._prefix(rack_id, cell_id, region_id, dtype,
                                       role)
+        merged, fragment = self._fragment(rack_id, cell_id, region_id,
+                                          parent_id)
         text = prefix + ', ' + fragment if fragment else prefix
-        return merged, prefix, text, groups, []
+        return (text, [], merged, prefix, groups)
+
+    def _exact(self, place, dev_id, mgmt):
+        """``text`` of a device whose variables are merged key by key."""
+        _text, _members, merged, prefix, _groups = place
+        full = dict(merged)
+        full.update(self.rows.layers['device'].get(dev_id, ()))
+        text = prefix + ', ' + ', '.join(full.values()) if full else prefix
+        if 'ansible_host' in full:
+            return text
+        return text + _host_part(mgmt)
 
     def render(self):
-        quote = _quote
-        own_layers = self.layers['device']
-        shared = {}
+        rows = self.rows
+        quote, own_get, exact = _quote, rows.own.get, rows.exact
+        places = {}
         parts = ['{"_meta": {"hostvars": {']
         extend = parts.extend
-        missing = []
         sep = ''
-        for (dev_id, name, uuid, dtype, role, region_id, cell_id, rack_id,
-             parent_id, mgmt, is_missing) in self.devices:
-            if is_missing:
-                missing.append(name)
-            key = (rack_id, cell_id, region_id, parent_id, dtype, role)
-            got = shared.get(key)
-            if got is None:
-                got = shared[key] = self._shared(key)
-            merged, prefix, text, _groups, members = got
-            qname = quote(name)
-            members.append(qname)
-            own = own_layers.get(dev_id)
-            if own:
-                if merged.keys().isdisjoint(own):
-                    extend((sep, qname, ': {"fleet_uuid": "', uuid,
-                            '", ', text, ', ', ', '.join(own.values())))
-                else:
-                    full = dict(merged)
-                    full.update(own)
-                    extend((sep, qname, ': {"fleet_uuid": "', uuid,
-                            '", ', prefix, ', ', ', '.join(full.values())))
+        for row in rows.devices:
+            key = row[2:8]
+            place = places.get(key)
+            if place is None:
+                place = places[key] = self._placement(key)
+            qname = quote(row[0])
+            place[1].append(qname)
+            dev_id = row[9]
+            if dev_id in exact or 'ansible_host' in place[2]:
+                extend((sep, qname, _UUID, row[1], '", ',
+                        self._exact(place, dev_id, row[8]), '}'))
+            elif row[8]:
+                extend((sep, qname, _UUID, row[1], '", ', place[0],
+                        own_get(dev_id, ''), ', "ansible_host": ',
+                        quote(row[8]), '}'))
             else:
-                extend((sep, qname, ': {"fleet_uuid": "', uuid, '", ',
-                        text))
-            if mgmt and 'ansible_host' not in merged and (
-                    not own or 'ansible_host' not in own):
-                extend((', "ansible_host": ', quote(mgmt), '}'))
-            else:
-                parts.append('}')
+                extend((sep, qname, _UUID, row[1], '", ', place[0],
+                        own_get(dev_id, ''), '}'))
             sep = ', '
+        parts.append('}}')
+        parts.extend(self._groups(places))
+        return ''.join(parts)
+
+    def _groups(self, places):
+        """The rendered groups: ``, "name": {"hosts": [...]}`` each."""
+        rows = self.rows
         # Group members are kept JSON-quoted, as the host keys were.
         groups = {}
-        for _m, _p, _t, names_of, names in shared.values():
-            for g in names_of:
-                groups.setdefault(g, []).extend(names)
-        for dev_id, name in ((row[0], row[1]) for row in self.devices
-                             if row[0] in self.labels):
-            for label in self.labels[dev_id]:
-                groups.setdefault(group_name('label', label), []).append(
-                    quote(name))
-        if missing:
-            groups['fleet_missing'] = [quote(n) for n in missing]
+        for _text, members, _merged, _prefix, names in places.values():
+            for g in names:
+                groups.setdefault(g, []).extend(members)
+        for name, label in rows.labels:
+            groups.setdefault(group_name('label', label), []).append(
+                _quote(name))
+        gone = list(map(_quote, itertools.compress(
+            map(operator.itemgetter(0), rows.devices),
+            map(operator.itemgetter(10), rows.devices))))
+        if gone:
+            groups['fleet_missing'] = gone
         children = {}
-        for cid, cname in self.clouds.items():
+        for cid, cname in rows.clouds.items():
             children[group_name('cloud', cname)] = sorted(
                 group_name('region', n)
-                for _rid, (n, c) in self.regions.items() if c == cid)
+                for _rid, (n, c) in rows.regions.items() if c == cid)
         every = sorted(set(groups) | set(children))
-        parts.append('}}')
+        parts = []
         for g in every:
-            parts.append(', %s: {"hosts": [' % quote(g))
+            parts.append(', %s: {"hosts": [' % _quote(g))
             parts.append(', '.join(sorted(groups.get(g, ()))))
             parts.append(']')
             if g in children:
                 parts.append(', "children": %s' % json.dumps(children[g]))
             parts.append('}')
         parts.append(', "all": {"children": %s}}' % json.dumps(every))
-        return ''.join(parts)
+        return parts

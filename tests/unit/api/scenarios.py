@@ -8,6 +8,15 @@ from fleet.common import exception
 from fleet.db import models
 
 
+def strict_json(text):
+    """Decode JSON, failing on an object with a key twice."""
+    def pairs(items):
+        keys = [k for k, _v in items]
+        assert len(keys) == len(set(keys)), 'duplicate key in %s' % keys
+        return dict(items)
+    return json.loads(text, object_pairs_hook=pairs)
+
+
 def build_tree(fleet):
     """A small fleet: cloud/region/cell/rack, a chassis and two hosts."""
     fleet.clouds.create('prod', description='production')
@@ -171,6 +180,63 @@ class InventoryScenarios:
         err = self.assertRaises(exception.Invalid, fleet.variables.set,
                                 'device', 'node-1', {'fleet_role': 'x'})
         self.assertIn("reserved prefix 'fleet_'", str(err))
+
+    def test_export_hostvars_match_single_resolution(self):
+        """Every host's variables in the export are what ``resolved`` says.
+
+        Covers what the export's shortcuts must not get wrong: a parent
+        chain through a device without variables, own variables that
+        override a level's or only a grandparent's, ``ansible_host`` set
+        above a device and on it, secrets at two levels.
+        """
+        fleet = self.fleet()
+        build_tree(fleet)
+        v = fleet.variables
+        fleet.devices.create('blade-1', type='chassis', rack='k1',
+                             parent='chassis-1')
+        fleet.devices.create('node-3', rack='k1', parent='blade-1',
+                             mgmt_address='10.0.0.3')
+        fleet.devices.create('node-4', rack='k1', parent='blade-1',
+                             mgmt_address='10.0.0.4')
+        fleet.racks.create('k2', region='r1', cell='c1')
+        fleet.devices.create('node-5', rack='k2', mgmt_address='10.0.0.5')
+        v.set('defaults', None, {'ntp': 'pool', 'tier': 'gold'})
+        v.set('rack', 'k1', {'tier': 'silver'})
+        v.set('rack', 'k2', {'ansible_host': 'via-bastion'})
+        v.set('rack', 'k1', {'ipmi_pw': 'rack-pw'}, secret=True)
+        v.set('device', 'chassis-1', {'slots': 10, 'psu': 'a'})
+        v.set('device', 'node-3', {'psu': 'b', 'own': [1, 'x']})
+        v.set('device', 'node-4', {'tier': 'bronze', 'own': {'y': None}})
+        v.set('device', 'node-1', {'ansible_host': 'n1.lab', 'own': 1})
+        v.set('device', 'node-2', {'own': 2})
+        v.set('device', 'node-4', {'ipmi_pw': 'node-pw'}, secret=True)
+        names = [d['name'] for d in fleet.devices.list()]
+        for secrets in (False, True):
+            hostvars = strict_json(fleet.exporter.ansible(
+                include_secrets=secrets))['_meta']['hostvars']
+            self.assertEqual(sorted(names), sorted(hostvars))
+            for name in names:
+                want = {}
+                for r in v.resolved(name):
+                    if r['secret'] and not secrets:
+                        continue
+                    want[r['key']] = (v.secret_value(name, r['key'])
+                                      if r['secret'] else r['value'])
+                mgmt = fleet.devices.show(name)['mgmt_address']
+                if mgmt:
+                    want.setdefault('ansible_host', mgmt)
+                got = {k: val for k, val in hostvars[name].items()
+                       if not k.startswith('fleet_')}
+                self.assertEqual(want, got, name)
+        hostvars = json.loads(fleet.exporter.ansible())['_meta']['hostvars']
+        self.assertEqual(('b', 10, 'silver'), (
+            hostvars['node-3']['psu'], hostvars['node-3']['slots'],
+            hostvars['node-3']['tier']))
+        self.assertEqual(('bronze', 'a'), (hostvars['node-4']['tier'],
+                                           hostvars['node-4']['psu']))
+        self.assertEqual('via-bastion', hostvars['node-5']['ansible_host'])
+        self.assertEqual('n1.lab', hostvars['node-1']['ansible_host'])
+        self.assertNotIn('ipmi_pw', hostvars['node-4'])
 
     def test_export_groups_and_missing(self):
         from fleet.plugins.sources import base
