@@ -135,7 +135,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--devices', type=int, default=100000)
     parser.add_argument('--db-url', help='default: a fresh SQLite file')
-    parser.add_argument('--repeat', type=int, default=3,
+    parser.add_argument('--repeat', type=int, default=5,
                         help='runs of each read measurement (best is kept)')
     args = parser.parse_args()
 
@@ -176,21 +176,35 @@ def main():
         region='region-1', type='host'), results, args.repeat)
     print('  %d devices' % len(some))
 
-    base_rows = timed('baseline: raw SQL read of the same rows',
-                      lambda: raw_sql_baseline(fleet), results, args.repeat)
-    print('  %d rows' % base_rows)
-    text = timed('resolve + Ansible export, all devices',
-                 lambda: fleet.exporter.ansible(), results, args.repeat)
+    # Baseline and export alternate, so that a change in the machine's
+    # speed during the run weighs on both alike; the best of each is kept.
+    base_label = 'baseline: raw SQL read of the same rows'
+    export_label = 'resolve + Ansible export, all devices'
+    best = {base_label: None, export_label: None}
+    for _ in range(args.repeat):
+        for label, func in ((base_label, lambda: raw_sql_baseline(fleet)),
+                            (export_label, fleet.exporter.ansible)):
+            t0 = time.perf_counter()
+            value = func()
+            took = time.perf_counter() - t0
+            if best[label] is None or took < best[label]:
+                best[label] = took
+            if label == base_label:
+                base_rows = value
+            else:
+                text = value
+    for label in (base_label, export_label):
+        results[label] = best[label]
+        print('%-44s %8.3f s' % (label, best[label]))
+    print('  %d rows read by the baseline' % base_rows)
     inv = json.loads(text)
     assert len(inv['_meta']['hostvars']) == counts['devices']
     sample = inv['_meta']['hostvars'][snap.devices[7].name]
     print('  %.1f MB JSON, %d groups; a host has %d vars' % (
         len(text) / 1e6, len(inv) - 1, len(sample)))
-    ratio = results['resolve + Ansible export, all devices'] / results[
-        'baseline: raw SQL read of the same rows']
+    ratio = results[export_label] / results[base_label]
     print('%-44s %8.2f x' % ('ratio export / raw SQL baseline', ratio))
-    ok = ratio <= 2.0 and results[
-        'resolve + Ansible export, all devices'] < 3.0
+    ok = ratio <= 2.0 and results[export_label] < 3.0
     print('target (<= 2x baseline and < 3 s): %s' % ('met' if ok
                                                      else 'NOT met'))
     return 0
