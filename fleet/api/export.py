@@ -262,14 +262,14 @@ class _AnsibleRows:
             for layer in by_id.values():
                 shared.update(layer)
         layers = self.layers['device']
-        for sid, key, value in rows:
-            if sid in parents:
+
+        def keep(kept):
+            for sid, key, value in kept:
                 layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
                 shared.add(key)
-        self.exact = {sid for sid, key, _text in rows if key in shared}
-        for sid, key, value in rows:
-            if sid in self.exact:
-                layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
+        keep([row for row in rows if row[0] in parents])
+        exact = self.exact = {sid for sid, key, _v in rows if key in shared}
+        keep([row for row in rows if row[0] in exact])
 
 
 _UUID = ': {"fleet_uuid": "'
@@ -348,17 +348,20 @@ class _AnsibleWriter:
         return got
 
     def _placement(self, key):
-        """[text, members, merged, prefix, groups] of a placement key.
+        """(text, members, merged, prefix, groups) of a placement key.
 
-        ``text`` is what to write after the UUID: ``fleet_*`` members and
-        shared variables; ``members`` collects the quoted device names.
+        ``text`` is what to write after the UUID: its closing quote, the
+        ``fleet_*`` members and the shared variables; ``members`` collects
+        the quoted device names.
         """
         rack_id, cell_id, region_id, parent_id, dtype, role = key
         prefix, groups = self._prefix(rack_id, cell_id, region_id, dtype,
                                       role)
         merged, fragment = self._fragment(rack_id, cell_id, region_id,
                                           parent_id)
-        text = prefix + ', ' + fragment if fragment else prefix
+        text = '", ' + prefix
+        if fragment:
+            text += ', ' + fragment
         return (text, [], merged, prefix, groups)
 
     def _exact(self, place, dev_id, mgmt):
@@ -377,7 +380,7 @@ class _AnsibleWriter:
         places = {}
         parts = ['{"_meta": {"hostvars": {']
         extend = parts.extend
-        sep = ''
+        # Each entry ends with '}, '; the last one's comma goes after.
         for row in rows.devices:
             key = row[2:8]
             place = places.get(key)
@@ -387,16 +390,16 @@ class _AnsibleWriter:
             place[1].append(qname)
             dev_id = row[9]
             if dev_id in exact or 'ansible_host' in place[2]:
-                extend((sep, qname, _UUID, row[1], '", ',
-                        self._exact(place, dev_id, row[8]), '}'))
+                extend((qname, _UUID, row[1], '", ',
+                        self._exact(place, dev_id, row[8]), '}, '))
             elif row[8]:
-                extend((sep, qname, _UUID, row[1], '", ', place[0],
-                        own_get(dev_id, ''), ', "ansible_host": ',
-                        quote(row[8]), '}'))
+                extend((qname, _UUID, row[1], place[0], own_get(dev_id, ''),
+                        ', "ansible_host": ', quote(row[8]), '}, '))
             else:
-                extend((sep, qname, _UUID, row[1], '", ', place[0],
-                        own_get(dev_id, ''), '}'))
-            sep = ', '
+                extend((qname, _UUID, row[1], place[0], own_get(dev_id, ''),
+                        '}, '))
+        if rows.devices:
+            parts[-1] = '}'
         parts.append('}}')
         parts.extend(self._groups(places))
         return ''.join(parts)
