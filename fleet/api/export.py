@@ -266,8 +266,9 @@ class _AnsibleRows:
         def keep(kept):
             for sid, key, value in kept:
                 layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
-                shared.add(key)
-        keep([row for row in rows if row[0] in parents])
+        of_parents = [row for row in rows if row[0] in parents]
+        keep(of_parents)
+        shared.update(key for _sid, key, _value in of_parents)
         exact = self.exact = {sid for sid, key, _v in rows if key in shared}
         keep([row for row in rows if row[0] in exact])
 
