@@ -87,8 +87,7 @@ def build_asset_file(path, devices, regions=4, cells=5, per_rack=100):
 def raw_sql_baseline(fleet):
     """Read the rows the export reads with a bare DB-API cursor.
 
-    The same queries as the export (fleet/api/export.py, _AnsibleRows),
-    less the string work the export asks the database for.
+    The same queries as the export (fleet/api/export.py, _AnsibleRows).
     """
     dialect = fleet.engine.dialect.name
     false = 'false' if dialect == 'postgresql' else '0'

@@ -70,26 +70,26 @@ def group_name(prefix, *parts):
     return _GROUP_RE.sub('_', '_'.join((prefix,) + parts))
 
 
+def _levels(fetch):
+    """{id: name} of clouds; {id: (name, parent id)} of the rest.
+
+    The parent of a region is its cloud, of a cell or rack its region.
+    """
+    clouds = dict(fetch(sa.select(models.Cloud.id, models.Cloud.name)))
+
+    def named(model, parent):
+        return {row[0]: row[1:] for row in fetch(
+            sa.select(model.id, model.name, parent))}
+    return (clouds, named(models.Region, models.Region.cloud_id),
+            named(models.Cell, models.Cell.region_id),
+            named(models.Rack, models.Rack.region_id))
+
+
 class Exporter:
     """Resolve all devices at once and write exports."""
 
     def __init__(self, fleet):
         self.fleet = fleet
-
-    @staticmethod
-    def _levels(fetch):
-        """{id: name} of clouds; {id: (name, parent id)} of the rest.
-
-        The parent of a region is its cloud, of a cell or rack its region.
-        """
-        clouds = dict(fetch(sa.select(models.Cloud.id, models.Cloud.name)))
-
-        def named(model, parent):
-            return {row[0]: row[1:] for row in fetch(
-                sa.select(model.id, model.name, parent))}
-        return (clouds, named(models.Region, models.Region.cloud_id),
-                named(models.Cell, models.Cell.region_id),
-                named(models.Rack, models.Rack.region_id))
 
     def iter_resolved(self, include_secrets=False):
         """Yield ``(device_row, {key: json_text})`` for every device."""
@@ -100,7 +100,7 @@ class Exporter:
                 d.id, d.name, d.uuid, d.type, d.role, d.region_id,
                 d.cell_id, d.rack_id, d.parent_id, d.mgmt_address,
                 d.missing).order_by(d.name))]
-            _clouds, regions, _cells, _racks = self._levels(fetch)
+            _clouds, regions, _cells, _racks = _levels(fetch)
             layers = _layers(fetch(sa.select(
                 _V.scope, _V.scope_id, _V.key, _V.value).where(
                     _visible(_V, include_secrets))))
@@ -145,13 +145,13 @@ def _visible(v, include_secrets):
     return sa.true() if include_secrets else v.secret == sa.false()
 
 
-def _pair(v):
-    """SQL for the JSON member ``"key": value`` of a variable row.
+def _member(key, value):
+    """The JSON member ``"key": value`` of a stored variable.
 
     Keys are identifiers (see variables.KEY_RE) and values are stored as
     JSON text, so neither needs escaping.
     """
-    return sa.literal('"') + v.key + sa.literal('": ') + v.value
+    return '"%s": %s' % (key, value)
 
 
 def _layers(rows):
@@ -231,15 +231,17 @@ class _AnsibleRows:
         d, v = models.Device, _V
         visible = _visible(v, include_secrets)
         self.clouds, self.regions, self.cells, self.racks = \
-            Exporter._levels(fetch)
+            _levels(fetch)
         # The placement (rack, cell, region, parent, type, role) is
         # row[2:8]: one slice makes the key the render caches by.
         self.devices = fetch(sa.select(
             d.name, d.uuid, d.rack_id, d.cell_id, d.region_id, d.parent_id,
             d.type, d.role, d.mgmt_address, d.id, d.missing).order_by(d.name))
-        self.layers = _layers(fetch(sa.select(
-            v.scope, v.scope_id, v.key, _pair(v)).where(
-                visible, v.scope.in_(refs.SCOPES[:-1]))))
+        self.layers = _layers(
+            (scope, sid, key, _member(key, value))
+            for scope, sid, key, value in fetch(sa.select(
+                v.scope, v.scope_id, v.key, v.value).where(
+                    visible, v.scope.in_(refs.SCOPES[:-1]))))
         # Device variables, the bulk of the rows, without the scope column.
         self._own(fetch(sa.select(v.scope_id, v.key, v.value).where(
             visible, v.scope == 'device')))
@@ -250,6 +252,7 @@ class _AnsibleRows:
         """Render each device's own variables; keep the layers needed."""
         own = self.own = {}
         get = own.get
+        # _member() inlined: this loop runs once per device variable.
         for sid, key, value in rows:
             prev = get(sid)
             own[sid] = (', "%s": %s' % (key, value) if prev is None
@@ -265,7 +268,7 @@ class _AnsibleRows:
 
         def keep(kept):
             for sid, key, value in kept:
-                layers.setdefault(sid, {})[key] = '"%s": %s' % (key, value)
+                layers.setdefault(sid, {})[key] = _member(key, value)
         of_parents = [row for row in rows if row[0] in parents]
         keep(of_parents)
         shared.update(key for _sid, key, _value in of_parents)
