@@ -6,12 +6,12 @@ import json
 import sqlalchemy as sa
 
 from fleet.api import refs
-from fleet.api import store
+from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
 
-def parse_when(value, option='--at'):
+def parse_when(value, option='at'):
     """A revision: a change id (int) or an ISO 8601 time (UTC if naive).
 
     :param option: the option the value came from, for the error message.
@@ -59,7 +59,7 @@ class ChangeLog:
             if object_type:
                 if object_type not in refs.SCOPES:
                     raise exception.Invalid(
-                        '--type', 'unknown object type %r' % object_type,
+                        'type', 'unknown object type %r' % object_type,
                         'use one of %s' % ', '.join(refs.SCOPES))
                 q = q.where(c.object_type == object_type)
             if name:
@@ -73,8 +73,8 @@ class ChangeLog:
                     q = q.where(c.object_name == name)
             if actor:
                 q = q.where(c.actor == actor)
-            for value, option, newer in ((since, '--since', True),
-                                         (until, '--until', False)):
+            for value, option, newer in ((since, 'since', True),
+                                         (until, 'until', False)):
                 if value is None:
                     continue
                 when = parse_when(value, option)
@@ -98,7 +98,7 @@ class ChangeLog:
             change = s.get(models.Change, change_id)
             if change is None:
                 raise exception.NotFound('change', change_id, '',
-                                         'See: fleet change list.',
+                                         hint='list_changes',
                                          key='with id')
             return _row(change)
 
@@ -112,7 +112,7 @@ class ChangeLog:
             q = q.where(c.created_at <= at)
         return s.scalars(q.order_by(c.id)).all()
 
-    def device_as_of(self, device, at, option='--at'):
+    def device_as_of(self, device, at, option='at'):
         """A device's attributes, labels and variables as of ``at``.
 
         :param at: change id or time (see :func:`parse_when`).
@@ -166,7 +166,7 @@ class ChangeLog:
 
         :returns: [{'key', 'action', 'old', 'new'}] for every difference.
         """
-        past = self.device_as_of(device, at, option='--to')
+        past = self.device_as_of(device, at, option='to')
         reason = reason or 'revert to revision %s' % past['revision']
         plan = []
         with self.fleet.transaction(reason, dry_run=dry_run) as txn:
@@ -181,7 +181,7 @@ class ChangeLog:
                 var = current.get(key)
                 if key in past['secret_keys'] or (var and var.secret):
                     plan.append({'key': key, 'action': 'skipped (secret)',
-                                 'old': store.MASK, 'new': store.MASK})
+                                 'old': constants.MASK, 'new': constants.MASK})
                     continue
                 old = json.loads(var.value) if var else None
                 if key not in past['vars']:

@@ -7,17 +7,16 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from fleet.api import refs
+from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
-DEVICE_TYPES = ('host', 'chassis', 'blade', 'switch', 'router', 'firewall',
-                'loadbalancer', 'pdu', 'ups', 'storage', 'bmc', 'other')
+DEVICE_TYPES = constants.DEVICE_TYPES
 ROLE_RE = re.compile(r'^[a-z0-9][a-z0-9_-]{0,63}$')
 LABEL_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,254}$')
 # Attributes an operator (or a source) may set directly.
-PLAIN_FIELDS = ('type', 'role', 'serial', 'asset_tag', 'mgmt_address')
-UNSETTABLE = ('role', 'serial', 'asset_tag', 'mgmt_address', 'cell', 'rack',
-              'parent')
+PLAIN_FIELDS = constants.PLAIN_FIELDS
+UNSETTABLE = tuple(f for f, _what in constants.UNSETTABLE_FIELDS)
 # Placement columns and the model whose name the change log records.
 PLACEMENT_COLUMNS = {'region_id': models.Region, 'cell_id': models.Cell,
                      'rack_id': models.Rack, 'parent_id': models.Device}
@@ -101,7 +100,7 @@ class Devices:
         if (rack_obj is not None and cell_obj is not None and
                 rack_obj.cell_id not in (None, cell_obj.id)):
             raise exception.Invalid(
-                '--cell', 'rack %r is not in cell %r' % (rack, cell),
+                'cell', 'rack %r is not in cell %r' % (rack, cell),
                 'name the rack\'s own cell or leave --cell out')
         return region_obj, cell_obj, rack_obj
 
@@ -113,7 +112,7 @@ class Devices:
         while node is not None:
             if device is not None and node.id == device.id:
                 raise exception.Invalid(
-                    '--parent', 'setting parent %r would make a cycle'
+                    'parent', 'setting parent %r would make a cycle'
                     % parent_name, 'choose a device that is not below %r'
                     % device.name)
             if node.id in seen:

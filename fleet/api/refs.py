@@ -5,12 +5,13 @@ import uuid as uuid_mod
 
 import sqlalchemy as sa
 
+from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
 NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$')
 
-SCOPES = ('defaults', 'cloud', 'region', 'cell', 'rack', 'device')
+SCOPES = constants.SCOPES
 MODELS = {'cloud': models.Cloud, 'region': models.Region,
           'cell': models.Cell, 'rack': models.Rack,
           'device': models.Device}
@@ -25,13 +26,11 @@ def check_name(field, value):
     return value
 
 
-def _one(rows, kind, name, where, parent_flag):
+def _one(rows, kind, name, where, parent_field):
     if not rows:
         raise exception.NotFound(kind, name, where)
     if len(rows) > 1:
-        raise exception.Conflict(
-            '%s %r exists in more than one place; pass %s to choose.'
-            % (kind, name, parent_flag))
+        raise exception.Ambiguous(kind, name, parent_field)
     return rows[0]
 
 
@@ -43,8 +42,9 @@ def cloud(session, name=None):
             return rows[0]
         if not rows:
             raise exception.NotFound('cloud', '(any)', '',
-                                     'Create one: fleet cloud create NAME.')
-        raise exception.Conflict('More than one cloud exists; pass --cloud.')
+                                     hint='create_cloud')
+        raise exception.Invalid('cloud', 'no cloud given and more than one '
+                                'exists', 'name one', hint='name_parent')
     row = session.scalars(sa.select(models.Cloud).where(
         models.Cloud.name == name)).first()
     if row is None:
@@ -63,12 +63,12 @@ def region(session, name=None, cloud_name=None):
             return rows[0]
         if not rows:
             raise exception.NotFound('region', '(any)', '',
-                                     'Create one: fleet region create NAME.')
-        raise exception.Invalid('--region', 'no region given and more than '
-                                'one exists', 'name one with --region')
+                                     hint='create_region')
+        raise exception.Invalid('region', 'no region given and more than '
+                                'one exists', 'name one', hint='name_parent')
     rows = session.scalars(q.where(models.Region.name == name)).all()
     where = ' in cloud %r' % cloud_name if cloud_name else ''
-    return _one(rows, 'region', name, where, '--cloud')
+    return _one(rows, 'region', name, where, 'cloud')
 
 
 def cell(session, name, region_name=None, cloud_name=None):
@@ -78,7 +78,7 @@ def cell(session, name, region_name=None, cloud_name=None):
             session, region_name, cloud_name).id)
     rows = session.scalars(q).all()
     where = ' in region %r' % region_name if region_name else ''
-    return _one(rows, 'cell', name, where, '--region')
+    return _one(rows, 'cell', name, where, 'region')
 
 
 def rack(session, name, region_name=None, cloud_name=None):
@@ -88,7 +88,7 @@ def rack(session, name, region_name=None, cloud_name=None):
             session, region_name, cloud_name).id)
     rows = session.scalars(q).all()
     where = ' in region %r' % region_name if region_name else ''
-    return _one(rows, 'rack', name, where, '--region')
+    return _one(rows, 'rack', name, where, 'region')
 
 
 def device(session, name_or_uuid):
@@ -100,7 +100,7 @@ def device(session, name_or_uuid):
         col == name_or_uuid)).first()
     if row is None:
         raise exception.NotFound('device', name_or_uuid, '',
-                                 'See: fleet device list.')
+                                 hint='list_devices')
     return row
 
 

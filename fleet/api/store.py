@@ -4,11 +4,12 @@ import contextlib
 import json
 import uuid
 
+from fleet.common import constants
 from fleet.db import engine as db_engine
 from fleet.db import models
 
-MASK = '******'
-MASK_JSON = json.dumps(MASK)
+MASK = constants.MASK
+MASK_JSON = constants.MASK_JSON
 
 
 def connect(url=None, actor=None, conf=None, auto_migrate=None):

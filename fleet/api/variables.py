@@ -13,7 +13,7 @@ import re
 import sqlalchemy as sa
 
 from fleet.api import refs
-from fleet.api import store
+from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
@@ -160,7 +160,7 @@ class Variables:
     @staticmethod
     def _out(var, level=None):
         out = {'key': var.key,
-               'value': store.MASK if var.secret else json.loads(var.value),
+               'value': constants.MASK if var.secret else json.loads(var.value),
                'secret': var.secret, 'observed': var.observed}
         if level is not None:
             out['level'] = level

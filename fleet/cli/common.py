@@ -134,19 +134,78 @@ def connection_factory(app):
     return connect
 
 
+# -- errors ----------------------------------------------------------------
+#: Service-layer fields given through a CLI option, and that option.
+FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
+               'since': '--since', 'until': '--until', 'cloud': '--cloud',
+               'region': '--region', 'cell': '--cell', 'rack': '--rack',
+               'parent': '--parent', 'type': '--type', 'scope': '--scope'}
+#: How the CLI says the service layer's hints (``exception.HINTS``).
+HINT_TEXT = {
+    'create_cloud': 'Create one: fleet cloud create NAME.',
+    'create_region': 'Create one: fleet region create NAME.',
+    'list_devices': 'See: fleet device list.',
+    'list_changes': 'See: fleet change list.',
+    'db_upgrade': 'Run: fleet-manage db upgrade.',
+}
+
+
+def flag(field):
+    """The CLI option for a service-layer field; other fields as they are."""
+    return FIELD_FLAGS.get(field, field)
+
+
+def render_error(exc):
+    """One line for the operator from a :class:`FleetError`.
+
+    Field names become this CLI's options and hint keys its commands; the
+    service layer itself never names either.
+    """
+    from fleet.common import exception
+
+    text = str(exc)
+    field = getattr(exc, 'field', None)
+    if isinstance(exc, exception.Invalid) and field:
+        text = '%s: %s' % (flag(field), exc.problem)
+        if exc.fix:
+            fix = exc.fix
+            if exc.hint == 'name_parent':
+                fix += ' with %s' % flag(field)
+            text += '; %s' % fix
+    elif isinstance(exc, exception.Ambiguous):
+        text = '%s %r exists in more than one place; pass %s to choose.' % (
+            exc.kind, exc.name, flag(field))
+    hint = HINT_TEXT.get(getattr(exc, 'hint', None))
+    if hint:
+        text += ' ' + hint
+    return text
+
+
+class _RendersErrors:
+    """Turn service-layer errors into one-line CommandErrors."""
+
+    auth_required = False
+
+    def run(self, parsed_args):
+        from fleet.common import exception
+
+        try:
+            return super().run(parsed_args)
+        except exception.FleetError as exc:
+            raise osc_exc.CommandError(render_error(exc)) from exc
+
+
 # -- base classes ----------------------------------------------------------
-class Command(command.Command):
+class Command(_RendersErrors, command.Command):
     """A fleet command; reads and writes only the fleet database."""
 
-    auth_required = False
+
+class Lister(_RendersErrors, lister.Lister):
+    """A fleet command that prints a table."""
 
 
-class Lister(lister.Lister):
-    auth_required = False
-
-
-class ShowOne(show.ShowOne):
-    auth_required = False
+class ShowOne(_RendersErrors, show.ShowOne):
+    """A fleet command that prints one object."""
 
 
 def add_reason(parser, what='this change'):
@@ -252,7 +311,7 @@ def delete_each(cmd, kind, names, delete):
             delete(name)
         except exception.FleetError as exc:
             failed += 1
-            cmd.app.stderr.write('%s\n' % exc)
+            cmd.app.stderr.write('%s\n' % render_error(exc))
     if failed:
         raise osc_exc.CommandError('%d of %d %ss were not deleted.'
                                    % (failed, len(names), kind))
@@ -265,4 +324,4 @@ def parse_revision(option, text):
     """
     from fleet.api import changes
 
-    return changes.parse_when(text, option)
+    return changes.parse_when(text, option.lstrip('-'))

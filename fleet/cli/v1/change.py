@@ -3,8 +3,9 @@
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.common import constants
 
-OBJECT_TYPES = ('device', 'rack', 'cell', 'region', 'cloud', 'defaults')
+OBJECT_TYPES = constants.CHANGE_OBJECT_TYPES
 FIELDS = (('id', 'ID'), ('created_at', 'Time'), ('actor', 'Actor'),
           ('action', 'Action'), ('object_type', 'Type'),
           ('object_name', 'Name'), ('field', 'Field'), ('old', 'Old'),

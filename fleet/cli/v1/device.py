@@ -3,9 +3,9 @@
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.common import constants
 
-DEVICE_TYPES = ('host', 'chassis', 'blade', 'switch', 'router', 'firewall',
-                'loadbalancer', 'pdu', 'ups', 'storage', 'bmc', 'other')
+DEVICE_TYPES = constants.DEVICE_TYPES
 
 # One registry of the device fields: (key, list heading).
 FIELDS = (
@@ -190,11 +190,7 @@ class SetDevice(common.Command):
             rack=a.rack, cloud=a.cloud, parent=a.parent)
 
 
-UNSETTABLE = (('role', 'role'), ('serial', 'serial number'),
-              ('asset_tag', 'asset tag'),
-              ('mgmt_address', 'management address'),
-              ('cell', 'cell (the device stays in its region)'),
-              ('rack', 'rack'), ('parent', 'parent device'))
+UNSETTABLE = constants.UNSETTABLE_FIELDS
 
 
 class UnsetDevice(common.Command):

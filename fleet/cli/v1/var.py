@@ -7,8 +7,9 @@ Values are JSON when they parse as JSON (``3``, ``true``, ``[1, 2]``,
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.common import constants
 
-SCOPES = ('device', 'rack', 'cell', 'region', 'cloud', 'defaults')
+SCOPES = tuple(reversed(constants.SCOPES))
 
 
 def _add_scope(parser):

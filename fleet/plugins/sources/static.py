@@ -64,10 +64,10 @@ class StaticSource(base.InventorySource):
     def collect(self):
         path = self.params.get('path')
         if not path:
-            raise exception.Invalid('--file', 'the static source needs an '
+            raise exception.Invalid('path', 'the static source needs an '
                                     'asset file', 'pass --file PATH')
         if not os.path.isfile(path):
-            raise exception.Invalid('--file', 'no such file %r' % path,
+            raise exception.Invalid('path', 'no such file %r' % path,
                                     'check the path')
         name = os.path.basename(path)
         if path.endswith(('.yaml', '.yml', '.json')):
@@ -79,7 +79,7 @@ class StaticSource(base.InventorySource):
         if snap is not None:
             snap.owner = 'static:%s' % name
             return snap
-        raise exception.Invalid('--file', 'unknown asset file type %r'
+        raise exception.Invalid('path', 'unknown asset file type %r'
                                 % name, 'use a .yaml, .yml or .csv file')
 
     # -- YAML and JSON ----------------------------------------------------

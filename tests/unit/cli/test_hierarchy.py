@@ -60,7 +60,8 @@ class TestRegion(base.CLITestCase):
         self.assertEqual(('RegionOne', 'c1'), (shown['name'], shown['cloud']))
         self.fleet_cli('cloud', 'create', 'c2')
         res = self.fleet_cli('region', 'create', 'RegionTwo', expect=1)
-        self.assertEqual('More than one cloud exists; pass --cloud.\n',
+        self.assertEqual('--cloud: no cloud given and more than one exists; '
+                         'name one with --cloud\n',
                          res.err)
         self.fleet_cli('region', 'create', 'RegionOne', '--cloud', 'c2')
         self.assertEqual(

@@ -197,7 +197,9 @@ class TestStaticSource(base.FleetTestCase):
     def test_missing_file(self):
         err = self.assertRaises(exception.Invalid, self.sync,
                                 os.path.join(self.state_dir, 'nope.yaml'))
-        self.assertIn('--file', str(err))
+        # The service layer names its field; the CLI renders it as --file.
+        self.assertEqual('path', err.field)
+        self.assertNotIn('--', str(err))
 
     def test_secret_not_in_change_log(self):
         self.sync(self.write('a.yaml', GOOD))
