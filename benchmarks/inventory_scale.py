@@ -150,29 +150,30 @@ def main():
     counts = timed('generate asset file (not fleet)',
                    lambda: build_asset_file(asset, args.devices), results)
     print('  %s, %.1f MB' % (counts, os.path.getsize(asset) / 1e6))
-    fleet = api.connect(url=url, actor='bench')
+    fleet = api.connect(url=url)
+    ctx = fleet.context(actor='bench')
 
     from fleet.plugins import loader
     source = loader.load_source('static', CONF, {'path': asset})
     snap = timed('parse asset file (static source)', source.collect,
                  results)
     report = timed('bulk load: apply to empty inventory', lambda:
-                   fleet.sync.apply('static', snap), results)
+                   fleet.sync.apply(ctx, 'static', snap), results)
     print('  %d objects added, %d change-log rows' % (
-        report.counts['added'], len(fleet.changes.list(limit=None))))
+        report.counts['added'], len(fleet.changes.list(ctx, limit=None))))
     again = timed('bulk load again (no changes)', lambda:
-                  fleet.sync.apply('static', snap), results)
+                  fleet.sync.apply(ctx, 'static', snap), results)
     assert not again.rows, again.rows[:3]
 
     rack = snap.racks[len(snap.racks) // 2]['name']
     some = timed('list: one rack, role=compute', lambda: fleet.devices.list(
-        rack=rack, role='compute'), results, args.repeat)
+        ctx, rack=rack, role='compute'), results, args.repeat)
     print('  %d devices' % len(some))
     some = timed('list: label=gpu (whole fleet)', lambda: fleet.devices.list(
-        label='gpu'), results, args.repeat)
+        ctx, label='gpu'), results, args.repeat)
     print('  %d devices' % len(some))
     some = timed('list: region-1, type=host', lambda: fleet.devices.list(
-        region='region-1', type='host'), results, args.repeat)
+        ctx, region='region-1', type='host'), results, args.repeat)
     print('  %d devices' % len(some))
 
     # Baseline and export alternate, so that a change in the machine's
@@ -182,7 +183,8 @@ def main():
     best = {base_label: None, export_label: None}
     for _ in range(args.repeat):
         for label, func in ((base_label, lambda: raw_sql_baseline(fleet)),
-                            (export_label, fleet.exporter.ansible)):
+                            (export_label,
+                             lambda: fleet.exporter.ansible(ctx))):
             t0 = time.perf_counter()
             value = func()
             took = time.perf_counter() - t0

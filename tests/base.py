@@ -108,7 +108,10 @@ class FleetTestCase(testtools.TestCase):
         self.addCleanup(db_engine.dispose_all)
         self.conf.set_override('connection', self.db_url, group='database')
         self.conf.set_override('actor', 'tester')
+        from fleet.api import context
+        #: The request context of the calls a test makes.
+        self.ctx = context.RequestContext(actor='tester')
 
-    def fleet(self, actor='tester'):
+    def fleet(self):
         from fleet import api
-        return api.connect(url=self.db_url, actor=actor, conf=self.conf)
+        return api.connect(url=self.db_url, conf=self.conf)

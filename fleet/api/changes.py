@@ -51,7 +51,7 @@ class ChangeLog:
     def __init__(self, fleet):
         self.fleet = fleet
 
-    def list(self, object_type=None, name=None, actor=None, since=None,
+    def list(self, ctx, object_type=None, name=None, actor=None, since=None,
              until=None, request_id=None, limit=100):
         with self.fleet.reading() as s:
             c = models.Change
@@ -87,7 +87,7 @@ class ChangeLog:
                 q = q.limit(limit)
             return [_row(x) for x in s.scalars(q)]
 
-    def show(self, change_id):
+    def show(self, ctx, change_id):
         with self.fleet.reading() as s:
             try:
                 change_id = int(change_id)
@@ -112,7 +112,7 @@ class ChangeLog:
             q = q.where(c.created_at <= at)
         return s.scalars(q.order_by(c.id)).all()
 
-    def device_as_of(self, device, at, option='at'):
+    def device_as_of(self, ctx, device, at, option='at'):
         """A device's attributes, labels and variables as of ``at``.
 
         :param at: change id or time (see :func:`parse_when`).
@@ -156,20 +156,21 @@ class ChangeLog:
                 'secret_keys': sorted(secret_keys),
                 'revision': rows[-1].id}
 
-    def revert_device_vars(self, device, at, reason=None, dry_run=False):
+    def revert_device_vars(self, ctx, device, at):
         """Set a device's own variables back to what they were at ``at``.
 
         Non-secret variables are restored, added or removed to match the
         revision; secret variables are left alone (the log never holds
         their values) and reported as ``skipped``. Recorded as one change
-        set, with ``reason``.
+        set, with the context's reason (default: the revision); with
+        ``ctx.dry_run`` nothing is written.
 
         :returns: [{'key', 'action', 'old', 'new'}] for every difference.
         """
-        past = self.device_as_of(device, at, option='to')
-        reason = reason or 'revert to revision %s' % past['revision']
+        past = self.device_as_of(ctx, device, at, option='to')
+        reason = 'revert to revision %s' % past['revision']
         plan = []
-        with self.fleet.transaction(reason, dry_run=dry_run) as txn:
+        with self.fleet.transaction(ctx, reason) as txn:
             s = txn.session
             dev = refs.device(s, device)
             current = {v.key: v for v in s.scalars(

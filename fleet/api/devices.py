@@ -123,10 +123,9 @@ class Devices:
         return parent
 
     # -- writes -------------------------------------------------------------
-    def create(self, name, type='host', region=None, cell=None, rack=None,
+    def create(self, ctx, name, type='host', region=None, cell=None, rack=None,
                cloud=None, parent=None, role=None, serial=None,
-               asset_tag=None, mgmt_address=None, labels=(), uuid=None,
-               reason=None):
+               asset_tag=None, mgmt_address=None, labels=(), uuid=None):
         """Create a device; return it as a dict.
 
         :raises fleet.common.exception.Invalid: a bad field value.
@@ -138,7 +137,7 @@ class Devices:
         check_role(role)
         for label in labels:
             check_label(label)
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             if s.scalar(sa.select(models.Device.id).where(
                     models.Device.name == name)):
@@ -167,9 +166,9 @@ class Devices:
                 'parent': parent, 'serial': serial,
                 'asset_tag': asset_tag, 'mgmt_address': mgmt_address,
                 'labels': sorted(set(labels))})
-        return self.show(name)
+        return self.show(ctx, name)
 
-    def update(self, name, reason=None, **fields):
+    def update(self, ctx, name, **fields):
         """Change attributes or placement of a device.
 
         Keywords: type, role, serial, asset_tag, mgmt_address, new_name
@@ -177,7 +176,7 @@ class Devices:
         field alone; use :meth:`unset` to clear one.
         """
         fields = {k: v for k, v in fields.items() if v is not None}
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             dev = refs.device(s, name)
             changes = {}
@@ -213,9 +212,9 @@ class Devices:
                     s, dev, fields['parent']).id
             self._apply(txn, dev, changes)
             final_name = dev.name
-        return self.show(final_name)
+        return self.show(ctx, final_name)
 
-    def unset(self, name, fields, reason=None):
+    def unset(self, ctx, name, fields):
         """Clear optional attributes.
 
         :param fields: names from role, serial, asset_tag, mgmt_address,
@@ -226,12 +225,12 @@ class Devices:
                 raise exception.Invalid(
                     field, 'cannot be unset',
                     'unset one of %s' % ', '.join(UNSETTABLE))
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             dev = refs.device(txn.session, name)
             column = {'cell': 'cell_id', 'rack': 'rack_id',
                       'parent': 'parent_id'}
             self._apply(txn, dev, {column.get(f, f): None for f in fields})
-        return self.show(name)
+        return self.show(ctx, name)
 
     @staticmethod
     def _apply(txn, dev, changes):
@@ -252,9 +251,9 @@ class Devices:
                 txn.record('update', 'device', dev.id, dev.name,
                            field=field, old=old, new=value)
 
-    def delete(self, name, reason=None):
+    def delete(self, ctx, name):
         """Delete a device with its labels and variables (all recorded)."""
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             dev = refs.device(s, name)
             children = s.scalar(sa.select(sa.func.count()).where(
@@ -280,7 +279,7 @@ class Devices:
             s.delete(dev)
 
     # -- reads ----------------------------------------------------------------
-    def show(self, name):
+    def show(self, ctx, name):
         with self.fleet.reading() as s:
             dev = refs.device(s, name)
             q, _ = _device_query()
@@ -289,9 +288,9 @@ class Devices:
             out['labels'] = _labels_of(s, [dev.id]).get(dev.id, [])
             return out
 
-    def list(self, region=None, cell=None, rack=None, role=None, label=None,
-             type=None, cloud=None, source=None, missing=None, limit=None,
-             with_labels=True):
+    def list(self, ctx, region=None, cell=None, rack=None, role=None,
+             label=None, type=None, cloud=None, source=None, missing=None,
+             limit=None, with_labels=True):
         """Devices as dicts, filtered; all filters combine with AND."""
         with self.fleet.reading() as s:
             q, al = _device_query()
@@ -341,9 +340,9 @@ class Labels:
     def __init__(self, fleet):
         self.fleet = fleet
 
-    def add(self, device, labels, reason=None):
+    def add(self, ctx, device, labels):
         labels = sorted({check_label(x) for x in labels})
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             dev = refs.device(s, device)
             have = set(s.scalars(sa.select(models.Label.label).where(
@@ -357,8 +356,8 @@ class Labels:
                            new=sorted(have | set(new)))
             return sorted(have | set(new))
 
-    def remove(self, device, labels, reason=None):
-        with self.fleet.transaction(reason) as txn:
+    def remove(self, ctx, device, labels):
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             dev = refs.device(s, device)
             have = set(s.scalars(sa.select(models.Label.label).where(
@@ -379,7 +378,7 @@ class Labels:
                            new=sorted(have - set(gone)))
             return sorted(have - set(gone))
 
-    def list(self, device=None):
+    def list(self, ctx, device=None):
         """Labels of one device, or every label with its device count."""
         with self.fleet.reading() as s:
             if device:

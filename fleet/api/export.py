@@ -91,7 +91,7 @@ class Exporter:
     def __init__(self, fleet):
         self.fleet = fleet
 
-    def iter_resolved(self, include_secrets=False):
+    def iter_resolved(self, ctx, include_secrets=False):
         """Yield ``(device_row, {key: json_text})`` for every device."""
         d = models.Device
         with self.fleet.reading() as s:
@@ -115,12 +115,12 @@ class Exporter:
                 merged.update(own)
             yield row, merged
 
-    def resolved_all(self, include_secrets=False):
+    def resolved_all(self, ctx, include_secrets=False):
         """``{device name: {key: value}}`` for every device (decoded)."""
         return {row.name: {k: json.loads(v) for k, v in merged.items()}
-                for row, merged in self.iter_resolved(include_secrets)}
+                for row, merged in self.iter_resolved(ctx, include_secrets)}
 
-    def ansible(self, include_secrets=False):
+    def ansible(self, ctx, include_secrets=False):
         """An Ansible dynamic inventory (JSON text) of the whole fleet.
 
         Groups: ``cloud_<c>`` (children: its regions), ``region_<r>``,

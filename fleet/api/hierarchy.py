@@ -32,21 +32,21 @@ class _Level:
         """[(label, count)] of what must be gone before ``obj`` is."""
         raise NotImplementedError
 
-    def update(self, name, description=None, reason=None, region=None,
+    def update(self, ctx, name, description=None, region=None,
                cloud=None):
         """Change the description of the object called ``name``."""
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             obj = self._find(txn.session, name, region, cloud)
             if description is not None:
                 self._update(txn, obj, {'description': description})
             return _as_dict(obj)
 
-    def delete(self, name, reason=None, region=None, cloud=None):
+    def delete(self, ctx, name, region=None, cloud=None):
         """Delete the object called ``name``; it must have no children.
 
         Its variables are deleted with it (and recorded).
         """
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             obj = self._find(txn.session, name, region, cloud)
             self._delete(txn, obj, self._children(txn.session, obj))
 
@@ -97,9 +97,9 @@ class Clouds(_Level):
         return [('regions', self._count(s, models.Region,
                                         models.Region.cloud_id, obj.id))]
 
-    def create(self, name, description=None, reason=None):
+    def create(self, ctx, name, description=None):
         refs.check_name('name', name)
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             if s.scalar(sa.select(models.Cloud.id).where(
                     models.Cloud.name == name)):
@@ -110,12 +110,12 @@ class Clouds(_Level):
             self._record_create(txn, obj, {'description': description})
             return _as_dict(obj)
 
-    def list(self):
+    def list(self, ctx):
         with self.fleet.reading() as s:
             return [_as_dict(c) for c in s.scalars(
                 sa.select(models.Cloud).order_by(models.Cloud.name))]
 
-    def show(self, name):
+    def show(self, ctx, name):
         with self.fleet.reading() as s:
             return _as_dict(refs.cloud(s, name))
 
@@ -135,9 +135,9 @@ class Regions(_Level):
                 ('devices', self._count(s, models.Device,
                                         models.Device.region_id, obj.id))]
 
-    def create(self, name, cloud=None, description=None, reason=None):
+    def create(self, ctx, name, cloud=None, description=None):
         refs.check_name('name', name)
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             return self.create_in(txn, name, cloud, description)
 
     def create_in(self, txn, name, cloud=None, description=None):
@@ -156,7 +156,7 @@ class Regions(_Level):
                                        'description': description})
         return _as_dict(obj, cloud=parent.name)
 
-    def list(self, cloud=None):
+    def list(self, ctx, cloud=None):
         with self.fleet.reading() as s:
             q = sa.select(models.Region, models.Cloud.name).join(
                 models.Cloud, models.Region.cloud_id == models.Cloud.id)
@@ -165,7 +165,7 @@ class Regions(_Level):
             return [_as_dict(r, cloud=c) for r, c in s.execute(
                 q.order_by(models.Cloud.name, models.Region.name))]
 
-    def show(self, name, cloud=None):
+    def show(self, ctx, name, cloud=None):
         with self.fleet.reading() as s:
             obj = refs.region(s, name, cloud)
             return _as_dict(obj, cloud=s.get(models.Cloud, obj.cloud_id).name)
@@ -184,10 +184,9 @@ class Cells(_Level):
                 ('devices', self._count(s, models.Device,
                                         models.Device.cell_id, obj.id))]
 
-    def create(self, name, region=None, cloud=None, description=None,
-               reason=None):
+    def create(self, ctx, name, region=None, cloud=None, description=None):
         refs.check_name('name', name)
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
             if s.scalar(sa.select(models.Cell.id).where(
@@ -204,7 +203,7 @@ class Cells(_Level):
                                            'description': description})
             return _as_dict(obj, region=parent.name)
 
-    def list(self, region=None, cloud=None):
+    def list(self, ctx, region=None, cloud=None):
         with self.fleet.reading() as s:
             q = sa.select(models.Cell, models.Region.name).join(
                 models.Region, models.Cell.region_id == models.Region.id)
@@ -214,7 +213,7 @@ class Cells(_Level):
             return [_as_dict(c, region=r) for c, r in s.execute(
                 q.order_by(models.Region.name, models.Cell.name))]
 
-    def show(self, name, region=None, cloud=None):
+    def show(self, ctx, name, region=None, cloud=None):
         with self.fleet.reading() as s:
             obj = refs.cell(s, name, region, cloud)
             return _as_dict(obj,
@@ -232,10 +231,10 @@ class Racks(_Level):
         return [('devices', self._count(s, models.Device,
                                         models.Device.rack_id, obj.id))]
 
-    def create(self, name, region=None, cell=None, cloud=None,
-               description=None, reason=None):
+    def create(self, ctx, name, region=None, cell=None, cloud=None,
+               description=None):
         refs.check_name('name', name)
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
             cell_obj = None
@@ -258,7 +257,7 @@ class Racks(_Level):
             return _as_dict(obj, region=parent.name,
                             cell=cell_obj.name if cell_obj else None)
 
-    def list(self, region=None, cell=None, cloud=None):
+    def list(self, ctx, region=None, cell=None, cloud=None):
         with self.fleet.reading() as s:
             cell_alias = sa.orm.aliased(models.Cell)
             q = (sa.select(models.Rack, models.Region.name, cell_alias.name)
@@ -274,7 +273,7 @@ class Racks(_Level):
             return [_as_dict(r, region=rg, cell=c) for r, rg, c in s.execute(
                 q.order_by(models.Region.name, models.Rack.name))]
 
-    def show(self, name, region=None, cloud=None):
+    def show(self, ctx, name, region=None, cloud=None):
         with self.fleet.reading() as s:
             obj = refs.rack(s, name, region, cloud)
             cell = s.get(models.Cell, obj.cell_id) if obj.cell_id else None

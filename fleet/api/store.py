@@ -2,7 +2,6 @@
 
 import contextlib
 import json
-import uuid
 
 from fleet.common import constants
 from fleet.db import engine as db_engine
@@ -12,12 +11,15 @@ MASK = constants.MASK
 MASK_JSON = constants.MASK_JSON
 
 
-def connect(url=None, actor=None, conf=None, auto_migrate=None):
+def connect(url=None, conf=None, auto_migrate=None):
     """Open the fleet database and return a :class:`Fleet`.
+
+    Who acts is not fixed here: every call takes a
+    :class:`fleet.api.context.RequestContext` (:meth:`Fleet.context` makes
+    one with ``[DEFAULT] actor``).
 
     :param url: SQLAlchemy URL; default ``[database] connection`` or an
         embedded SQLite file under ``[DEFAULT] state_dir``.
-    :param actor: who the change log records; default ``[DEFAULT] actor``.
     :param conf: an oslo.config ConfigOpts; default ``fleet.conf.CONF``.
     :raises fleet.common.exception.SchemaOutOfDate: schema behind and
         auto-migration off.
@@ -30,18 +32,18 @@ def connect(url=None, actor=None, conf=None, auto_migrate=None):
         auto_migrate = conf.database.auto_migrate
     engine = db_engine.get_engine(url)
     db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
-    return Fleet(engine, actor=actor or conf.actor,
-                 batch_size=conf.database.batch_size)
+    return Fleet(engine, conf=conf, batch_size=conf.database.batch_size)
 
 
 class Txn:
     """One transaction: a session plus the change rows it will append."""
 
-    def __init__(self, session, actor, reason):
+    def __init__(self, session, ctx, reason=None):
         self.session = session
-        self.actor = actor
-        self.reason = reason
-        self.request_id = str(uuid.uuid4())
+        self.ctx = ctx
+        self.actor = ctx.actor
+        self.reason = ctx.reason or reason
+        self.request_id = ctx.request_id
         self.now = models.utcnow()
         self._rows = []
 
@@ -83,10 +85,11 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``.
+    ``sync``; ``conf``, the configuration it was opened with. Every
+    public method of these takes a request context first.
     """
 
-    def __init__(self, engine, actor='unknown', batch_size=2000):
+    def __init__(self, engine, conf=None, batch_size=2000):
         from fleet.api import changes
         from fleet.api import devices
         from fleet.api import export
@@ -95,7 +98,7 @@ class Fleet:
         from fleet.api import variables
 
         self.engine = engine
-        self.actor = actor
+        self.conf = conf
         self.batch_size = batch_size
         self._sessions = db_engine.session_factory(engine)
         self.clouds = hierarchy.Clouds(self)
@@ -109,15 +112,30 @@ class Fleet:
         self.exporter = export.Exporter(self)
         self.sync = sync.Sync(self)
 
-    @contextlib.contextmanager
-    def transaction(self, reason=None, dry_run=False):
-        """Yield a :class:`Txn`; commit on success, roll back on error.
+    def context(self, reason=None, dry_run=False, actor=None, **kwargs):
+        """A :class:`RequestContext` for a local caller.
 
-        With ``dry_run`` everything is rolled back at the end, so callers
-        can compute and report a plan with the same code that applies it.
+        :param actor: default ``[DEFAULT] actor`` of :attr:`conf`.
         """
+        from fleet.api import context
+
+        if actor is None:
+            actor = getattr(self.conf, 'actor', None) or 'unknown'
+        return context.RequestContext(actor=actor, reason=reason,
+                                      dry_run=dry_run, **kwargs)
+
+    @contextlib.contextmanager
+    def transaction(self, ctx, reason=None):
+        """Yield a :class:`Txn` for ``ctx``; commit, or roll back on error.
+
+        :param reason: recorded when ``ctx`` gives none.
+        With ``ctx.dry_run`` everything is rolled back at the end, so
+        callers can compute and report a plan with the code that applies
+        it.
+        """
+        dry_run = ctx.dry_run
         session = self._sessions()
-        txn = Txn(session, self.actor, reason)
+        txn = Txn(session, ctx, reason)
         try:
             yield txn
             txn.flush_changes(self.batch_size)

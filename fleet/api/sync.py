@@ -35,9 +35,10 @@ class Sync:
     def __init__(self, fleet):
         self.fleet = fleet
 
-    def run(self, source, params=None, conf=None, dry_run=False,
-            reason=None, progress=None):
+    def run(self, ctx, source, params=None, conf=None, progress=None):
         """Load the source plugin ``source``, collect and apply.
+
+        With ``ctx.dry_run`` the plan is computed and rolled back.
 
         :param params: passed to the plugin (``path``,
             ``connection_factory`` or ``connection``, ``cloud``,
@@ -51,12 +52,11 @@ class Sync:
             progress('collecting from %s' % source)
         snapshot = plugin.collect()
         params = params or {}
-        return self.apply(source, snapshot, cloud=params.get('cloud'),
-                          region=params.get('region'), dry_run=dry_run,
-                          reason=reason, progress=progress)
+        return self.apply(ctx, source, snapshot, cloud=params.get('cloud'),
+                          region=params.get('region'), progress=progress)
 
-    def apply(self, source, snapshot, cloud=None, region=None,
-              dry_run=False, reason=None, progress=None):
+    def apply(self, ctx, source, snapshot, cloud=None, region=None,
+              progress=None):
         """Apply ``snapshot`` from ``source``; return a :class:`Report`.
 
         :param cloud: cloud for devices that name none (API sources).
@@ -65,14 +65,14 @@ class Sync:
             database is unchanged.
         """
         _validate(snapshot)
-        reason = reason or 'inventory sync %s' % source
         run = _Run(self.fleet, snapshot.owner or source, snapshot, cloud,
                    region, progress)
-        with self.fleet.transaction(reason, dry_run=dry_run) as txn:
+        with self.fleet.transaction(
+                ctx, 'inventory sync %s' % source) as txn:
             run.apply(txn)
         # Names and counts only: values (secrets among them) never.
-        LOG.info('sync %s by %s%s: %s', run.source, self.fleet.actor,
-                 ' (dry run)' if dry_run else '',
+        LOG.info('sync %s by %s%s: %s', run.source, ctx.actor,
+                 ' (dry run)' if ctx.dry_run else '',
                  ', '.join('%d %s' % (n, action) for action, n in
                            sorted(run.counts.items())) or 'no changes')
         for row in run.rows:

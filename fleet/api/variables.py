@@ -72,14 +72,14 @@ class Variables:
         self.fleet = fleet
 
     # -- writes ------------------------------------------------------------
-    def set(self, scope, name, values, secret=False, region=None,
-            cloud=None, reason=None, observed=False):
+    def set(self, ctx, scope, name, values, secret=False, region=None,
+            cloud=None, observed=False):
         """Set variables ``values`` (a dict) at one scope, in one go."""
         encoded = {check_key(k): encode(k, v) for k, v in values.items()}
         if not encoded:
             raise exception.Invalid('variables', 'nothing to set',
                                     'give at least one key=value')
-        with self.fleet.transaction(reason) as txn:
+        with self.fleet.transaction(ctx) as txn:
             scope_id, obj_name = refs.scope_object(txn.session, scope, name,
                                                    region, cloud)
             self.apply(txn, scope, scope_id, obj_name, encoded,
@@ -123,9 +123,8 @@ class Variables:
                 changed += 1
         return changed
 
-    def unset(self, scope, name, keys, region=None, cloud=None,
-              reason=None):
-        with self.fleet.transaction(reason) as txn:
+    def unset(self, ctx, scope, name, keys, region=None, cloud=None):
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             scope_id, obj_name = refs.scope_object(s, scope, name, region,
                                                    cloud)
@@ -147,7 +146,7 @@ class Variables:
                 s.delete(var)
 
     # -- reads ---------------------------------------------------------------
-    def show(self, scope, name=None, region=None, cloud=None):
+    def show(self, ctx, scope, name=None, region=None, cloud=None):
         """Variables set at one scope: [{key, value, secret, observed}]."""
         with self.fleet.reading() as s:
             scope_id, _ = refs.scope_object(s, scope, name, region, cloud)
@@ -159,8 +158,8 @@ class Variables:
 
     @staticmethod
     def _out(var, level=None):
-        out = {'key': var.key,
-               'value': constants.MASK if var.secret else json.loads(var.value),
+        value = constants.MASK if var.secret else json.loads(var.value)
+        out = {'key': var.key, 'value': value,
                'secret': var.secret, 'observed': var.observed}
         if level is not None:
             out['level'] = level
@@ -189,7 +188,7 @@ class Variables:
         levels.append(('defaults', 0, 'defaults'))
         return levels
 
-    def resolved(self, device, blame=False):
+    def resolved(self, ctx, device, blame=False):
         """Resolved variables of one device.
 
         :returns: [{key, value, secret, observed}] sorted by key, with
@@ -212,7 +211,7 @@ class Variables:
                             var, label if blame else None)
             return [result[k] for k in sorted(result)]
 
-    def secret_value(self, device, key):
+    def secret_value(self, ctx, device, key):
         """The resolved value of a secret variable, for code that uses it.
 
         Never print or log the result.

@@ -66,6 +66,7 @@ class FleetClient:
     """
 
     def __init__(self, config_files=(), actor=None):
+        # The actor of --actor / $FLEET_ACTOR; default [DEFAULT] actor.
         self._config_files = list(config_files or ())
         self._actor = actor
         self._conf = None
@@ -82,8 +83,21 @@ class FleetClient:
         if self._fleet is None:
             from fleet import api
             conf = self.conf
-            self._fleet = api.connect(actor=self._actor or None, conf=conf)
+            self._fleet = api.connect(conf=conf)
         return self._fleet
+
+    def context(self, parsed_args=None):
+        """The request context of one command run.
+
+        The actor is ``--actor`` / ``$FLEET_ACTOR`` or ``[DEFAULT] actor``;
+        ``--reason`` and ``--dry-run`` come from the command's arguments.
+        """
+        from fleet.api import context
+
+        return context.RequestContext(
+            actor=self._actor or self.conf.actor,
+            reason=getattr(parsed_args, 'reason', None),
+            dry_run=bool(getattr(parsed_args, 'dry_run', False)))
 
     def __getattr__(self, name):
         if name.startswith('_'):
@@ -185,6 +199,10 @@ class _RendersErrors:
     """Turn service-layer errors into one-line CommandErrors."""
 
     auth_required = False
+
+    def ctx(self, parsed_args):
+        """The request context for this run (actor, reason, dry run)."""
+        return client(self.app).context(parsed_args)
 
     def run(self, parsed_args):
         from fleet.common import exception

@@ -65,9 +65,9 @@ class CreateLevel(LevelCommand, common.ShowOne):
         return self.place(parsed_args)
 
     def take_action(self, parsed_args):
-        obj = self.api().create(parsed_args.name,
+        ctx = self.ctx(parsed_args)
+        obj = self.api().create(ctx, parsed_args.name,
                                 description=parsed_args.description,
-                                reason=parsed_args.reason,
                                 **self.create_args(parsed_args))
         return common.show_output(obj, self.fields)
 
@@ -82,7 +82,8 @@ class ShowLevel(LevelCommand, common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        obj = self.api().show(parsed_args.name, **self.place(parsed_args))
+        ctx = self.ctx(parsed_args)
+        obj = self.api().show(ctx, parsed_args.name, **self.place(parsed_args))
         return common.show_output(obj, self.fields)
 
 
@@ -99,9 +100,9 @@ class SetLevel(LevelCommand, common.Command):
         return parser
 
     def take_action(self, parsed_args):
-        self.api().update(parsed_args.name,
+        ctx = self.ctx(parsed_args)
+        self.api().update(ctx, parsed_args.name,
                           description=parsed_args.description,
-                          reason=parsed_args.reason,
                           **self.place(parsed_args))
 
 
@@ -116,8 +117,9 @@ class DeleteLevel(LevelCommand, common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         api = self.api()
         place = self.place(parsed_args)
         common.delete_each(self, self.kind, parsed_args.names,
                            lambda name: api.delete(
-                               name, reason=parsed_args.reason, **place))
+                               ctx, name, **place))

@@ -96,7 +96,7 @@ class LabTestCase(testtools.TestCase):
         from fleet.conf import CONF
         CONF([], project='fleet', default_config_files=[])
         self.addCleanup(CONF.reset)
-        return api.connect(url=self.db_url, actor='functional', conf=CONF)
+        return api.connect(url=self.db_url, conf=CONF)
 
     def bmc_passwords(self):
         out = []

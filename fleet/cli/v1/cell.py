@@ -31,8 +31,10 @@ class ListCell(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        return common.list_output(common.get_fleet(self.app).cells.list(
-            region=parsed_args.region, cloud=parsed_args.cloud), LIST_FIELDS)
+        ctx = self.ctx(parsed_args)
+        rows = common.get_fleet(self.app).cells.list(
+            ctx, region=parsed_args.region, cloud=parsed_args.cloud)
+        return common.list_output(rows, LIST_FIELDS)
 
 
 class ShowCell(_Cell, level.ShowLevel):

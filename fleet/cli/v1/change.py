@@ -60,11 +60,12 @@ class ListChange(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         if a.limit < 0:
             raise osc_exc.CommandError('--limit: must be 0 or more.')
         rows = common.get_fleet(self.app).changes.list(
-            object_type=a.type, name=a.name, actor=a.actor,
+            ctx, object_type=a.type, name=a.name, actor=a.actor,
             since=_time('--since', a.since), until=_time('--until', a.until),
             request_id=a.request_id, limit=a.limit or None)
         return common.list_output([_with_values(r) for r in rows],
@@ -81,5 +82,7 @@ class ShowChange(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
-        change = common.get_fleet(self.app).changes.show(parsed_args.change)
+        ctx = self.ctx(parsed_args)
+        change = common.get_fleet(self.app).changes.show(
+            ctx, parsed_args.change)
         return common.show_output(_with_values(change), SHOW)

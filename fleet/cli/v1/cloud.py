@@ -22,7 +22,8 @@ class ListCloud(common.Lister):
     """List clouds."""
 
     def take_action(self, parsed_args):
-        return common.list_output(common.get_fleet(self.app).clouds.list(),
+        ctx = self.ctx(parsed_args)
+        return common.list_output(common.get_fleet(self.app).clouds.list(ctx),
                                   LIST_FIELDS)
 
 

@@ -76,12 +76,13 @@ class CreateDevice(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         dev = common.get_fleet(self.app).devices.create(
-            a.name, type=a.type, region=a.region, cell=a.cell, rack=a.rack,
-            cloud=a.cloud, parent=a.parent, role=a.role, serial=a.serial,
-            asset_tag=a.asset_tag, mgmt_address=a.mgmt_address,
-            labels=a.labels, reason=a.reason)
+            ctx, a.name, type=a.type, region=a.region, cell=a.cell,
+            rack=a.rack, cloud=a.cloud, parent=a.parent, role=a.role,
+            serial=a.serial, asset_tag=a.asset_tag,
+            mgmt_address=a.mgmt_address, labels=a.labels)
         return common.show_output(dev, SHOW, FORMATTERS)
 
 
@@ -123,11 +124,12 @@ class ListDevice(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         if a.limit is not None and a.limit < 1:
             raise osc_exc.CommandError('--limit: must be 1 or more.')
         rows = common.get_fleet(self.app).devices.list(
-            region=a.region, cell=a.cell, rack=a.rack, role=a.role,
+            ctx, region=a.region, cell=a.cell, rack=a.rack, role=a.role,
             label=a.labels, type=a.type, cloud=a.cloud, source=a.source,
             missing=a.missing, limit=a.limit, with_labels=a.long)
         return common.list_output(
@@ -148,12 +150,14 @@ class ShowDevice(common.ShowOne):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         fleet = common.get_fleet(self.app)
         if parsed_args.at is None:
-            return common.show_output(fleet.devices.show(parsed_args.device),
-                                      SHOW, FORMATTERS)
+            return common.show_output(
+                fleet.devices.show(ctx, parsed_args.device), SHOW,
+                FORMATTERS)
         at = common.parse_revision('--at', parsed_args.at)
-        past = fleet.changes.device_as_of(parsed_args.device, at)
+        past = fleet.changes.device_as_of(ctx, parsed_args.device, at)
         obj = dict(past['attributes'])
         obj.setdefault('name', parsed_args.device)
         obj['labels'] = past['labels']
@@ -182,9 +186,10 @@ class SetDevice(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         common.get_fleet(self.app).devices.update(
-            a.device, reason=a.reason, new_name=a.name, type=a.type,
+            ctx, a.device, new_name=a.name, type=a.type,
             role=a.role, serial=a.serial, asset_tag=a.asset_tag,
             mgmt_address=a.mgmt_address, region=a.region, cell=a.cell,
             rack=a.rack, cloud=a.cloud, parent=a.parent)
@@ -208,13 +213,14 @@ class UnsetDevice(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         fields = [f for f, _w in UNSETTABLE if getattr(parsed_args, f)]
         if not fields:
             raise osc_exc.CommandError(
                 'Nothing to unset; give at least one of %s.' % ', '.join(
                     '--' + f.replace('_', '-') for f, _w in UNSETTABLE))
         common.get_fleet(self.app).devices.unset(
-            parsed_args.device, fields, reason=parsed_args.reason)
+            ctx, parsed_args.device, fields)
 
 
 class DeleteDevice(common.Command):
@@ -228,10 +234,11 @@ class DeleteDevice(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         fleet = common.get_fleet(self.app)
         common.delete_each(self, 'device', parsed_args.devices,
                            lambda name: fleet.devices.delete(
-                               name, reason=parsed_args.reason))
+                               ctx, name))
 
 
 class RevertDevice(common.Lister):
@@ -256,10 +263,10 @@ class RevertDevice(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         at = common.parse_revision('--to', parsed_args.to)
         plan = common.get_fleet(self.app).changes.revert_device_vars(
-            parsed_args.device, at, reason=parsed_args.reason,
-            dry_run=parsed_args.dry_run)
+            ctx, parsed_args.device, at)
         changed = len([p for p in plan
                        if not p['action'].startswith('skipped')])
         self.app.stderr.write('%s: %d variable(s) %s%s\n' % (

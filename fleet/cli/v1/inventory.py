@@ -43,6 +43,7 @@ class SyncInventory(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         if a.file is not None and not os.path.exists(a.file):
             raise osc_exc.CommandError('--file: %s does not exist.' % a.file)
@@ -56,9 +57,8 @@ class SyncInventory(common.Lister):
 
         params = {'path': a.file, 'region': a.region, 'cloud': a.fleet_cloud,
                   'connection_factory': common.connection_factory(self.app)}
-        report = client.fleet.sync.run(a.source, params=params,
-                                       conf=client.conf, dry_run=a.dry_run,
-                                       reason=a.reason, progress=progress)
+        report = client.fleet.sync.run(ctx, a.source, params=params,
+                                       conf=client.conf, progress=progress)
         counts = report.counts
         parts = ['%d %s' % (counts.get(k, 0), k) for k in SUMMARY_COUNTS]
         parts += ['%d %s' % (counts[k], k) for k in EXTRA_COUNTS
@@ -94,13 +94,14 @@ class ExportInventory(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         fleet = common.get_fleet(self.app)
         secrets = parsed_args.include_secrets
         if parsed_args.format == 'ansible':
-            text = fleet.exporter.ansible(include_secrets=secrets)
+            text = fleet.exporter.ansible(ctx, include_secrets=secrets)
         else:
             text = json.dumps(fleet.exporter.resolved_all(
-                include_secrets=secrets), indent=2, sort_keys=True)
+                ctx, include_secrets=secrets), indent=2, sort_keys=True)
         if parsed_args.output:
             try:
                 fd = os.open(parsed_args.output,

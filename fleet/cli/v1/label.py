@@ -16,8 +16,9 @@ class AddLabel(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         common.get_fleet(self.app).labels.add(
-            parsed_args.device, parsed_args.labels, reason=parsed_args.reason)
+            ctx, parsed_args.device, parsed_args.labels)
 
 
 class RemoveLabel(common.Command):
@@ -33,8 +34,9 @@ class RemoveLabel(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         common.get_fleet(self.app).labels.remove(
-            parsed_args.device, parsed_args.labels, reason=parsed_args.reason)
+            ctx, parsed_args.device, parsed_args.labels)
 
 
 class ListLabel(common.Lister):
@@ -48,7 +50,8 @@ class ListLabel(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
-        rows = common.get_fleet(self.app).labels.list(parsed_args.device)
+        ctx = self.ctx(parsed_args)
+        rows = common.get_fleet(self.app).labels.list(ctx, parsed_args.device)
         fields = [('label', 'Label')]
         if not parsed_args.device:
             fields.append(('devices', 'Devices'))

@@ -43,8 +43,9 @@ class ListRack(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         return common.list_output(common.get_fleet(self.app).racks.list(
-            region=parsed_args.region, cell=parsed_args.cell,
+            ctx, region=parsed_args.region, cell=parsed_args.cell,
             cloud=parsed_args.cloud), LIST_FIELDS)
 
 

@@ -29,8 +29,9 @@ class ListRegion(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         return common.list_output(common.get_fleet(self.app).regions.list(
-            cloud=parsed_args.cloud), LIST_FIELDS)
+            ctx, cloud=parsed_args.cloud), LIST_FIELDS)
 
 
 class ShowRegion(_Region, level.ShowLevel):

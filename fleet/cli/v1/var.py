@@ -61,15 +61,15 @@ class SetVar(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         from fleet.api import variables
 
         name, items = _split(parsed_args, parsed_args.name,
                              parsed_args.assignments, 'key=value')
         values = dict(variables.parse_assignment(x) for x in items)
         common.get_fleet(self.app).variables.set(
-            parsed_args.scope, name, values, secret=parsed_args.secret,
-            region=parsed_args.region, cloud=parsed_args.cloud,
-            reason=parsed_args.reason)
+            ctx, parsed_args.scope, name, values, secret=parsed_args.secret,
+            region=parsed_args.region, cloud=parsed_args.cloud)
 
 
 class UnsetVar(common.Command):
@@ -89,11 +89,12 @@ class UnsetVar(common.Command):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         name, keys = _split(parsed_args, parsed_args.name, parsed_args.keys,
                             'key')
         common.get_fleet(self.app).variables.unset(
-            parsed_args.scope, name, keys, region=parsed_args.region,
-            cloud=parsed_args.cloud, reason=parsed_args.reason)
+            ctx, parsed_args.scope, name, keys, region=parsed_args.region,
+            cloud=parsed_args.cloud)
 
 
 class ShowVar(common.Lister):
@@ -116,6 +117,7 @@ class ShowVar(common.Lister):
         return parser
 
     def take_action(self, parsed_args):
+        ctx = self.ctx(parsed_args)
         a = parsed_args
         resolved = a.resolved or a.blame
         if resolved and a.scope != 'device':
@@ -130,9 +132,9 @@ class ShowVar(common.Lister):
                                        % a.scope)
         fleet = common.get_fleet(self.app)
         if resolved:
-            rows = fleet.variables.resolved(a.name, blame=a.blame)
+            rows = fleet.variables.resolved(ctx, a.name, blame=a.blame)
         else:
-            rows = fleet.variables.show(a.scope, a.name, region=a.region,
+            rows = fleet.variables.show(ctx, a.scope, a.name, region=a.region,
                                         cloud=a.cloud)
         columns = ['Key', 'Value'] + (['Level'] if a.blame else []) + [
             'Secret', 'Observed']

@@ -4,8 +4,13 @@ import json
 
 import sqlalchemy as sa
 
+from fleet.api import context
 from fleet.common import exception
 from fleet.db import models
+
+
+#: Context of the calls module-level helpers make.
+CTX = context.RequestContext(actor='tester')
 
 
 def strict_json(text):
@@ -19,15 +24,15 @@ def strict_json(text):
 
 def build_tree(fleet):
     """A small fleet: cloud/region/cell/rack, a chassis and two hosts."""
-    fleet.clouds.create('prod', description='production')
-    fleet.regions.create('r1', cloud='prod')
-    fleet.cells.create('c1', region='r1')
-    fleet.racks.create('k1', region='r1', cell='c1')
-    fleet.devices.create('chassis-1', type='chassis', rack='k1')
-    fleet.devices.create('node-1', rack='k1', parent='chassis-1',
+    fleet.clouds.create(CTX, 'prod', description='production')
+    fleet.regions.create(CTX, 'r1', cloud='prod')
+    fleet.cells.create(CTX, 'c1', region='r1')
+    fleet.racks.create(CTX, 'k1', region='r1', cell='c1')
+    fleet.devices.create(CTX, 'chassis-1', type='chassis', rack='k1')
+    fleet.devices.create(CTX, 'node-1', rack='k1', parent='chassis-1',
                          role='compute', labels=['gpu', 'ssd'],
                          serial='SN1', mgmt_address='10.0.0.1')
-    fleet.devices.create('node-2', region='r1', role='compute')
+    fleet.devices.create(CTX, 'node-2', region='r1', role='compute')
 
 
 class InventoryScenarios:
@@ -51,47 +56,49 @@ class InventoryScenarios:
     def test_device_placement_follows_rack(self):
         fleet = self.fleet()
         build_tree(fleet)
-        dev = fleet.devices.show('node-1')
+        dev = fleet.devices.show(self.ctx, 'node-1')
         self.assertEqual(('prod', 'r1', 'c1', 'k1', 'chassis-1'),
                          (dev['cloud'], dev['region'], dev['cell'],
                           dev['rack'], dev['parent']))
         self.assertEqual(['gpu', 'ssd'], dev['labels'])
-        names = [d['name'] for d in fleet.devices.list(label='gpu')]
+        names = [d['name'] for d in fleet.devices.list(self.ctx, label='gpu')]
         self.assertEqual(['node-1'], names)
-        names = [d['name'] for d in fleet.devices.list(role='compute',
-                                                       rack='k1')]
+        names = [d['name'] for d in fleet.devices.list(
+            self.ctx, role='compute', rack='k1')]
         self.assertEqual(['node-1'], names)
-        self.assertEqual(3, len(fleet.devices.list(region='r1')))
+        self.assertEqual(3, len(fleet.devices.list(self.ctx, region='r1')))
 
     def test_resolution_order_and_blame(self):
         fleet = self.fleet()
         build_tree(fleet)
         v = fleet.variables
-        v.set('defaults', None, {'a': 'defaults', 'b': 'defaults',
-                                 'c': 'defaults', 'd': 'defaults',
-                                 'e': 'defaults', 'f': 'defaults',
-                                 'g': 'defaults'})
-        v.set('cloud', 'prod', {'b': 'cloud', 'c': 'cloud', 'd': 'cloud',
-                                'e': 'cloud', 'f': 'cloud', 'g': 'cloud'})
-        v.set('region', 'r1', {'c': 'region', 'd': 'region', 'e': 'region',
-                               'f': 'region', 'g': 'region'})
-        v.set('cell', 'c1', {'d': 'cell', 'e': 'cell', 'f': 'cell',
-                             'g': 'cell'}, region='r1')
-        v.set('rack', 'k1', {'e': 'rack', 'f': 'rack', 'g': 'rack'})
-        v.set('device', 'chassis-1', {'f': 'parent', 'g': 'parent'})
-        v.set('device', 'node-1', {'g': 'device'})
+        v.set(self.ctx, 'defaults', None, {'a': 'defaults', 'b': 'defaults',
+                                           'c': 'defaults', 'd': 'defaults',
+                                           'e': 'defaults', 'f': 'defaults',
+                                           'g': 'defaults'})
+        v.set(self.ctx, 'cloud', 'prod', {
+            'b': 'cloud', 'c': 'cloud', 'd': 'cloud', 'e': 'cloud',
+            'f': 'cloud', 'g': 'cloud'})
+        v.set(self.ctx, 'region', 'r1', {
+            'c': 'region', 'd': 'region', 'e': 'region', 'f': 'region',
+            'g': 'region'})
+        v.set(self.ctx, 'cell', 'c1', {'d': 'cell', 'e': 'cell', 'f': 'cell',
+                                       'g': 'cell'}, region='r1')
+        v.set(self.ctx, 'rack', 'k1', {'e': 'rack', 'f': 'rack', 'g': 'rack'})
+        v.set(self.ctx, 'device', 'chassis-1', {'f': 'parent', 'g': 'parent'})
+        v.set(self.ctx, 'device', 'node-1', {'g': 'device'})
         got = {r['key']: (r['value'], r['level'])
-               for r in v.resolved('node-1', blame=True)}
+               for r in v.resolved(self.ctx, 'node-1', blame=True)}
         self.assertEqual({
             'a': ('defaults', 'defaults'), 'b': ('cloud', 'cloud prod'),
             'c': ('region', 'region r1'), 'd': ('cell', 'cell c1'),
             'e': ('rack', 'rack k1'), 'f': ('parent', 'parent chassis-1'),
             'g': ('device', 'device node-1')}, got)
         # node-2 has no rack, cell or parent: region wins for d..g.
-        got2 = {r['key']: r['value'] for r in v.resolved('node-2')}
+        got2 = {r['key']: r['value'] for r in v.resolved(self.ctx, 'node-2')}
         self.assertEqual('region', got2['g'])
         # The bulk resolver used by exports agrees with the single one.
-        bulk = fleet.exporter.resolved_all()
+        bulk = fleet.exporter.resolved_all(self.ctx)
         self.assertEqual({k: val for k, (val, _l) in got.items()},
                          bulk['node-1'])
         self.assertEqual(got2, bulk['node-2'])
@@ -100,61 +107,62 @@ class InventoryScenarios:
         fleet = self.fleet()
         build_tree(fleet)
         value = {'list': [1, 2.5, None, True], 'nested': {'x': 'y'}}
-        fleet.variables.set('device', 'node-1', {'v': value, 'n': 3})
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'v': value, 'n': 3})
         got = {r['key']: r['value'] for r in
-               fleet.variables.show('device', 'node-1')}
+               fleet.variables.show(self.ctx, 'device', 'node-1')}
         self.assertEqual({'v': value, 'n': 3}, got)
 
     def test_secret_masked_everywhere(self):
         fleet = self.fleet()
         build_tree(fleet)
-        fleet.variables.set('device', 'node-1', {'bmc_password': 's3cr3t!'},
-                            secret=True)
-        fleet.variables.set('device', 'node-1', {'bmc_password': 'n3w!'},
-                            secret=True)
-        shown = fleet.variables.show('device', 'node-1')
+        fleet.variables.set(self.ctx, 'device', 'node-1',
+                            {'bmc_password': 's3cr3t!'}, secret=True)
+        fleet.variables.set(self.ctx, 'device', 'node-1',
+                            {'bmc_password': 'n3w!'}, secret=True)
+        shown = fleet.variables.show(self.ctx, 'device', 'node-1')
         self.assertEqual('******', shown[0]['value'])
-        resolved = fleet.variables.resolved('node-1', blame=True)
+        resolved = fleet.variables.resolved(self.ctx, 'node-1', blame=True)
         self.assertNotIn('s3cr3t!', json.dumps(resolved))
-        log = json.dumps(fleet.changes.list(limit=None), default=str)
+        log = json.dumps(fleet.changes.list(self.ctx, limit=None), default=str)
         self.assertNotIn('s3cr3t!', log)
         self.assertNotIn('n3w!', log)
         with fleet.reading() as s:
             raw = ' '.join(str(x) for x in s.execute(
                 sa.select(models.Change.old, models.Change.new)).all())
         self.assertNotIn('s3cr3t', raw)
-        self.assertNotIn('bmc_password', fleet.exporter.ansible())
-        self.assertIn('n3w!', fleet.exporter.ansible(include_secrets=True))
+        self.assertNotIn('bmc_password', fleet.exporter.ansible(self.ctx))
+        self.assertIn('n3w!', fleet.exporter.ansible(
+            self.ctx, include_secrets=True))
         self.assertEqual('n3w!', fleet.variables.secret_value(
-            'node-1', 'bmc_password'))
+            self.ctx, 'node-1', 'bmc_password'))
 
     def test_change_log_as_of_and_revert(self):
         fleet = self.fleet()
         build_tree(fleet)
-        fleet.variables.set('device', 'node-1', {'kernel': '6.1',
-                                                 'tuned': True})
-        rev = fleet.changes.list(object_type='device', name='node-1',
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'kernel': '6.1',
+                                                           'tuned': True})
+        rev = fleet.changes.list(self.ctx, object_type='device', name='node-1',
                                  limit=1)[0]['id']
-        fleet.variables.set('device', 'node-1', {'kernel': '6.6'},
-                            reason='upgrade')
-        fleet.variables.unset('device', 'node-1', ['tuned'])
-        fleet.variables.set('device', 'node-1', {'extra': 1})
-        past = fleet.changes.device_as_of('node-1', rev)
+        fleet.variables.set(self.ctx.replace(reason='upgrade'), 'device',
+                            'node-1', {'kernel': '6.6'})
+        fleet.variables.unset(self.ctx, 'device', 'node-1', ['tuned'])
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'extra': 1})
+        past = fleet.changes.device_as_of(self.ctx, 'node-1', rev)
         self.assertEqual({'kernel': '6.1', 'tuned': True}, past['vars'])
-        latest = fleet.changes.list(limit=3)
+        latest = fleet.changes.list(self.ctx, limit=3)
         self.assertEqual('tester', latest[0]['actor'])
-        upgrade = [c for c in fleet.changes.list(limit=None)
+        upgrade = [c for c in fleet.changes.list(self.ctx, limit=None)
                    if c['reason'] == 'upgrade'][0]
         self.assertEqual(('6.1', '6.6'), (upgrade['old'], upgrade['new']))
-        plan = fleet.changes.revert_device_vars('node-1', rev,
-                                                reason='bad upgrade')
+        plan = fleet.changes.revert_device_vars(
+            self.ctx.replace(reason='bad upgrade'), 'node-1', rev)
         self.assertEqual({('extra', 'unset'), ('kernel', 'set'),
                           ('tuned', 'add')},
                          {(p['key'], p['action']) for p in plan})
         now = {r['key']: r['value'] for r in
-               fleet.variables.show('device', 'node-1')}
+               fleet.variables.show(self.ctx, 'device', 'node-1')}
         self.assertEqual({'kernel': '6.1', 'tuned': True}, now)
-        reverted = fleet.changes.list(limit=3)
+        reverted = fleet.changes.list(self.ctx, limit=3)
         self.assertTrue(all(c['reason'] == 'bad upgrade' for c in reverted))
         self.assertEqual(1, len({c['request_id'] for c in reverted}))
 
@@ -164,13 +172,15 @@ class InventoryScenarios:
         before = (self._count(fleet, models.Variable),
                   self._count(fleet, models.Change))
         self.assertRaises(exception.Invalid, fleet.variables.set,
-                          'device', 'node-1', {'ok': 1, 'bad key': 2})
+                          self.ctx, 'device', 'node-1',
+                          {'ok': 1, 'bad key': 2})
         self.assertRaises(exception.Invalid, fleet.variables.set,
-                          'device', 'node-1', {'ok': 1, 'nan': float('nan')})
+                          self.ctx, 'device', 'node-1',
+                          {'ok': 1, 'nan': float('nan')})
         self.assertRaises(exception.NotFound, fleet.variables.set,
-                          'device', 'no-such', {'ok': 1})
+                          self.ctx, 'device', 'no-such', {'ok': 1})
         self.assertRaises(exception.Invalid, fleet.devices.update,
-                          'chassis-1', parent='node-1')
+                          self.ctx, 'chassis-1', parent='node-1')
         self.assertEqual(before, (self._count(fleet, models.Variable),
                                   self._count(fleet, models.Change)))
 
@@ -178,7 +188,8 @@ class InventoryScenarios:
         fleet = self.fleet()
         build_tree(fleet)
         err = self.assertRaises(exception.Invalid, fleet.variables.set,
-                                'device', 'node-1', {'fleet_role': 'x'})
+                                self.ctx, 'device', 'node-1',
+                                {'fleet_role': 'x'})
         self.assertIn("reserved prefix 'fleet_'", str(err))
 
     def test_export_hostvars_match_single_resolution(self):
@@ -192,43 +203,48 @@ class InventoryScenarios:
         fleet = self.fleet()
         build_tree(fleet)
         v = fleet.variables
-        fleet.devices.create('blade-1', type='chassis', rack='k1',
+        fleet.devices.create(self.ctx, 'blade-1', type='chassis', rack='k1',
                              parent='chassis-1')
-        fleet.devices.create('node-3', rack='k1', parent='blade-1',
+        fleet.devices.create(self.ctx, 'node-3', rack='k1', parent='blade-1',
                              mgmt_address='10.0.0.3')
-        fleet.devices.create('node-4', rack='k1', parent='blade-1',
+        fleet.devices.create(self.ctx, 'node-4', rack='k1', parent='blade-1',
                              mgmt_address='10.0.0.4')
-        fleet.racks.create('k2', region='r1', cell='c1')
-        fleet.devices.create('node-5', rack='k2', mgmt_address='10.0.0.5')
-        v.set('defaults', None, {'ntp': 'pool', 'tier': 'gold'})
-        v.set('rack', 'k1', {'tier': 'silver'})
-        v.set('rack', 'k2', {'ansible_host': 'via-bastion'})
-        v.set('rack', 'k1', {'ipmi_pw': 'rack-pw'}, secret=True)
-        v.set('device', 'chassis-1', {'slots': 10, 'psu': 'a'})
-        v.set('device', 'node-3', {'psu': 'b', 'own': [1, 'x']})
-        v.set('device', 'node-4', {'tier': 'bronze', 'own': {'y': None}})
-        v.set('device', 'node-1', {'ansible_host': 'n1.lab', 'own': 1})
-        v.set('device', 'node-2', {'own': 2})
-        v.set('device', 'node-4', {'ipmi_pw': 'node-pw'}, secret=True)
-        names = [d['name'] for d in fleet.devices.list()]
+        fleet.racks.create(self.ctx, 'k2', region='r1', cell='c1')
+        fleet.devices.create(self.ctx, 'node-5', rack='k2',
+                             mgmt_address='10.0.0.5')
+        v.set(self.ctx, 'defaults', None, {'ntp': 'pool', 'tier': 'gold'})
+        v.set(self.ctx, 'rack', 'k1', {'tier': 'silver'})
+        v.set(self.ctx, 'rack', 'k2', {'ansible_host': 'via-bastion'})
+        v.set(self.ctx, 'rack', 'k1', {'ipmi_pw': 'rack-pw'}, secret=True)
+        v.set(self.ctx, 'device', 'chassis-1', {'slots': 10, 'psu': 'a'})
+        v.set(self.ctx, 'device', 'node-3', {'psu': 'b', 'own': [1, 'x']})
+        v.set(self.ctx, 'device', 'node-4',
+              {'tier': 'bronze', 'own': {'y': None}})
+        v.set(self.ctx, 'device', 'node-1',
+              {'ansible_host': 'n1.lab', 'own': 1})
+        v.set(self.ctx, 'device', 'node-2', {'own': 2})
+        v.set(self.ctx, 'device', 'node-4',
+              {'ipmi_pw': 'node-pw'}, secret=True)
+        names = [d['name'] for d in fleet.devices.list(self.ctx)]
         for secrets in (False, True):
             hostvars = strict_json(fleet.exporter.ansible(
-                include_secrets=secrets))['_meta']['hostvars']
+                self.ctx, include_secrets=secrets))['_meta']['hostvars']
             self.assertEqual(sorted(names), sorted(hostvars))
             for name in names:
                 want = {}
-                for r in v.resolved(name):
+                for r in v.resolved(self.ctx, name):
                     if r['secret'] and not secrets:
                         continue
-                    want[r['key']] = (v.secret_value(name, r['key'])
+                    want[r['key']] = (v.secret_value(self.ctx, name, r['key'])
                                       if r['secret'] else r['value'])
-                mgmt = fleet.devices.show(name)['mgmt_address']
+                mgmt = fleet.devices.show(self.ctx, name)['mgmt_address']
                 if mgmt:
                     want.setdefault('ansible_host', mgmt)
                 got = {k: val for k, val in hostvars[name].items()
                        if not k.startswith('fleet_')}
                 self.assertEqual(want, got, name)
-        hostvars = json.loads(fleet.exporter.ansible())['_meta']['hostvars']
+        hostvars = json.loads(fleet.exporter.ansible(self.ctx))[
+            '_meta']['hostvars']
         self.assertEqual(('b', 10, 'silver'), (
             hostvars['node-3']['psu'], hostvars['node-3']['slots'],
             hostvars['node-3']['tier']))
@@ -242,13 +258,14 @@ class InventoryScenarios:
         from fleet.plugins.sources import base
         fleet = self.fleet()
         build_tree(fleet)
-        fleet.variables.set('device', 'node-1', {'ansible_host': 'n1.lab'})
+        fleet.variables.set(self.ctx, 'device', 'node-1',
+                            {'ansible_host': 'n1.lab'})
         snap = base.Snapshot(devices=[base.DeviceRecord(name='api-1'),
                                       base.DeviceRecord(name='api-2')])
-        fleet.sync.apply('api', snap, region='r1')
+        fleet.sync.apply(self.ctx, 'api', snap, region='r1')
         snap.devices.pop()
-        fleet.sync.apply('api', snap, region='r1')
-        inv = json.loads(fleet.exporter.ansible())
+        fleet.sync.apply(self.ctx, 'api', snap, region='r1')
+        inv = json.loads(fleet.exporter.ansible(self.ctx))
         self.assertEqual(['api-2'], inv['fleet_missing']['hosts'])
         self.assertEqual(['node-1'], inv['rack_r1_k1']['hosts'][1:])
         self.assertEqual(['region_r1'], inv['cloud_prod']['children'])
@@ -266,14 +283,18 @@ class InventoryScenarios:
     def test_delete_refuses_with_children(self):
         fleet = self.fleet()
         build_tree(fleet)
-        err = self.assertRaises(exception.Conflict, fleet.racks.delete, 'k1')
+        err = self.assertRaises(
+            exception.Conflict, fleet.racks.delete, self.ctx, 'k1')
         self.assertIn('still has 2 devices', str(err))
         self.assertRaises(exception.Conflict, fleet.devices.delete,
-                          'chassis-1')
-        fleet.variables.set('device', 'node-2', {'x': 1})
-        fleet.devices.delete('node-2', reason='decommissioned')
-        self.assertRaises(exception.NotFound, fleet.devices.show, 'node-2')
-        gone = fleet.changes.list(object_type='device', name='node-2')
+                          self.ctx, 'chassis-1')
+        fleet.variables.set(self.ctx, 'device', 'node-2', {'x': 1})
+        fleet.devices.delete(self.ctx.replace(reason='decommissioned'),
+                             'node-2')
+        self.assertRaises(exception.NotFound,
+                          fleet.devices.show, self.ctx, 'node-2')
+        gone = fleet.changes.list(
+            self.ctx, object_type='device', name='node-2')
         self.assertEqual({'delete'}, {c['action'] for c in gone[:2]})
 
     def test_sync_is_idempotent_and_flags_missing(self):
@@ -284,21 +305,25 @@ class InventoryScenarios:
                               facts={'src': {'power': 'on'}},
                               secrets={'bmc_password': 'pw-1'}),
             base.DeviceRecord(name='h2', external_id='u2')])
-        rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')
+        rep = fleet.sync.apply(self.ctx, 'api', snap,
+                               cloud='lab', region='RegionOne')
         self.assertEqual(2, rep.counts['added'] - 2)  # + cloud and region
-        seen = fleet.devices.show('h1')['last_seen']
-        changes = len(fleet.changes.list(limit=None))
-        again = fleet.sync.apply('api', snap, cloud='lab',
+        seen = fleet.devices.show(self.ctx, 'h1')['last_seen']
+        changes = len(fleet.changes.list(self.ctx, limit=None))
+        again = fleet.sync.apply(self.ctx, 'api', snap, cloud='lab',
                                  region='RegionOne')
         self.assertEqual([], again.rows)
         # Liveness moves on; the change log does not.
-        self.assertGreater(fleet.devices.show('h1')['last_seen'], seen)
-        self.assertEqual(changes, len(fleet.changes.list(limit=None)))
+        self.assertGreater(fleet.devices.show(
+            self.ctx, 'h1')['last_seen'], seen)
+        self.assertEqual(changes, len(
+            fleet.changes.list(self.ctx, limit=None)))
         snap.devices[0].facts = {'src': {'power': 'off'}}
         snap.devices.pop()
-        rep = fleet.sync.apply('api', snap, cloud='lab', region='RegionOne')
+        rep = fleet.sync.apply(self.ctx, 'api', snap,
+                               cloud='lab', region='RegionOne')
         self.assertEqual({('changed', 'h1'), ('missing', 'h2')},
                          {(r['action'], r['name']) for r in rep.rows})
-        self.assertTrue(fleet.devices.show('h2')['missing'])
-        self.assertNotIn('pw-1', json.dumps(fleet.changes.list(limit=None),
-                                            default=str))
+        self.assertTrue(fleet.devices.show(self.ctx, 'h2')['missing'])
+        self.assertNotIn('pw-1', json.dumps(
+            fleet.changes.list(self.ctx, limit=None), default=str))

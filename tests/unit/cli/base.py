@@ -86,10 +86,11 @@ class CLITestCase(base.FleetTestCase):
                    rack=None):
         """Create a cloud and region (and a cell, rack) via the API."""
         fleet = self.fleet()
-        fleet.clouds.create(cloud)
-        fleet.regions.create(region, cloud=cloud)
+        fleet.clouds.create(self.ctx, cloud)
+        fleet.regions.create(self.ctx, region, cloud=cloud)
         if cell:
-            fleet.cells.create(cell, region=region, cloud=cloud)
+            fleet.cells.create(self.ctx, cell, region=region, cloud=cloud)
         if rack:
-            fleet.racks.create(rack, region=region, cell=cell, cloud=cloud)
+            fleet.racks.create(self.ctx, rack, region=region,
+                               cell=cell, cloud=cloud)
         return fleet

@@ -31,7 +31,7 @@ class TestDeviceCreateShow(DeviceTestCase):
         self.assertEqual(shown, self.fleet_json('device', 'show', 'node-1'))
         self.assertEqual('node-1', self.fleet_json(
             'device', 'show', shown['uuid'])['name'])
-        change = self.api.changes.list(object_type='device')[0]
+        change = self.api.changes.list(self.ctx, object_type='device')[0]
         self.assertEqual('racked', change['reason'])
 
     def test_table_output(self):
@@ -43,7 +43,7 @@ class TestDeviceCreateShow(DeviceTestCase):
         res = self.fleet_cli('device', 'create', 'n', '--type', 'toaster',
                              expect=2)
         self.assertIn("invalid choice: 'toaster'", res.err)
-        self.assertEqual([], self.api.devices.list())
+        self.assertEqual([], self.api.devices.list(self.ctx))
 
     def test_bad_role_one_line_nothing_written(self):
         res = self.fleet_cli('device', 'create', 'node-1', '--role', 'Bad!',
@@ -52,8 +52,9 @@ class TestDeviceCreateShow(DeviceTestCase):
             "role: invalid role 'Bad!'; use lower-case letters, digits, - "
             "and _ (e.g. compute, controller, network, storage, logging)\n",
             res.err)
-        self.assertEqual([], self.api.devices.list())
-        self.assertEqual([], self.api.changes.list(object_type='device'))
+        self.assertEqual([], self.api.devices.list(self.ctx))
+        self.assertEqual([], self.api.changes.list(
+            self.ctx, object_type='device'))
 
     def test_show_unknown(self):
         res = self.fleet_cli('device', 'show', 'nope', expect=1)
@@ -63,7 +64,7 @@ class TestDeviceCreateShow(DeviceTestCase):
     def test_show_at_revision(self):
         self.fleet_cli('device', 'create', 'node-1', '--role', 'compute')
         self.fleet_cli('var', 'set', 'node-1', 'ntp=a')
-        first = self.api.changes.list(object_type='device')[0]['id']
+        first = self.api.changes.list(self.ctx, object_type='device')[0]['id']
         self.fleet_cli('var', 'set', 'node-1', 'ntp=b', 'extra=1')
         self.fleet_cli('var', 'set', 'node-1', 'pw=hunter2', '--secret')
         self.fleet_cli('device', 'set', 'node-1', '--role', 'storage')
@@ -88,11 +89,12 @@ class TestDeviceList(DeviceTestCase):
     def setUp(self):
         super().setUp()
         d = self.api.devices
-        d.create('node-1', rack='r1', role='compute', labels=['gpu', 'ssd'])
-        d.create('node-2', role='compute', labels=['gpu'])
-        d.create('sw-1', type='switch', rack='r1')
-        self.api.regions.create('RegionTwo', cloud='c1')
-        d.create('node-3', region='RegionTwo', role='compute')
+        d.create(self.ctx, 'node-1', rack='r1',
+                 role='compute', labels=['gpu', 'ssd'])
+        d.create(self.ctx, 'node-2', role='compute', labels=['gpu'])
+        d.create(self.ctx, 'sw-1', type='switch', rack='r1')
+        self.api.regions.create(self.ctx, 'RegionTwo', cloud='c1')
+        d.create(self.ctx, 'node-3', region='RegionTwo', role='compute')
 
     def names(self, *args):
         return [r['Name'] for r in self.fleet_json('device', 'list', *args)]
@@ -139,9 +141,9 @@ class TestDeviceSetUnset(DeviceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.api.devices.create('chassis-1', type='chassis')
-        self.api.devices.create('node-1', role='compute', serial='S1',
-                                rack='r1')
+        self.api.devices.create(self.ctx, 'chassis-1', type='chassis')
+        self.api.devices.create(self.ctx, 'node-1', role='compute',
+                                serial='S1', rack='r1')
 
     def test_set_attributes_and_rename(self):
         res = self.fleet_cli('device', 'set', 'node-1', '--name', 'node-9',
@@ -150,14 +152,14 @@ class TestDeviceSetUnset(DeviceTestCase):
                              '--mgmt-address', '10.1.1.1', '--parent',
                              'chassis-1', '--reason', 'moved')
         self.assertEqual('', res.out)
-        dev = self.api.devices.show('node-9')
+        dev = self.api.devices.show(self.ctx, 'node-9')
         self.assertEqual(('blade', 'storage', 'S2', 'T', '10.1.1.1',
                           'chassis-1'),
                          (dev['type'], dev['role'], dev['serial'],
                           dev['asset_tag'], dev['mgmt_address'],
                           dev['parent']))
         reasons = {c['reason'] for c in self.api.changes.list(
-            object_type='device', name='node-9')
+            self.ctx, object_type='device', name='node-9')
             if c['action'] == 'update'}
         self.assertEqual({'moved'}, reasons)
 
@@ -168,12 +170,13 @@ class TestDeviceSetUnset(DeviceTestCase):
         self.assertEqual("--parent: setting parent 'node-1' would make a "
                          "cycle; choose a device that is not below "
                          "'chassis-1'\n", res.err)
-        self.assertIsNone(self.api.devices.show('chassis-1')['parent'])
+        self.assertIsNone(self.api.devices.show(
+            self.ctx, 'chassis-1')['parent'])
 
     def test_unset(self):
         self.fleet_cli('device', 'unset', 'node-1', '--role', '--serial',
                        '--rack')
-        dev = self.api.devices.show('node-1')
+        dev = self.api.devices.show(self.ctx, 'node-1')
         self.assertEqual((None, None, None, 'RegionOne'),
                          (dev['role'], dev['serial'], dev['rack'],
                           dev['region']))
@@ -188,34 +191,38 @@ class TestDeviceDelete(DeviceTestCase):
 
     def test_delete_several(self):
         for name in ('a', 'b'):
-            self.api.devices.create(name)
+            self.api.devices.create(self.ctx, name)
         self.fleet_cli('device', 'delete', 'a', 'b', '--reason', 'retired')
-        self.assertEqual([], self.api.devices.list())
+        self.assertEqual([], self.api.devices.list(self.ctx))
         self.assertEqual('retired', self.api.changes.list(
-            object_type='device', name='b')[0]['reason'])
+            self.ctx, object_type='device', name='b')[0]['reason'])
 
     def test_delete_parent_refused(self):
-        self.api.devices.create('chassis-1', type='chassis')
-        self.api.devices.create('blade-1', type='blade', parent='chassis-1')
+        self.api.devices.create(self.ctx, 'chassis-1', type='chassis')
+        self.api.devices.create(self.ctx, 'blade-1',
+                                type='blade', parent='chassis-1')
         res = self.fleet_cli('device', 'delete', 'chassis-1', expect=1)
         self.assertEqual("device 'chassis-1' is the parent of 1 devices; "
                          "delete or move them first.\n", res.err)
-        self.assertEqual(2, len(self.api.devices.list()))
+        self.assertEqual(2, len(self.api.devices.list(self.ctx)))
 
 
 class TestDeviceRevert(DeviceTestCase):
 
     def setUp(self):
         super().setUp()
-        self.api.devices.create('node-1')
-        self.api.variables.set('device', 'node-1', {'ntp': 'a', 'keep': 1})
-        self.good = self.api.changes.list(object_type='device')[0]['id']
-        self.api.variables.set('device', 'node-1', {'ntp': 'b', 'new': True})
-        self.api.variables.set('device', 'node-1', {'pw': 'hunter2'},
+        self.api.devices.create(self.ctx, 'node-1')
+        self.api.variables.set(
+            self.ctx, 'device', 'node-1', {'ntp': 'a', 'keep': 1})
+        self.good = self.api.changes.list(
+            self.ctx, object_type='device')[0]['id']
+        self.api.variables.set(
+            self.ctx, 'device', 'node-1', {'ntp': 'b', 'new': True})
+        self.api.variables.set(self.ctx, 'device', 'node-1', {'pw': 'hunter2'},
                                secret=True)
 
     def test_dry_run_shows_plan_writes_nothing(self):
-        before = len(self.api.changes.list(limit=None))
+        before = len(self.api.changes.list(self.ctx, limit=None))
         res = self.fleet_cli('device', 'revert', 'node-1', '--to',
                              str(self.good), '--dry-run', '-f', 'json')
         self.assertEqual(
@@ -226,16 +233,18 @@ class TestDeviceRevert(DeviceTestCase):
             res.json())
         self.assertEqual('node-1: 2 variable(s) would change (dry run: '
                          'nothing written)\n', res.err)
-        self.assertEqual(before, len(self.api.changes.list(limit=None)))
+        self.assertEqual(before, len(
+            self.api.changes.list(self.ctx, limit=None)))
         self.assertNotIn('hunter2', res.out)
 
     def test_revert(self):
         self.fleet_cli('device', 'revert', 'node-1', '--to', str(self.good),
                        '--reason', 'bad change')
         vals = {v['key']: v['value']
-                for v in self.api.variables.show('device', 'node-1')}
+                for v in self.api.variables.show(self.ctx, 'device', 'node-1')}
         self.assertEqual({'ntp': 'a', 'keep': 1, 'pw': '******'}, vals)
-        self.assertEqual('bad change', self.api.changes.list()[0]['reason'])
+        self.assertEqual(
+            'bad change', self.api.changes.list(self.ctx)[0]['reason'])
 
     def test_revert_bad_revision_names_to(self):
         res = self.fleet_cli('device', 'revert', 'node-1', '--to', 'soon',

@@ -23,8 +23,9 @@ class TestCloud(base.CLITestCase):
         res = self.fleet_cli('cloud', 'set', 'c1', '--description', 'new',
                              '--reason', 'rename ticket 7')
         self.assertEqual('', res.out)
-        self.assertEqual('new', self.fleet().clouds.show('c1')['description'])
-        change = self.fleet().changes.list(object_type='cloud')[0]
+        self.assertEqual('new', self.fleet().clouds.show(
+            self.ctx, 'c1')['description'])
+        change = self.fleet().changes.list(self.ctx, object_type='cloud')[0]
         self.assertEqual(('update', 'description', 'rename ticket 7',
                           'tester'),
                          (change['action'], change['field'],
@@ -41,7 +42,7 @@ class TestCloud(base.CLITestCase):
         res = self.fleet_cli('cloud', 'delete', 'c1', expect=1)
         self.assertEqual("cloud 'c1' still has 1 regions; delete or move "
                          "them first.\n", res.err)
-        self.assertEqual(1, len(self.fleet().clouds.list()))
+        self.assertEqual(1, len(self.fleet().clouds.list(self.ctx)))
 
     def test_delete_several_goes_on_after_failure(self):
         self.fleet_cli('cloud', 'create', 'c1')
@@ -49,7 +50,7 @@ class TestCloud(base.CLITestCase):
         res = self.fleet_cli('cloud', 'delete', 'c1', 'nope', 'c2', expect=1)
         self.assertEqual("No cloud named 'nope'.\n"
                          "1 of 3 clouds were not deleted.\n", res.err)
-        self.assertEqual([], self.fleet().clouds.list())
+        self.assertEqual([], self.fleet().clouds.list(self.ctx))
 
 
 class TestRegion(base.CLITestCase):
@@ -106,7 +107,7 @@ class TestCell(base.CLITestCase):
         res = self.fleet_cli('cell', 'create', 'cell1', '--region', 'nope',
                              expect=1)
         self.assertEqual("No region named 'nope'.\n", res.err)
-        self.assertEqual([], self.fleet().cells.list())
+        self.assertEqual([], self.fleet().cells.list(self.ctx))
 
 
 class TestRack(base.CLITestCase):
@@ -127,7 +128,7 @@ class TestRack(base.CLITestCase):
 
     def test_delete_refuses_rack_with_devices(self):
         fleet = self.make_place(rack='r1')
-        fleet.devices.create('node-1', rack='r1')
+        fleet.devices.create(self.ctx, 'node-1', rack='r1')
         res = self.fleet_cli('rack', 'delete', 'r1', expect=1)
         self.assertEqual("rack 'r1' still has 1 devices; delete or move "
                          "them first.\n", res.err)

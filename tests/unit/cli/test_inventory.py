@@ -41,16 +41,18 @@ class TestInventorySync(base.CLITestCase):
             'static: 2 added, 0 changed, 0 missing (dry run: nothing '
             'written)\n'), res.err)
         self.assertIn('collecting from static\n', res.err)
-        self.assertEqual([], self.api.devices.list())
-        self.assertEqual(2, len(self.api.changes.list()))  # cloud, region
+        self.assertEqual([], self.api.devices.list(self.ctx))
+        # cloud, region
+        self.assertEqual(2, len(self.api.changes.list(self.ctx)))
         self.assertNotIn('pw-x', res.out + res.err)
 
     def test_reason_recorded_and_second_run_is_quiet(self):
         self.fleet_cli('inventory', 'sync', 'static', '--file', self.path,
                        '--reason', 'first load')
         self.assertEqual(['node-1', 'node-2'],
-                         [d['name'] for d in self.api.devices.list()])
-        self.assertEqual('first load', self.api.changes.list()[0]['reason'])
+                         [d['name'] for d in self.api.devices.list(self.ctx)])
+        self.assertEqual(
+            'first load', self.api.changes.list(self.ctx)[0]['reason'])
         res = self.fleet_cli('inventory', 'sync', 'static', '--file',
                              self.path, '-f', 'json')
         self.assertEqual([], res.json())
@@ -58,20 +60,20 @@ class TestInventorySync(base.CLITestCase):
         res = self.fleet_cli('inventory', 'sync', 'static', '--file',
                              self.path, '-q')
         self.assertEqual('static: 0 added, 0 changed, 1 missing\n', res.err)
-        self.assertEqual(['node-2'], [d['name'] for d in self.api.devices.list(
-            missing=True)])
+        self.assertEqual(['node-2'], [
+            d['name'] for d in self.api.devices.list(self.ctx, missing=True)])
 
     def test_bad_asset_file_is_one_line_and_writes_nothing(self):
         self.write(ASSETS.replace('node-2, region: RegionOne',
                                   'node-2, region: Nowhere'))
-        before = len(self.api.changes.list())
+        before = len(self.api.changes.list(self.ctx))
         res = self.fleet_cli('inventory', 'sync', 'static', '--file',
                              self.path, '-q', expect=1)
         self.assertEqual("assets.yaml: devices[1] (node-2): unknown region "
                          "'Nowhere'; declare it under \"regions\"\n",
                          res.err)
-        self.assertEqual([], self.api.devices.list())
-        self.assertEqual(before, len(self.api.changes.list()))
+        self.assertEqual([], self.api.devices.list(self.ctx))
+        self.assertEqual(before, len(self.api.changes.list(self.ctx)))
 
     def test_missing_file(self):
         res = self.fleet_cli('inventory', 'sync', 'static', '--file',
@@ -95,10 +97,10 @@ class TestInventoryExport(base.CLITestCase):
     def setUp(self):
         super().setUp()
         self.api = self.make_place(rack='r1')
-        self.api.devices.create('node-1', rack='r1', role='compute',
+        self.api.devices.create(self.ctx, 'node-1', rack='r1', role='compute',
                                 mgmt_address='10.0.0.1', labels=['gpu'])
-        self.api.variables.set('defaults', None, {'ntp': 'pool'})
-        self.api.variables.set('device', 'node-1', {'pw': 'pw-x'},
+        self.api.variables.set(self.ctx, 'defaults', None, {'ntp': 'pool'})
+        self.api.variables.set(self.ctx, 'device', 'node-1', {'pw': 'pw-x'},
                                secret=True)
 
     def test_ansible(self):

@@ -35,7 +35,7 @@ class TestPluginModule(base.CLITestCase):
         self.conf.clear_override('connection', group='database')
         client = plugin.make_client(ClientManager())
         self.assertFalse(os.path.exists(db))
-        self.assertEqual([], client.devices.list())
+        self.assertEqual([], client.devices.list(self.ctx))
         self.assertTrue(os.path.exists(db))
 
 
@@ -44,8 +44,9 @@ class TestOpenStackClient(base.CLITestCase):
 
     def test_device_list_and_error(self):
         api = self.make_place(rack='r1')
-        api.devices.create('node-1', rack='r1', role='compute')
-        api.variables.set('device', 'node-1', {'pw': 'pw-x'}, secret=True)
+        api.devices.create(self.ctx, 'node-1', rack='r1', role='compute')
+        api.variables.set(self.ctx, 'device', 'node-1',
+                          {'pw': 'pw-x'}, secret=True)
         env = {'FLEET_CONFIG_FILE': self.config_file}
         res = self.script('openstack', 'fleet', 'device', 'list', '-f',
                           'json', env=env)

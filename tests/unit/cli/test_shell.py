@@ -47,7 +47,8 @@ class TestGlobalOptions(base.CLITestCase):
 
     def test_actor_before_command_is_recorded(self):
         self.fleet_cli('device', 'create', 'node-1', actor='carol')
-        self.assertEqual('carol', self.fleet().changes.list()[0]['actor'])
+        self.assertEqual('carol', self.fleet(
+        ).changes.list(self.ctx)[0]['actor'])
 
     def test_actor_after_command_belongs_to_the_command(self):
         self.fleet_cli('device', 'create', 'node-1', actor='carol')
@@ -64,7 +65,8 @@ class TestGlobalOptions(base.CLITestCase):
         code = shell.main(['device', 'create', 'node-1'], stdout=out,
                           stderr=err)
         self.assertEqual((0, ''), (code, err.getvalue()))
-        self.assertEqual('dave', self.fleet().changes.list()[0]['actor'])
+        self.assertEqual('dave', self.fleet(
+        ).changes.list(self.ctx)[0]['actor'])
 
     def test_debug_anywhere(self):
         res = self.fleet_cli('device', 'show', 'nope', '--debug', expect=1)

@@ -12,8 +12,10 @@ class VarTestCase(base.CLITestCase):
     def setUp(self):
         super().setUp()
         self.api = self.make_place(cell='cell1', rack='r1')
-        self.api.devices.create('chassis-1', type='chassis', rack='r1')
-        self.api.devices.create('node-1', rack='r1', parent='chassis-1')
+        self.api.devices.create(self.ctx, 'chassis-1',
+                                type='chassis', rack='r1')
+        self.api.devices.create(
+            self.ctx, 'node-1', rack='r1', parent='chassis-1')
 
 
 class TestVarSetShow(VarTestCase):
@@ -82,7 +84,8 @@ class TestVarSetShow(VarTestCase):
         res = self.fleet_cli('var', 'set', 'node-1', 'bad-key=1', expect=1)
         self.assertTrue(res.err.startswith("key: invalid variable name "
                                            "'bad-key'"), res.err)
-        self.assertEqual([], self.api.variables.show('device', 'node-1'))
+        self.assertEqual([], self.api.variables.show(
+            self.ctx, 'device', 'node-1'))
 
     def test_nothing_to_set(self):
         res = self.fleet_cli('var', 'set', 'node-1', expect=1)
@@ -90,17 +93,17 @@ class TestVarSetShow(VarTestCase):
                          res.err)
 
     def test_unset(self):
-        self.api.variables.set('device', 'node-1', {'a': 1, 'b': 2})
-        self.api.variables.set('defaults', None, {'d': 1})
+        self.api.variables.set(self.ctx, 'device', 'node-1', {'a': 1, 'b': 2})
+        self.api.variables.set(self.ctx, 'defaults', None, {'d': 1})
         self.fleet_cli('var', 'unset', 'node-1', 'a')
         self.assertEqual(['b'], [r['Key'] for r in self.fleet_json(
             'var', 'show', 'node-1')])
         res = self.fleet_cli('var', 'unset', 'node-1', 'a', 'b', expect=1)
         self.assertIn("has no variable 'a'", res.err)
-        self.assertEqual(1, len(self.api.variables.show('device',
+        self.assertEqual(1, len(self.api.variables.show(self.ctx, 'device',
                                                         'node-1')))
         self.fleet_cli('var', 'unset', '--scope', 'defaults', 'd')
-        self.assertEqual([], self.api.variables.show('defaults'))
+        self.assertEqual([], self.api.variables.show(self.ctx, 'defaults'))
 
 
 class TestSecretsNeverPrinted(VarTestCase):

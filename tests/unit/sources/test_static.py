@@ -41,9 +41,10 @@ class TestStaticSource(base.FleetTestCase):
             f.write(text)
         return path
 
-    def sync(self, path, **kw):
-        return self.fleet().sync.run('static', params={'path': path},
-                                     conf=self.conf, **kw)
+    def sync(self, path, dry_run=False):
+        return self.fleet().sync.run(self.ctx.replace(dry_run=dry_run),
+                                     'static', params={'path': path},
+                                     conf=self.conf)
 
     def counts(self):
         fleet = self.fleet()
@@ -59,12 +60,12 @@ class TestStaticSource(base.FleetTestCase):
         self.assertIn(('device', 'n-1'), added)
         self.assertIn(('rack', 'k2'), added)
         fleet = self.fleet()
-        dev = fleet.devices.show('n-1')
+        dev = fleet.devices.show(self.ctx, 'n-1')
         self.assertEqual(('c1', 'k1', 'ch-1', ['gpu']),
                          (dev['cell'], dev['rack'], dev['parent'],
                           dev['labels']))
         resolved = {r['key']: (r['value'], r['level']) for r in
-                    fleet.variables.resolved('n-1', blame=True)}
+                    fleet.variables.resolved(self.ctx, 'n-1', blame=True)}
         self.assertEqual(('pdu-k1', 'rack k1'), resolved['pdu'])
         self.assertEqual(('pool.ntp.org', 'defaults'), resolved['ntp'])
         self.assertEqual('******', resolved['bmc_password'][0])
@@ -84,7 +85,7 @@ class TestStaticSource(base.FleetTestCase):
         rep = self.sync(self.write('a.yaml', shorter))
         self.assertEqual([('missing', 'sw-1')],
                          [(r['action'], r['name']) for r in rep.rows])
-        self.assertTrue(self.fleet().devices.show('sw-1')['missing'])
+        self.assertTrue(self.fleet().devices.show(self.ctx, 'sw-1')['missing'])
         rep = self.sync(self.write('a.yaml', GOOD))
         self.assertEqual([('returned', 'sw-1')],
                          [(r['action'], r['name']) for r in rep.rows])
@@ -99,12 +100,12 @@ class TestStaticSource(base.FleetTestCase):
         self.assertIn('rack: k1 -> k2', rep.rows[0]['details'])
         fleet = self.fleet()
         log = {c['field']: (c['old'], c['new']) for c in
-               fleet.changes.list(object_type='device', name='n-1',
+               fleet.changes.list(self.ctx, object_type='device', name='n-1',
                                   limit=None) if c['action'] == 'update'}
         self.assertEqual(('k1', 'k2'), log['rack'])
         self.assertEqual(('c1', None), log['cell'])
         self.assertEqual(('ch-1', 'sw-1'), log['parent'])
-        dev = fleet.devices.show('n-1')
+        dev = fleet.devices.show(self.ctx, 'n-1')
         self.assertEqual(('k2', None, 'sw-1'),
                          (dev['rack'], dev['cell'], dev['parent']))
 
@@ -115,10 +116,11 @@ class TestStaticSource(base.FleetTestCase):
         self.assertEqual([('added', 'n-9')],
                          [(r['action'], r['name']) for r in rep.rows])
         fleet = self.fleet()
-        self.assertEqual([], fleet.devices.list(missing=True))
-        self.assertEqual(['n-9'], [d['name'] for d in fleet.devices.list(
-            source='static:b.csv')])
-        self.assertEqual(4, len(fleet.devices.list(source='static')))
+        self.assertEqual([], fleet.devices.list(self.ctx, missing=True))
+        self.assertEqual(['n-9'], [
+            d['name']
+            for d in fleet.devices.list(self.ctx, source='static:b.csv')])
+        self.assertEqual(4, len(fleet.devices.list(self.ctx, source='static')))
 
     def test_csv(self):
         self.sync(self.write('a.yaml', GOOD))
@@ -126,13 +128,15 @@ class TestStaticSource(base.FleetTestCase):
             'name,type,rack,labels,var:slots,secret:ipmi_pw\n'
             'n-2,host,k2,a;b,"[1, 2]",pw\n'
             'n-3,storage,k1,,text,\n'))
-        self.fleet().sync.apply('static', self._csv_snapshot(path))
+        self.fleet().sync.apply(self.ctx, 'static', self._csv_snapshot(path))
         fleet = self.fleet()
-        self.assertEqual(['a', 'b'], fleet.devices.show('n-2')['labels'])
+        self.assertEqual(['a', 'b'], fleet.devices.show(
+            self.ctx, 'n-2')['labels'])
         got = {r['key']: r['value'] for r in
-               fleet.variables.show('device', 'n-2')}
+               fleet.variables.show(self.ctx, 'device', 'n-2')}
         self.assertEqual({'slots': [1, 2], 'ipmi_pw': '******'}, got)
-        self.assertEqual('storage', fleet.devices.show('n-3')['type'])
+        self.assertEqual('storage', fleet.devices.show(
+            self.ctx, 'n-3')['type'])
 
     def _csv_snapshot(self, path):
         from fleet.plugins.sources import static
@@ -203,5 +207,6 @@ class TestStaticSource(base.FleetTestCase):
 
     def test_secret_not_in_change_log(self):
         self.sync(self.write('a.yaml', GOOD))
-        log = json.dumps(self.fleet().changes.list(limit=None), default=str)
+        log = json.dumps(self.fleet().changes.list(
+            self.ctx, limit=None), default=str)
         self.assertNotIn('hunter2', log)
