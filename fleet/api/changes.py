@@ -102,6 +102,13 @@ class ChangeLog:
                                          key='with id')
             return _row(change)
 
+    @staticmethod
+    def _check_revision(s, at, option):
+        """A change id must name a change; it is never taken as "now"."""
+        if isinstance(at, int) and s.get(models.Change, at) is None:
+            raise exception.Invalid(option, 'no change with id %d' % at,
+                                    hint='list_changes')
+
     def _device_changes(self, s, dev_id, at):
         c = models.Change
         q = sa.select(c).where(c.object_type == 'device',
@@ -121,6 +128,7 @@ class ChangeLog:
         """
         at = parse_when(at, option)
         with self.fleet.reading() as s:
+            self._check_revision(s, at, option)
             dev = refs.device(s, device)
             rows = self._device_changes(s, dev.id, at)
         if not rows:

@@ -191,6 +191,8 @@ def render_error(exc):
             exc.kind, exc.name, flag(field))
     hint = HINT_TEXT.get(getattr(exc, 'hint', None))
     if hint:
+        if not text.endswith(('.', '!', '?')):
+            text += '.'
         text += ' ' + hint
     return text
 
@@ -276,9 +278,15 @@ class ListColumn(columns.FormattableColumn):
 
 
 def plain(value):
-    """A value any formatter can print (times as ISO 8601 text)."""
+    """A value any formatter can print.
+
+    Times are ISO 8601 with microseconds and their zone (stored times are
+    UTC), exactly as ``--at`` / ``--since`` / ``--until`` take them back.
+    """
     if isinstance(value, datetime.datetime):
-        return value.replace(microsecond=0).isoformat()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.isoformat(timespec='microseconds')
     return value
 
 

@@ -71,3 +71,35 @@ class TestChange(base.CLITestCase):
         res = self.fleet_cli('change', 'show', '999', expect=1)
         self.assertEqual("No change with id 999. See: fleet change list.\n",
                          res.err)
+
+    def test_printed_times_have_a_zone_and_feed_back_exactly(self):
+        rows = self.fleet_json('change', 'list', '--type', 'device')
+        first, second = rows[-1], rows[0]   # create by alice, set by bob
+        for row in rows:
+            parsed = datetime.datetime.fromisoformat(row['Time'])
+            self.assertEqual(datetime.timedelta(0), parsed.utcoffset())
+        # What change list prints is what --until and --at take.
+        until = self.fleet_json('change', 'list', '--until', first['Time'],
+                                '--type', 'device')
+        self.assertIn(first['ID'], [r['ID'] for r in until])
+        self.assertNotIn(second['ID'], [r['ID'] for r in until])
+        shown = self.fleet_json('device', 'show', 'node-1', '--at',
+                                first['Time'])
+        self.assertIsNone(shown['role'])
+        shown = self.fleet_json('device', 'show', 'node-1', '--at',
+                                second['Time'])
+        self.assertEqual('compute', shown['role'])
+
+    def test_unknown_change_id_is_an_error_not_now(self):
+        top = self.fleet_json('change', 'list')[0]['ID']
+        res = self.fleet_cli('device', 'show', 'node-1', '--at',
+                             str(top + 1000), expect=1)
+        self.assertEqual('--at: no change with id %d. See: fleet change '
+                         'list.\n' % (top + 1000), res.err)
+        before = len(self.fleet_json('change', 'list', '--limit', '0'))
+        res = self.fleet_cli('device', 'revert', 'node-1', '--to',
+                             str(top + 1000), expect=1)
+        self.assertEqual('--to: no change with id %d. See: fleet change '
+                         'list.\n' % (top + 1000), res.err)
+        self.assertEqual(before, len(self.fleet_json('change', 'list',
+                                                     '--limit', '0')))
