@@ -2,7 +2,8 @@
 
 ``FLEET_TEST_DB`` picks the backend for :class:`FleetTestCase` (``sqlite``,
 the default, ``postgresql`` or ``mysql``); the backend-specific classes in
-``tests/unit/test_db_backends.py`` pin one each. PostgreSQL and MariaDB are
+``tests/unit/api/test_inventory_{sqlite,postgresql,mariadb}.py`` pin one
+each. PostgreSQL and MariaDB are
 the machine's own servers (trust auth / root with an empty password); each
 test process uses its own database. When a server is unreachable the test is
 skipped, unless ``FLEET_REQUIRE_DB=1`` (CI sets it) makes that a failure.
