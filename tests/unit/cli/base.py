@@ -43,6 +43,59 @@ class CLITestCase(base.FleetTestCase):
         self.config_file = os.path.join(self.home, 'fleet.conf')
         with open(self.config_file, 'w') as f:
             f.write('[database]\nconnection = %s\n' % self.db_url)
+        #: (argv, stdout, stderr) of every command the test ran.
+        self.outputs = []
+        # Runs before the database is disposed of (cleanups are LIFO).
+        self.addCleanup(self.assert_no_secret_leaked)
+
+    # -- no secret in anything the suite produced ------------------------------
+    def secret_values(self):
+        """Plain values of every secret the test stored or typed."""
+        import sqlalchemy as sa
+
+        from fleet.db import models
+
+        found = set()
+        for argv, _out, _err in self.outputs:
+            if '--secret' in argv:
+                found.update(a.split('=', 1)[1] for a in argv
+                             if '=' in a and not a.startswith('-'))
+        with self.fleet().reading() as s:
+            for value in s.scalars(sa.select(models.Variable.value).where(
+                    models.Variable.secret.is_(True))):
+                found.add(self.plain_secret(value))
+        return {v for v in found if isinstance(v, str) and len(v) >= 4}
+
+    @staticmethod
+    def plain_secret(stored):
+        """A stored secret value as plain text."""
+        return json.loads(stored)
+
+    def assert_no_secret_leaked(self):
+        """No secret in output (unless asked), the change log or logs."""
+        import sqlalchemy as sa
+
+        from fleet.db import models
+
+        secrets = self.secret_values()
+        if not secrets:
+            return
+        texts = [(' '.join(argv), out + err)
+                 for argv, out, err in self.outputs
+                 if '--include-secrets' not in argv]
+        with self.fleet().reading() as s:
+            texts.append(('change log', json.dumps(
+                [list(r) for r in s.execute(sa.select(models.Change))],
+                default=str)))
+        for root, _dirs, files in os.walk(self.state_dir):
+            for name in files:
+                if name.endswith('.log'):
+                    with open(os.path.join(root, name), errors='replace') as f:
+                        texts.append((name, f.read()))
+        for where, text in texts:
+            for secret in secrets:
+                self.assertNotIn(secret, text,
+                                 'a secret value leaked into %s' % where)
 
     def fleet_cli(self, *argv, expect=0, actor='tester'):
         """Run ``fleet ARGV`` in-process; assert the exit code."""
@@ -60,6 +113,7 @@ class CLITestCase(base.FleetTestCase):
         except SystemExit as exc:  # argparse errors and --help
             code = exc.code or 0
         result = Result(code, out.getvalue(), err.getvalue())
+        self.outputs.append((list(argv), result.out, result.err))
         if expect is not None:
             self.assertEqual(expect, code, result)
         return result
@@ -77,6 +131,7 @@ class CLITestCase(base.FleetTestCase):
                               capture_output=True, text=True, env=run_env,
                               timeout=60)
         result = Result(proc.returncode, proc.stdout, proc.stderr)
+        self.outputs.append((list(argv), result.out, result.err))
         if expect is not None:
             self.assertEqual(expect, proc.returncode, result)
         return result
