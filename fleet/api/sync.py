@@ -47,11 +47,12 @@ class Sync:
         from fleet.plugins import loader
         if conf is None:
             from fleet.conf import CONF as conf
-        plugin = loader.load_source(source, conf, params or {})
+        params = dict(params or {})
+        params.setdefault('default_region', conf.inventory.default_region)
+        plugin = loader.load_source(source, conf, params)
         if progress:
             progress('collecting from %s' % source)
         snapshot = plugin.collect()
-        params = params or {}
         return self.apply(ctx, source, snapshot, cloud=params.get('cloud'),
                           region=params.get('region'), progress=progress)
 

@@ -11,16 +11,23 @@ are registered here; :func:`setup_logging` applies them.
 from oslo_config import cfg
 from oslo_log import log
 
+from fleet.conf import audit
+from fleet.conf import collectors
 from fleet.conf import database
 from fleet.conf import default
 from fleet.conf import inventory
+from fleet.conf import notifications
+from fleet.conf import remediation
 
 CONF = cfg.CONF
 
+#: The option modules, one per group, in sample-configuration order.
+MODULES = (default, database, inventory, collectors, audit, remediation,
+           notifications)
+
 log.register_options(CONF)
-database.register_opts(CONF)
-default.register_opts(CONF)
-inventory.register_opts(CONF)
+for _module in MODULES:
+    _module.register_opts(CONF)
 
 
 def setup_logging(conf=CONF):

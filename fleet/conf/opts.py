@@ -1,18 +1,18 @@
-"""Options for oslo-config-generator, including every source plugin's."""
+"""Options for oslo-config-generator, including every plugin's."""
 
-from fleet.conf import database
-from fleet.conf import default
-from fleet.conf import inventory
+from fleet import conf
 
 
 def list_opts():
-    """Return [(group, opts)] for the sample configuration file."""
+    """Return [(group, opts)] for the sample configuration file.
+
+    The groups of fleet itself (one module each in ``fleet/conf/``), then
+    ``[<kind>.<name>]`` for every installed plugin of every kind
+    (:func:`fleet.plugins.loader.all_plugin_opts`).
+    """
     from fleet.plugins import loader
 
-    result = [
-        ('DEFAULT', default.list_opts()),
-        ('database', database.list_opts()),
-        ('inventory', inventory.list_opts()),
-    ]
+    result = [(getattr(module, 'group', None) or 'DEFAULT',
+               module.list_opts()) for module in conf.MODULES]
     result.extend(loader.all_plugin_opts())
     return result

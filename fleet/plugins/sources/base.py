@@ -9,6 +9,8 @@ applies the difference in one transaction, recording every change.
 import abc
 import dataclasses
 
+from fleet.plugins import base
+
 
 @dataclasses.dataclass
 class DeviceRecord:
@@ -73,29 +75,23 @@ class Snapshot:
     owner: str | None = None
 
 
-class InventorySource(abc.ABC):
-    """Base class of inventory sources.
+class InventorySource(base.Plugin):
+    """Base class of inventory sources (``fleet.inventory_sources``).
 
-    A source is constructed with the global oslo.config ``conf`` (its own
-    options are in group ``[inventory_sources.<name>]``) and the per-run
-    ``params`` the caller passes: ``path`` for asset files;
-    ``connection_factory`` (a callable returning an openstacksdk
-    Connection; the CLI passes one built from clouds.yaml / ``--os-cloud``)
-    or ``connection`` for API sources; ``cloud``/``region`` for placement of
-    new devices.
+    Enabled by ``[inventory] enabled_sources``. A source is constructed
+    with ``options``, its own option group ``[inventory_sources.<name>]``
+    (None when it declares no option), and the per-run ``params`` the
+    caller passes: ``path`` for asset files; ``connection_factory`` (a
+    callable returning an openstacksdk Connection; the CLI passes one built
+    from clouds.yaml / ``--os-cloud``) or ``connection`` for API sources;
+    ``cloud``/``region`` for placement of new devices, and
+    ``default_region`` (``[inventory] default_region``) when neither the
+    caller nor the cloud names a region.
     """
 
-    #: Entry-point name; set by the loader.
-    name = None
-
-    def __init__(self, conf, params):
-        self.conf = conf
+    def __init__(self, options, params):
+        super().__init__(options)
         self.params = params
-
-    @classmethod
-    def get_config_opts(cls):
-        """Return the oslo.config options of this source (may be empty)."""
-        return []
 
     @abc.abstractmethod
     def collect(self):

@@ -17,7 +17,8 @@ class CloudSource(base.InventorySource):
     ``connection_factory`` (a callable returning one; openstacksdk is then
     imported only when the source runs); ``cloud`` and ``region`` override
     where new devices are placed (default: the clouds.yaml cloud name and
-    its region_name, else ``[inventory] default_region``).
+    its region_name, else ``params['default_region']``, which sync fills
+    from ``[inventory] default_region``).
     """
 
     #: Human name of the service, for error messages.
@@ -78,7 +79,7 @@ class CloudSource(base.InventorySource):
             cloud = 'default'
         region = (self.params.get('region') or
                   getattr(config, 'region_name', None) or
-                  self.conf.inventory.default_region)
+                  self.params.get('default_region') or 'RegionOne')
         return cloud, region
 
 

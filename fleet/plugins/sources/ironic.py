@@ -34,7 +34,7 @@ class IronicSource(cloud.CloudSource):
 
     @classmethod
     def get_config_opts(cls):
-        return [
+        return super().get_config_opts() + [
             cfg.StrOpt('role_key', default='fleet_role',
                        help='Key in a node\'s "extra" that gives the '
                             'device role (e.g. compute).'),
@@ -52,10 +52,7 @@ class IronicSource(cloud.CloudSource):
         extra = dict(node.extra or {})
         props = dict(node.properties or {})
         info = dict(node.driver_info or {})
-        try:
-            role_key = self.conf['inventory_sources.ironic'].role_key
-        except (cfg.NoSuchOptError, KeyError):
-            role_key = 'fleet_role'
+        role_key = getattr(self.options, 'role_key', None) or 'fleet_role'
         facts = {'ironic': {
             'uuid': node.id,
             'power_state': node.power_state,

@@ -1,0 +1,1 @@
+"""Auditor plugins (namespace ``fleet.auditors``)."""

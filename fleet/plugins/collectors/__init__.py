@@ -1,0 +1,1 @@
+"""Collector plugins (namespace ``fleet.collectors``)."""

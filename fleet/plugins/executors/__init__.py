@@ -1,0 +1,1 @@
+"""Executor plugins (namespace ``fleet.executors``)."""

@@ -1,0 +1,1 @@
+"""Notifier plugins (namespace ``fleet.notifiers``)."""
