@@ -30,7 +30,7 @@ def connect(url=None, conf=None, auto_migrate=None):
         conf.state_dir)
     if auto_migrate is None:
         auto_migrate = conf.database.auto_migrate
-    engine = db_engine.get_engine(url)
+    engine = db_engine.get_engine(url, conf.database)
     db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
     return Fleet(engine, conf=conf, batch_size=conf.database.batch_size)
 

@@ -14,7 +14,7 @@ def _engine(conf):
     from fleet.db import engine as db_engine
 
     url = conf.database.connection or db_engine.default_url(conf.state_dir)
-    return db_engine.get_engine(url)
+    return db_engine.get_engine(url, conf.database)
 
 
 def db_upgrade(conf, args, out):

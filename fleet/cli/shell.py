@@ -136,10 +136,13 @@ class FleetApp(app.App):
         before = set(root.handlers)
         super().configure_logging()
         FleetApp._handlers = [h for h in root.handlers if h not in before]
-        # Schema migration chatter is not for the operator unless asked.
+        # Schema migration chatter is not for the operator unless asked;
+        # nor keystoneauth's discovery warnings (a failure is one error).
+        verbose = self.options.verbose_level > 1
         logging.getLogger('alembic').setLevel(
-            logging.DEBUG if self.options.verbose_level > 1
-            else logging.WARNING)
+            logging.DEBUG if verbose else logging.WARNING)
+        logging.getLogger('keystoneauth').setLevel(
+            logging.DEBUG if verbose else logging.ERROR)
 
     def initialize_app(self, argv):
         files = self.options.config_file

@@ -161,6 +161,16 @@ class PluginLoadError(FleetError):
         self.reason = reason
 
 
+class DatabaseUnavailable(FleetError):
+    """The database cannot be reached; ``url`` has its password masked."""
+
+    msg_fmt = 'Database %(url)s could not be reached: %(reason)s'
+    code = 'database_unavailable'
+
+    def __init__(self, url, reason):
+        super().__init__(None, url=url, reason=reason)
+
+
 class SchemaOutOfDate(FleetError):
     msg_fmt = ('The fleet database schema is at %(found)s, this code needs '
                '%(wanted)s: upgrade it ("fleet-manage db upgrade").')

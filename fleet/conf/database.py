@@ -17,6 +17,19 @@ opts = [
                 help='Upgrade the database schema to the version this code '
                      'needs when it is opened. Turn off in production and '
                      'run "fleet-manage db upgrade" as a deliberate step.'),
+    cfg.IntOpt('connect_timeout',
+               default=30, min=1,
+               help='Seconds to wait for the database when connecting: for '
+                    'PostgreSQL and MySQL/MariaDB until the server has '
+                    'answered the connection (libpq and PyMySQL '
+                    'connect_timeout), for SQLite how long to wait for a '
+                    'lock another process holds on the file.'),
+    cfg.IntOpt('read_timeout',
+               default=300, min=1,
+               help='MySQL/MariaDB only: seconds to wait for the server to '
+                    'answer one statement or to take what is sent to it '
+                    '(PyMySQL read and write timeouts), so a server that '
+                    'stops answering mid-session cannot hang a command.'),
     cfg.IntOpt('batch_size',
                default=2000, min=1,
                help='Rows written or read per statement in bulk operations '

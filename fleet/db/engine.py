@@ -5,6 +5,7 @@ when it is behind (and ``[database] auto_migrate`` is on) is Alembic imported
 and run.
 """
 
+import functools
 import os
 import threading
 
@@ -29,26 +30,84 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.execute('PRAGMA foreign_keys=ON')
     cur.execute('PRAGMA journal_mode=WAL')
     cur.execute('PRAGMA synchronous=NORMAL')
-    cur.execute('PRAGMA busy_timeout=30000')
     cur.close()
 
 
-def get_engine(url):
-    """Return a process-wide engine for ``url`` (created once)."""
+#: Defaults of ``[database] connect_timeout`` and ``read_timeout``.
+CONNECT_TIMEOUT = 30
+READ_TIMEOUT = 300
+
+
+def get_engine(url, options=None):
+    """Return a process-wide engine for ``url`` (created once).
+
+    :param options: the ``[database]`` option group (``connect_timeout``,
+        ``read_timeout``), or None for their defaults.
+    """
+    connect_timeout = getattr(options, 'connect_timeout', None) or \
+        CONNECT_TIMEOUT
+    read_timeout = getattr(options, 'read_timeout', None) or READ_TIMEOUT
+    key = (url, connect_timeout, read_timeout)
     with _LOCK:
-        engine = _ENGINES.get(url)
+        engine = _ENGINES.get(key)
         if engine is None:
-            kwargs = {'future': True}
-            if url.startswith('sqlite'):
-                engine = sa.create_engine(url, **kwargs)
-                event.listen(engine, 'connect', _sqlite_pragmas)
-            else:
-                if url.startswith('postgresql+psycopg2'):
-                    # Bulk UPDATEs (sync) in pages, not a round trip a row.
-                    kwargs['executemany_mode'] = 'values_plus_batch'
-                engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
-            _ENGINES[url] = engine
+            engine = _create(url, connect_timeout, read_timeout)
+            _ENGINES[key] = engine
     return engine
+
+
+def _create(url, connect_timeout, read_timeout):
+    kwargs = {'future': True}
+    if url.startswith('sqlite'):
+        # sqlite3's timeout is how long to wait for another writer's lock.
+        engine = sa.create_engine(
+            url, connect_args={'timeout': connect_timeout}, **kwargs)
+        event.listen(engine, 'connect', _sqlite_pragmas)
+        return engine
+    if url.startswith('postgresql'):
+        kwargs['connect_args'] = {'connect_timeout': connect_timeout}
+        if url.startswith('postgresql+psycopg2'):
+            # Bulk UPDATEs (sync) in pages, not a round trip a row.
+            kwargs['executemany_mode'] = 'values_plus_batch'
+    elif url.startswith('mysql+pymysql'):
+        # PyMySQL reads the server's greeting with its read timeout: bound
+        # it by connect_timeout, then allow read_timeout per statement.
+        kwargs['connect_args'] = {'connect_timeout': connect_timeout,
+                                  'read_timeout': connect_timeout,
+                                  'write_timeout': connect_timeout}
+    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+    if url.startswith('mysql+pymysql'):
+        event.listen(engine, 'connect',
+                     functools.partial(_pymysql_timeouts, read_timeout))
+    event.listen(engine, 'handle_error',
+                 functools.partial(_unreachable, connect_timeout))
+    return engine
+
+
+def _pymysql_timeouts(read_timeout, dbapi_conn, _record):
+    # PyMySQL applies these before every read and write.
+    dbapi_conn._read_timeout = read_timeout
+    dbapi_conn._write_timeout = read_timeout
+
+
+def _unreachable(connect_timeout, context):
+    """Turn a failure to connect into one DatabaseUnavailable line."""
+    if context.is_pre_ping or context.connection is not None:
+        return None
+    if not isinstance(context.original_exception, Exception):
+        return None
+    from fleet.common import exception
+
+    url = context.engine.url.render_as_string(hide_password=True)
+    lines = str(context.original_exception).strip().splitlines()
+    text = lines[0] if lines else type(context.original_exception).__name__
+    low = str(context.original_exception).lower()
+    if 'timeout expired' in low or 'timed out' in low:
+        reason = 'no answer within %d s ([database] connect_timeout)' % (
+            connect_timeout)
+    else:
+        reason = text
+    raise exception.DatabaseUnavailable(url=url, reason=reason)
 
 
 def dispose_all():

@@ -2,12 +2,22 @@
 
 Not a plugin itself. It turns the caller's connection parameters into an
 openstacksdk Connection, picks the cloud and region that new devices are
-placed in, and turns every SDK or network failure into one
+placed in, bounds every request by the source's ``timeout`` option, and
+turns every SDK or network failure into one
 :class:`~fleet.common.exception.SourceUnavailable` line.
 """
 
+import re
+import time
+
+from oslo_config import cfg
+
 from fleet.common import exception
 from fleet.plugins.sources import base
+
+#: Default of ``[inventory_sources.<name>] timeout``, in seconds.
+DEFAULT_TIMEOUT = 60
+_URL = re.compile(r'https?://[^\s,;\'"()]+')
 
 
 class CloudSource(base.InventorySource):
@@ -19,12 +29,32 @@ class CloudSource(base.InventorySource):
     where new devices are placed (default: the clouds.yaml cloud name and
     its region_name, else ``params['default_region']``, which sync fills
     from ``[inventory] default_region``).
+
+    Every request to the cloud (Keystone, version discovery, the service)
+    gives up after ``[inventory_sources.<name>] timeout`` seconds without
+    an answer.
     """
 
     #: Human name of the service, for error messages.
     service = None
     #: openstacksdk proxy attribute, e.g. ``baremetal``.
     proxy = None
+
+    @classmethod
+    def get_config_opts(cls):
+        return [
+            cfg.FloatOpt('timeout', default=DEFAULT_TIMEOUT, min=0.1,
+                         help='Seconds to wait for an answer to each request '
+                              'to the cloud (Keystone, version discovery, '
+                              'the %s API) before the sync fails. Version '
+                              'discovery may try a few URLs, each with this '
+                              'timeout.' % (cls.service or 'service')),
+        ]
+
+    @property
+    def timeout(self):
+        """The request timeout in seconds (``timeout`` option)."""
+        return getattr(self.options, 'timeout', None) or DEFAULT_TIMEOUT
 
     def connection(self):
         conn = self.params.get('connection')
@@ -41,20 +71,31 @@ class CloudSource(base.InventorySource):
                     reason=_one_line(exc) + ' (check clouds.yaml / '
                     '--os-cloud)')
             self.params['connection'] = conn
+        session = getattr(conn, 'session', None)
+        if session is not None:
+            # keystoneauth passes it to requests for every call.
+            session.timeout = float(self.timeout)
         return conn
 
-    def endpoint(self):
-        """The service endpoint as configured (for messages), or None."""
+    def endpoint(self, ask=True):
+        """The service endpoint (for messages), or None.
+
+        :param ask: may ask the cloud (Keystone's catalogue); False when the
+            cloud just failed to answer, so the message does not wait again.
+        """
         conn = self.connection()
         config = getattr(conn, 'config', None)
         try:
             endpoint = config.get_endpoint(self.proxy) if config else None
-            return endpoint or getattr(conn, self.proxy).get_endpoint()
+            if endpoint or not ask:
+                return endpoint
+            return getattr(conn, self.proxy).get_endpoint()
         except Exception:  # noqa: BLE001 - only used in messages
             return None
 
     def call(self, what, func):
         """Run ``func()`` (SDK calls); list() generators; wrap failures."""
+        start = time.monotonic()
         try:
             result = func()
             if hasattr(result, '__next__'):
@@ -63,12 +104,30 @@ class CloudSource(base.InventorySource):
         except exception.FleetError:
             raise
         except Exception as exc:  # noqa: BLE001 - SDK, HTTP, socket errors
+            if _timed_out(exc, time.monotonic() - start, self.timeout):
+                raise exception.SourceUnavailable(
+                    source=self.name, service=self._peer(exc),
+                    reason='no answer within %g s while %s '
+                    '([inventory_sources.%s] timeout)'
+                    % (self.timeout, what, self.name))
             endpoint = self.endpoint()
             where = '%s at %s' % (self.service, endpoint) if endpoint \
                 else self.service
             raise exception.SourceUnavailable(
                 source=self.name, service=where,
                 reason='%s failed: %s' % (what, _one_line(exc)))
+
+    def _peer(self, exc):
+        """'Ironic at URL' or 'Keystone (for Ironic) at URL' for ``exc``."""
+        url = _url_in(exc) or self.endpoint(ask=False)
+        if not url:
+            return self.service
+        config = getattr(self.connection(), 'config', None)
+        auth = (getattr(config, 'config', None) or {}).get('auth') or {}
+        auth_url = auth.get('auth_url') if isinstance(auth, dict) else None
+        if auth_url and url.startswith(auth_url.rstrip('/')):
+            return 'Keystone (for %s) at %s' % (self.service, url)
+        return '%s at %s' % (self.service, url)
 
     def placement(self):
         """(cloud, region) for devices this source creates."""
@@ -81,6 +140,42 @@ class CloudSource(base.InventorySource):
                   getattr(config, 'region_name', None) or
                   self.params.get('default_region') or 'RegionOne')
         return cloud, region
+
+
+def _chain(exc):
+    seen = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _timed_out(exc, elapsed, timeout):
+    """Whether ``exc`` means the peer did not answer in time.
+
+    keystoneauth raises ConnectTimeout for a request that timed out, but
+    its version discovery turns one into a DiscoveryFailure without the
+    cause: a discovery failure that took the whole timeout is a timeout.
+    """
+    import socket
+
+    for err in _chain(exc):
+        names = {cls.__name__ for cls in type(err).__mro__}
+        if names & {'ConnectTimeout', 'Timeout', 'ReadTimeout',
+                    'TimeoutError'} or isinstance(err, socket.timeout):
+            return True
+        if 'DiscoveryFailure' in names and elapsed >= timeout * 0.9:
+            return True
+    return False
+
+
+def _url_in(exc):
+    """The first URL an error names (keystoneauth names the request's)."""
+    for err in _chain(exc):
+        match = _URL.search(str(err))
+        if match:
+            return match.group(0).rstrip('.:')
+    return None
 
 
 def _one_line(exc):

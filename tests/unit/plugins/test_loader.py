@@ -300,9 +300,10 @@ class TestAllPluginOpts(testtools.TestCase):
 
     def test_builtin_sources(self):
         groups = dict(loader.all_plugin_opts())
-        self.assertEqual(['role_key'], [
+        self.assertEqual(['timeout', 'role_key'], [
             o.name for o in groups['inventory_sources.ironic']])
-        self.assertNotIn('inventory_sources.nova', groups)
+        self.assertEqual(['timeout'], [
+            o.name for o in groups['inventory_sources.nova']])
         self.assertNotIn('inventory_sources.static', groups)
 
 
