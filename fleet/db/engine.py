@@ -63,24 +63,24 @@ def _create(url, connect_timeout, read_timeout):
         engine = sa.create_engine(
             url, connect_args={'timeout': connect_timeout}, **kwargs)
         event.listen(engine, 'connect', _sqlite_pragmas)
-        return engine
-    if url.startswith('postgresql'):
-        kwargs['connect_args'] = {'connect_timeout': connect_timeout}
-        if url.startswith('postgresql+psycopg2'):
-            # Bulk UPDATEs (sync) in pages, not a round trip a row.
-            kwargs['executemany_mode'] = 'values_plus_batch'
-    elif url.startswith('mysql+pymysql'):
-        # PyMySQL reads the server's greeting with its read timeout: bound
-        # it by connect_timeout, then allow read_timeout per statement.
-        kwargs['connect_args'] = {'connect_timeout': connect_timeout,
-                                  'read_timeout': connect_timeout,
-                                  'write_timeout': connect_timeout}
-    engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
-    if url.startswith('mysql+pymysql'):
-        event.listen(engine, 'connect',
-                     functools.partial(_pymysql_timeouts, read_timeout))
-    event.listen(engine, 'handle_error',
-                 functools.partial(_unreachable, connect_timeout))
+    else:
+        if url.startswith('postgresql'):
+            kwargs['connect_args'] = {'connect_timeout': connect_timeout}
+            if url.startswith('postgresql+psycopg2'):
+                # Bulk UPDATEs (sync) in pages, not a round trip a row.
+                kwargs['executemany_mode'] = 'values_plus_batch'
+        elif url.startswith('mysql+pymysql'):
+            # PyMySQL reads the server's greeting with its read timeout:
+            # bound it by connect_timeout, then read_timeout per statement.
+            kwargs['connect_args'] = {'connect_timeout': connect_timeout,
+                                      'read_timeout': connect_timeout,
+                                      'write_timeout': connect_timeout}
+        engine = sa.create_engine(url, pool_pre_ping=True, **kwargs)
+        if url.startswith('mysql+pymysql'):
+            event.listen(engine, 'connect',
+                         functools.partial(_pymysql_timeouts, read_timeout))
+    event.listen(engine, 'handle_error', functools.partial(
+        _unreachable, connect_timeout, read_timeout))
     return engine
 
 
@@ -90,23 +90,31 @@ def _pymysql_timeouts(read_timeout, dbapi_conn, _record):
     dbapi_conn._write_timeout = read_timeout
 
 
-def _unreachable(connect_timeout, context):
-    """Turn a failure to connect into one DatabaseUnavailable line."""
-    if context.is_pre_ping or context.connection is not None:
+def _unreachable(connect_timeout, read_timeout, context):
+    """One DatabaseUnavailable line for a failure to connect or a timeout.
+
+    Other errors (and pre-ping failures, which the pool handles by
+    reconnecting) are left alone.
+    """
+    original = context.original_exception
+    if context.is_pre_ping or not isinstance(original, Exception):
         return None
-    if not isinstance(context.original_exception, Exception):
+    low = str(original).lower()
+    timed_out = 'timeout expired' in low or 'timed out' in low
+    if context.connection is None:
+        option, limit = 'connect_timeout', connect_timeout
+    elif context.is_disconnect and timed_out:
+        option, limit = 'read_timeout', read_timeout
+    else:
         return None
     from fleet.common import exception
 
     url = context.engine.url.render_as_string(hide_password=True)
-    lines = str(context.original_exception).strip().splitlines()
-    text = lines[0] if lines else type(context.original_exception).__name__
-    low = str(context.original_exception).lower()
-    if 'timeout expired' in low or 'timed out' in low:
-        reason = 'no answer within %d s ([database] connect_timeout)' % (
-            connect_timeout)
+    if timed_out:
+        reason = 'no answer within %d s ([database] %s)' % (limit, option)
     else:
-        reason = text
+        lines = str(original).strip().splitlines()
+        reason = lines[0] if lines else type(original).__name__
     raise exception.DatabaseUnavailable(url=url, reason=reason)
 
 

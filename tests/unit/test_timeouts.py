@@ -16,13 +16,17 @@ import threading
 import time
 
 import fixtures
+import sqlalchemy as sa
 import testtools
+
+from fleet.common import exception
+from tests import base
 
 BIN = os.path.dirname(sys.executable)
 #: The timeouts configured in these tests (sources: per request; version
 #: discovery may try a few URLs), and the most a run may take.
 TIMEOUT = 2
-SOURCE_TIMEOUT = 1
+SOURCE_TIMEOUT = 0.5
 DEADLINE = 20
 
 
@@ -133,7 +137,7 @@ class TestSilentPeers(testtools.TestCase):
     def source_conf(self, source):
         return self.conf(
             '[database]\nconnection = sqlite:///%s\n'
-            '[inventory_sources.%s]\ntimeout = %d\n'
+            '[inventory_sources.%s]\ntimeout = %g\n'
             % (self.db_path, source, SOURCE_TIMEOUT))
 
     def _sync(self, source, cloud, service):
@@ -142,7 +146,7 @@ class TestSilentPeers(testtools.TestCase):
             'sync', source)
         line = self.assert_one_line(
             proc, source, service, '127.0.0.1:%d' % self.peer.port,
-            'no answer within %d s' % SOURCE_TIMEOUT,
+            'no answer within %g s' % SOURCE_TIMEOUT,
             '[inventory_sources.%s] timeout' % source)
         self.assertLess(elapsed, DEADLINE / 2, line)
         self.assertEqual(0, len(proc.stdout.strip()), proc.stdout)
@@ -176,3 +180,35 @@ class TestSilentPeers(testtools.TestCase):
 
     def test_mysql_never_answers(self):
         self._database('mysql+pymysql')
+
+
+class TestMySQLStatementTimeout(base.FleetTestCase):
+    """On MySQL/MariaDB a statement waits at most [database] read_timeout.
+
+    The server's greeting is read within connect_timeout; after that the
+    longer read_timeout applies to each statement.
+    """
+
+    backend = 'mysql'
+
+    def engine(self, connect_timeout, read_timeout):
+        from fleet.db import engine as db_engine
+        self.conf.set_override('connect_timeout', connect_timeout,
+                               group='database')
+        self.conf.set_override('read_timeout', read_timeout,
+                               group='database')
+        return db_engine.get_engine(self.db_url, self.conf.database)
+
+    def test_statement_longer_than_connect_timeout(self):
+        with self.engine(1, 10).connect() as conn:
+            self.assertEqual(0, conn.execute(
+                sa.text('SELECT SLEEP(2)')).scalar())
+
+    def test_statement_longer_than_read_timeout(self):
+        start = time.monotonic()
+        with self.engine(1, 1).connect() as conn:
+            exc = self.assertRaises(exception.DatabaseUnavailable,
+                                    conn.execute, sa.text('SELECT SLEEP(5)'))
+        self.assertIn('no answer within 1 s ([database] read_timeout)',
+                      str(exc))
+        self.assertLess(time.monotonic() - start, 4)
