@@ -15,7 +15,22 @@ class Collector(base.Plugin):
 
     Enabled by ``[collectors] enabled_collectors``; options in
     ``[collectors.<name>]``, handed to the constructor as ``options``.
+
+    :param params: per-run parameters from the caller:
+        ``connection_factory`` (a callable returning an openstacksdk
+        Connection, built from clouds.yaml / ``--os-cloud``) for
+        collectors that talk to OpenStack.
     """
+
+    #: Resolved variables the collector needs for each device (for
+    #: example ``bmc``, ``bmc_username``, ``bmc_password``). The caller
+    #: resolves them for all devices in one bulk lookup and passes them in
+    #: each device's ``variables``.
+    variables = ()
+
+    def __init__(self, options, params=None):
+        super().__init__(options)
+        self.params = dict(params or {})
 
     @abc.abstractmethod
     def collect(self, devices):
@@ -24,8 +39,9 @@ class Collector(base.Plugin):
         A device that cannot be read gives readings with status
         ``unknown`` and the reason; it never stops the others.
 
-        :param devices: the inventory devices to read (service-layer
-            device records, with the variables the collector needs).
+        :param devices: the inventory devices to read: dicts with ``id``,
+            ``name``, ``uuid``, ``mgmt_address`` and ``variables`` (the
+            resolved values of :attr:`variables` that are set).
         :returns: a list of readings, one per device and metric.
         :raises fleet.common.exception.SourceUnavailable: the system behind
             the collector (not one device) cannot be reached.
