@@ -2,8 +2,9 @@
 
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
-Each component module (``bmc``, ``ironic``, ``nova``) provides ``install()``,
-``up()``, ``down()`` and ``status()``; peers run from their own virtualenvs.
+Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``) provides
+``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
+virtualenvs or Debian packages.
 
     python -m tools.lab up [--only bmc,ironic]
     python -m tools.lab status
