@@ -81,7 +81,10 @@ class TestTelemetryBmcs(IpmiMixin, base.LabTestCase):
                    if ln.startswith('Fan 1')).split('|')
         self.assertEqual(['600.000', '900.000', '1200.000', 'na', 'na', 'na'],
                          [f.strip() for f in fan[4:10]])
-        sel_before = self.ipmitool(hot, 'sel', 'list').stdout
+        # A full SEL (1000 entries) would take no new events.
+        lab_bmc.clear_sel('lab-hot-1')
+        empty = self.ipmitool(hot, 'sel', 'list')
+        self.assertIn('SEL has no entries', empty.stdout + empty.stderr)
 
         lab_bmc.set_sensor('lab-hot-1', 'CPU Temp', 99)
         lab_bmc.set_sensor('lab-hot-1', 'Fan 3', -600)
@@ -89,9 +92,8 @@ class TestTelemetryBmcs(IpmiMixin, base.LabTestCase):
         self.assertEqual(('99 degrees C', 'cr'), after['CPU Temp'])
         # A nonsense reading the BMC itself calls ok.
         self.assertEqual(('-600 RPM', 'ok'), after['Fan 3'])
-        new_events = self.ipmitool(hot, 'sel', 'list').stdout[
-            len(sel_before):]
-        self.assertIn('Upper Critical going high | Asserted', new_events)
+        events = self.ipmitool(hot, 'sel', 'list').stdout
+        self.assertIn('Upper Critical going high | Asserted', events)
         # The file poll (every 2 s) keeps the pushed value.
         time.sleep(2.5)
         self.assertEqual(('99 degrees C', 'cr'), self.sdr(hot)['CPU Temp'])

@@ -17,6 +17,7 @@ Run-time faults of the simulated BMCs (tests call the same functions in
 
     python -m tools.lab bmc set-sensor lab-hot-1 'CPU Temp' 99
     python -m tools.lab bmc reset lab-hot-1      # initial readings
+    python -m tools.lab bmc clear-sel lab-hot-1  # empty its event log
     python -m tools.lab bmc freeze|thaw NAME     # stop / resume answering
 """
 
@@ -146,13 +147,14 @@ def cmd_status(names):
 
 
 def cmd_bmc(parser, words):
-    """``bmc set-sensor NAME SENSOR VALUE | reset NAME | freeze | thaw``."""
+    """``bmc set-sensor NAME SENSOR VALUE``, ``reset``, ``clear-sel``..."""
     from tools.lab import bmc
-    arity = {'set-sensor': 3, 'reset': 1, 'freeze': 1, 'thaw': 1}
+    arity = {'set-sensor': 3, 'reset': 1, 'freeze': 1, 'thaw': 1,
+             'clear-sel': 1}
     if not words or words[0] not in arity or len(words) != arity[
             words[0]] + 1:
         parser.error('bmc: expected set-sensor NAME SENSOR VALUE, reset '
-                     'NAME, freeze NAME or thaw NAME')
+                     'NAME, clear-sel NAME, freeze NAME or thaw NAME')
     verb, name = words[0], words[1]
     if name not in bmc.BMCS:
         parser.error('bmc: no BMC %r (known: %s)' % (
@@ -165,8 +167,8 @@ def cmd_bmc(parser, words):
                          % words[3])
         bmc.set_sensor(name, words[2], value)
     else:
-        {'reset': bmc.reset_sensors, 'freeze': bmc.freeze,
-         'thaw': bmc.thaw}[verb](name)
+        {'reset': bmc.reset_sensors, 'clear-sel': bmc.clear_sel,
+         'freeze': bmc.freeze, 'thaw': bmc.thaw}[verb](name)
     common.say('bmc %s %s: done' % (verb, ' '.join(words[1:])))
     return 0
 

@@ -297,6 +297,18 @@ def reset_sensors(name):
         set_sensor(name, s['name'], _initial(s, BMCS[name]))
 
 
+def clear_sel(name):
+    """Empty the BMC's SEL over IPMI (``ipmitool sel clear``).
+
+    The SEL holds 1000 entries; a full SEL records no new events, and every
+    threshold crossing adds up to three.
+    """
+    common.run(['ipmitool', '-I', 'lanplus', '-C', '3', '-H', common.HOST,
+                '-p', port_of(name), '-U', USERNAME,
+                '-f', password_file(name), '-N', '1', '-R', '2',
+                'sel', 'clear'])
+
+
 def freeze(name):
     """Stop BMC ``name`` answering (SIGSTOP); its port stays bound."""
     pid = common.pid_of(_proc(name))
