@@ -199,6 +199,7 @@ def describe():
         'alert_rules': ALERT_RULES,
         'node_exporters': [{
             'host': h,
+            'instance': '%s:%d' % (common.HOST, exporter_port(h)),
             'endpoint': 'http://%s:%d/metrics' % (common.HOST,
                                                   exporter_port(h)),
             'textfile_dir': str(textfile_dir(h)),
