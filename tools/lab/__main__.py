@@ -2,13 +2,23 @@
 
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
-Each component module (``bmc``, ``ironic``, ``nova``) provides ``install()``,
-``up()``, ``down()`` and ``status()``; peers run from their own virtualenvs.
+Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``) provides
+``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
+virtualenvs or Debian packages.
 
     python -m tools.lab up [--only bmc,ironic]
     python -m tools.lab status
     python -m tools.lab env          # prints the export line for clouds.yaml
     python -m tools.lab down [--only ...]
+    python -m tools.lab up --wait    # also wait for first Prometheus samples
+
+Run-time faults of the simulated BMCs (tests call the same functions in
+``tools.lab.bmc``):
+
+    python -m tools.lab bmc set-sensor lab-hot-1 'CPU Temp' 99
+    python -m tools.lab bmc reset lab-hot-1      # initial readings
+    python -m tools.lab bmc clear-sel lab-hot-1  # empty its event log
+    python -m tools.lab bmc freeze|thaw NAME     # stop / resume answering
 """
 
 import argparse
@@ -19,7 +29,7 @@ import time
 
 from tools.lab import common
 
-COMPONENTS = ['bmc', 'ironic', 'nova']
+COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -77,6 +87,10 @@ def summary(lab):
                        len(ports), lab['bmcs'][0]['address'], min(ports),
                        max(ports), lab['bmcs'][0]['username'],
                        lab['bmcs'][0]['password_file']))
+        faults = ['%s %s' % (b['name'], b['fault'])
+                  for b in lab['bmcs'] if b.get('fault')]
+        if faults:
+            common.say('        faults: %s' % ', '.join(faults))
     for key in sorted(lab):
         value = lab[key]
         if key in ('bmcs', 'clouds_yaml', 'cloud') or not isinstance(
@@ -90,8 +104,9 @@ def summary(lab):
     print(env_line())
 
 
-def cmd_up(names):
+def cmd_up(names, wait=False):
     start = time.monotonic()
+    common.WAIT = wait
     try:
         for name, module in load(names):
             t0 = time.monotonic()
@@ -131,13 +146,55 @@ def cmd_status(names):
     return 0 if ok else 1
 
 
+def cmd_bmc(parser, words):
+    """``bmc set-sensor NAME SENSOR VALUE``, ``reset``, ``clear-sel``..."""
+    from tools.lab import bmc
+    arity = {'set-sensor': 3, 'reset': 1, 'freeze': 1, 'thaw': 1,
+             'clear-sel': 1}
+    if not words or words[0] not in arity or len(words) != arity[
+            words[0]] + 1:
+        parser.error('bmc: expected set-sensor NAME SENSOR VALUE, reset '
+                     'NAME, clear-sel NAME, freeze NAME or thaw NAME')
+    verb, name = words[0], words[1]
+    if name not in bmc.BMCS:
+        parser.error('bmc: no BMC %r (known: %s)' % (
+            name, ', '.join(bmc.BMCS)))
+    if verb == 'set-sensor':
+        try:
+            value = float(words[3])
+        except ValueError:
+            parser.error('bmc set-sensor: VALUE must be a number, not %r'
+                         % words[3])
+        bmc.set_sensor(name, words[2], value)
+    else:
+        {'reset': bmc.reset_sensors, 'clear-sel': bmc.clear_sel,
+         'freeze': bmc.freeze, 'thaw': bmc.thaw}[verb](name)
+    common.say('bmc %s %s: done' % (verb, ' '.join(words[1:])))
+    return 0
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog='python -m tools.lab',
-                                     description=__doc__.split('\n')[0])
-    parser.add_argument('command', choices=['up', 'down', 'status', 'env'])
+    parser = argparse.ArgumentParser(
+        prog='python -m tools.lab', description=__doc__.split('\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split('\n\n', 1)[1])
+    parser.add_argument('command',
+                        choices=['up', 'down', 'status', 'env', 'bmc'])
+    parser.add_argument('words', nargs='*', metavar='ARG',
+                        help='for bmc: the action and its arguments')
     parser.add_argument('--only', default=','.join(COMPONENTS),
                         help='comma-separated components (default: all)')
+    parser.add_argument('--wait', action='store_true',
+                        help='up: wait until Prometheus has samples')
     args = parser.parse_args(argv)
+    if args.command == 'bmc':
+        try:
+            return cmd_bmc(parser, args.words)
+        except common.LabError as exc:
+            common.say('FAILED: %s' % exc)
+            return 2
+    if args.words:
+        parser.error('unexpected arguments: %s' % ' '.join(args.words))
     names = [n for n in args.only.split(',') if n]
     unknown = sorted(set(names) - set(COMPONENTS))
     if unknown:
@@ -147,8 +204,9 @@ def main(argv=None):
         print(env_line())
         return 0
     try:
-        return {'up': cmd_up, 'down': cmd_down,
-                'status': cmd_status}[args.command](names)
+        if args.command == 'up':
+            return cmd_up(names, wait=args.wait)
+        return {'down': cmd_down, 'status': cmd_status}[args.command](names)
     except common.LabError as exc:
         common.say('FAILED: %s' % exc)
         return 2

@@ -10,9 +10,27 @@ Sensor readings are polled by ``ipmi_sim`` from one file per sensor (a raw
 byte), so tests can change a reading while the BMC runs, e.g. a failed fan:
 ``bmc.set_sensor('lab-compute-1', 'Fan 2', 0)``.
 
+Three more BMCs stand for telemetry faults (``fault`` in ``lab.json``):
+
+``lab-hot-1``
+    answers normally; its ``ipmi_sim`` console (``console_port``) makes
+    ``set_sensor`` take effect at once (the file poll follows within 2 s),
+    e.g. ``set_sensor('lab-hot-1', 'CPU Temp', 99)`` is critical. Two extra
+    sensors: ``Fan 3`` reads in two's complement, so it can be pushed to a
+    nonsense negative RPM, and ``Exhaust Temp`` has scanning disabled, so it
+    never has a reading.
+``lab-frozen-1`` (fault ``frozen``)
+    an ``ipmi_sim`` stopped with SIGSTOP once it answered: the UDP port stays
+    bound, nothing ever replies (``freeze()`` / ``thaw()``).
+``lab-badpass-1`` (fault ``wrong-password``)
+    its real admin password is in its own file (``password_file``); Ironic,
+    and so fleet's inventory, is given the shared lab password
+    (``inventory_password_file``), which this BMC refuses.
+
 Layout under ``component_dir('bmc')``::
 
-    password                  admin password of every lab BMC (mode 0600)
+    password                  admin password of the lab BMCs (mode 0600)
+    <name>/password           own password of the wrong-password BMC
     chassis_control.sh        shared chassis_control script
     <name>/lan.conf           LAN channel, user, chassis_control
     <name>/sim.emu            MC, SDRs, sensors and thresholds
@@ -28,11 +46,16 @@ import shutil
 import socket
 import time
 
+from tools.lab import bmc_sdr
 from tools.lab import common
+from tools.lab import ipmisim
 
 USERNAME = 'admin'
-FIRST_PORT = 9101
-MC_ADDR = 0x20
+MC_ADDR = bmc_sdr.MC_ADDR
+SENSORS = bmc_sdr.SENSORS
+EXTRA_SENSORS = bmc_sdr.EXTRA_SENSORS
+FIRST_PORT = 9101 + common.PORT_OFFSET
+CONSOLE_OFFSET = 100  # console of lab-hot-1 (UDP 9105): TCP 9205
 
 # name -> per-host differences (initial readings, serial number)
 BMCS = {
@@ -44,35 +67,17 @@ BMCS = {
                   'watts': 164, 'volts': 12.12, 'serial': 'LAB0N0001'},
     'lab-storage-1': {'cpu': 38, 'inlet': 25, 'fans': (6000, 6120),
                       'watts': 312, 'volts': 11.94, 'serial': 'LAB0S0001'},
+    # Telemetry faults (see the module docstring).
+    'lab-hot-1': {'cpu': 55, 'inlet': 24, 'fans': (5640, 5700, 5580),
+                  'watts': 252, 'volts': 12.06, 'exhaust': 31,
+                  'serial': 'LAB0T0001', 'console': True, 'extra': True},
+    'lab-frozen-1': {'cpu': 50, 'inlet': 23, 'fans': (5100, 5160),
+                     'watts': 236, 'volts': 12.0, 'serial': 'LAB0T0002',
+                     'fault': 'frozen'},
+    'lab-badpass-1': {'cpu': 47, 'inlet': 22, 'fans': (5220, 5280),
+                      'watts': 230, 'volts': 12.0, 'serial': 'LAB0T0003',
+                      'fault': 'wrong-password'},
 }
-
-# IPMI codes used in the SDRs (IPMI 2.0 spec, tables 42-3, 43-13, 43-15)
-TYPE_TEMP, TYPE_VOLT, TYPE_FAN, TYPE_PSU = 0x01, 0x02, 0x04, 0x08
-UNIT_DEGC, UNIT_VOLTS, UNIT_WATTS, UNIT_RPM = 1, 4, 6, 18
-ENT_CPU, ENT_BOARD, ENT_PSU, ENT_FAN, ENT_INLET = 0x03, 0x07, 0x0A, 0x1D, 0x37
-
-# Thresholds in engineering units, order LNC, LCR, LNR, UNC, UCR, UNR
-# (None = not supported). ``m``/``rexp``: reading = m * raw * 10**rexp.
-SENSORS = [
-    dict(num=1, name='CPU Temp', type=TYPE_TEMP, unit=UNIT_DEGC,
-         entity=(ENT_CPU, 1), m=1, rexp=0, key='cpu',
-         thresholds=(None, None, None, 85, 95, 105)),
-    dict(num=2, name='Inlet Temp', type=TYPE_TEMP, unit=UNIT_DEGC,
-         entity=(ENT_INLET, 1), m=1, rexp=0, key='inlet',
-         thresholds=(None, None, None, 35, 40, 45)),
-    dict(num=3, name='Fan 1', type=TYPE_FAN, unit=UNIT_RPM,
-         entity=(ENT_FAN, 1), m=60, rexp=0, key=('fans', 0),
-         thresholds=(1200, 900, 600, None, None, None)),
-    dict(num=4, name='Fan 2', type=TYPE_FAN, unit=UNIT_RPM,
-         entity=(ENT_FAN, 2), m=60, rexp=0, key=('fans', 1),
-         thresholds=(1200, 900, 600, None, None, None)),
-    dict(num=5, name='PSU1 Power', type=TYPE_PSU, unit=UNIT_WATTS,
-         entity=(ENT_PSU, 1), m=4, rexp=0, key='watts',
-         thresholds=(None, None, None, 700, 800, 900)),
-    dict(num=6, name='12V', type=TYPE_VOLT, unit=UNIT_VOLTS,
-         entity=(ENT_BOARD, 1), m=6, rexp=-2, key='volts',
-         thresholds=(11.4, 10.8, 10.2, 12.6, 13.2, 13.8)),
-]
 
 CHASSIS_SCRIPT = r'''#!/bin/sh
 # chassis_control for ipmi_sim: $0 <bmc-dir> get parm... | set parm val...
@@ -111,9 +116,27 @@ def bmc_dir(name):
     return _root() / name
 
 
-def password_file():
-    """Path of the file holding the BMC password (created once)."""
-    path = _root() / 'password'
+def sensors_of(name):
+    """The sensor definitions of BMC ``name``."""
+    return SENSORS + (EXTRA_SENSORS if BMCS[name].get('extra') else [])
+
+
+def fault_of(name):
+    """``None``, ``'frozen'`` or ``'wrong-password'``."""
+    return BMCS[name].get('fault')
+
+
+def password_file(name=None):
+    """Path of the file holding a BMC's password (created once).
+
+    Every BMC shares the lab password except the wrong-password BMC, whose
+    own file the inventory never learns.
+    """
+    if name and fault_of(name) == 'wrong-password':
+        path = bmc_dir(name) / 'password'
+        path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        path = _root() / 'password'
     if not path.exists():
         old = os.umask(0o077)
         try:
@@ -123,12 +146,19 @@ def password_file():
     return path
 
 
-def password():
-    return password_file().read_text().strip()
+def password(name=None):
+    return password_file(name).read_text().strip()
 
 
 def port_of(name):
     return FIRST_PORT + list(BMCS).index(name)
+
+
+def console_port(name):
+    """TCP port of the BMC's ipmi_sim console, or None."""
+    if BMCS[name].get('console'):
+        return port_of(name) + CONSOLE_OFFSET
+    return None
 
 
 def install():
@@ -145,62 +175,11 @@ def install():
 
 # -- configuration files ----------------------------------------------------
 
-def _raw(sensor, value):
-    """Engineering value -> raw byte for ``sensor``."""
-    raw = round(value / (sensor['m'] * 10 ** sensor['rexp']))
-    return max(0, min(255, raw))
-
-
 def _initial(sensor, profile):
     key = sensor['key']
     if isinstance(key, tuple):
         return profile[key[0]][key[1]]
     return profile[key]
-
-
-def sdr_record(sensor, nominal):
-    """Full sensor record (SDR type 0x01) for a linear threshold sensor.
-
-    ``nominal`` is the nominal reading in engineering units.
-    """
-    th = [None if v is None else _raw(sensor, v) for v in sensor['thresholds']]
-    mask = sum(1 << i for i, v in enumerate(th) if v is not None)
-    events = _event_bits(sensor)
-    lower_read = (mask & 0x07) << 12
-    upper_read = (mask & 0x38) << 9
-    name = sensor['name'].encode('ascii')[:16]
-    rexp = sensor['rexp'] & 0x0F
-    body = [
-        MC_ADDR, 0x00, sensor['num'],                 # owner, LUN, number
-        sensor['entity'][0], sensor['entity'][1],
-        0x67,                                         # init: scan, events
-        0x68,                                         # caps: rearm, thr r/w
-        sensor['type'], 0x01,                         # threshold reading
-        (events | lower_read) & 0xFF, (events | lower_read) >> 8,
-        (events | upper_read) & 0xFF, (events | upper_read) >> 8,
-        mask, mask,                                   # readable, settable
-        0x00, sensor['unit'], 0x00,                   # unsigned, unit
-        0x00,                                         # linear
-        sensor['m'] & 0xFF, (sensor['m'] >> 8) << 6,  # M, tolerance
-        0x00, 0x00, 0x00,                             # B, accuracy
-        rexp << 4,                                    # R exp, B exp 0
-        0x01, _raw(sensor, nominal),                  # nominal given
-        0x00, 0x00, 0xFF, 0x00,                       # normal/sensor max/min
-    ]
-    body += [v or 0 for v in reversed(th)]            # UNR..LNC
-    body += [0x00, 0x00, 0x00, 0x00, 0x00]            # hysteresis, rsvd, OEM
-    body += [0xC0 | len(name)] + list(name)
-    header = [sensor['num'] & 0xFF, sensor['num'] >> 8, 0x51, 0x01, len(body)]
-    return header + body
-
-
-def _event_bits(sensor):
-    """Assertion events: lower thresholds going low, upper going high."""
-    bits = 0
-    for i, v in enumerate(sensor['thresholds']):
-        if v is not None:
-            bits |= 1 << (2 * i if i < 3 else 2 * i + 1)
-    return bits
 
 
 def render_emu(name):
@@ -212,23 +191,26 @@ def render_emu(name):
         'sel_enable 0x20 1000 0x0a',
     ]
     sdir = bmc_dir(name) / 'sensors'
-    for s in SENSORS:
-        th = [None if v is None else _raw(s, v) for v in s['thresholds']]
+    for s in sensors_of(name):
+        th = [None if v is None else bmc_sdr.raw_value(s, v)
+              for v in s['thresholds']]
         enabled = ''.join('0' if v is None else '1' for v in reversed(th))
         values = ' '.join('0x%02x' % (v or 0) for v in reversed(th))
-        bits = format(_event_bits(s), '015b')
+        bits = format(bmc_sdr.event_bits(s), '015b')
         initial = _initial(s, BMCS[name])
         lines += [
             '# %s' % s['name'],
             'sensor_add 0x20 0 %d 0x%02x 0x01 poll 2000 file "%s"' % (
                 s['num'], s['type'], sdir / str(s['num'])),
-            'sensor_set_value 0x20 0 %d %d 0' % (s['num'], _raw(s, initial)),
+            'sensor_set_value 0x20 0 %d %d 0' % (
+                s['num'], bmc_sdr.raw_value(s, initial)),
             'sensor_set_threshold 0x20 0 %d settable %s %s' % (
                 s['num'], enabled, values),
-            'sensor_set_event_support 0x20 0 %d enable scanning per-state '
-            '%s %s %s %s' % (s['num'], bits, bits, bits, bits),
+            'sensor_set_event_support 0x20 0 %d enable %s per-state '
+            '%s %s %s %s' % (s['num'], 'scanning' if s.get('scanning', True)
+                             else 'no-scanning', bits, bits, bits, bits),
             'main_sdr_add 0x20 ' + ' '.join(
-                '0x%02x' % b for b in sdr_record(s, initial)),
+                '0x%02x' % b for b in bmc_sdr.sdr_record(s, initial)),
         ]
     lines.append('mc_enable 0x20')
     return '\n'.join(lines) + '\n'
@@ -238,9 +220,11 @@ def render_lan_conf(name):
     """lan.conf: LAN channel on 127.0.0.1:<port>, one admin user."""
     guid = hashlib.md5(name.encode()).hexdigest()
     script = _root() / 'chassis_control.sh'
+    console = console_port(name)
     return '\n'.join([
         'name "%s"' % name,
         'set_working_mc 0x20',
+    ] + (['  console %s %d' % (common.HOST, console)] if console else []) + [
         '  startlan 1',
         '    addr %s %d' % (common.HOST, port_of(name)),
         '    priv_limit admin',
@@ -252,7 +236,7 @@ def render_lan_conf(name):
         '  endlan',
         '  chassis_control "%s %s"' % (script, bmc_dir(name)),
         '  user 2 true "%s" "%s" admin 10 md2 md5 straight' % (
-            USERNAME, password()),
+            USERNAME, password(name)),
         '',
     ])
 
@@ -275,19 +259,74 @@ def write_config(name, reset_sensors=True):
     for fname, value in (('power', '1'), ('boot', 'default')):
         if not (d / fname).exists():
             (d / fname).write_text(value + '\n')
-    for s in SENSORS:
+    for s in sensors_of(name):
         path = d / 'sensors' / str(s['num'])
         if reset_sensors or not path.exists():
-            path.write_text('%d\n' % _raw(s, _initial(s, BMCS[name])))
+            path.write_text('%d\n' % bmc_sdr.raw_value(
+                s, _initial(s, BMCS[name])))
 
 
 def set_sensor(name, sensor_name, value):
-    """Change a sensor reading (engineering units); seen within ~2 s."""
-    sensor = next(s for s in SENSORS if s['name'] == sensor_name)
+    """Change a sensor reading (engineering units).
+
+    Seen within ~2 s (the file poll), at once on a BMC with a console. A
+    reading that crosses a threshold adds events to the BMC's SEL.
+    """
+    sensors = {s['name']: s for s in sensors_of(name)}
+    if sensor_name not in sensors:
+        raise common.LabError('%s has no sensor %r (it has: %s)' % (
+            name, sensor_name, ', '.join(sensors)))
+    sensor = sensors[sensor_name]
+    raw = bmc_sdr.raw_value(sensor, value)
     path = bmc_dir(name) / 'sensors' / str(sensor['num'])
     tmp = path.with_suffix('.tmp')
-    tmp.write_text('%d\n' % _raw(sensor, value))
+    tmp.write_text('%d\n' % raw)
     tmp.replace(path)
+    console = console_port(name)
+    if console and common.pid_of(_proc(name)) and not is_frozen(name):
+        try:
+            ipmisim.console_command(console, 'sensor_set_value 0x%02x 0 %d '
+                                    '%d 1' % (MC_ADDR, sensor['num'], raw))
+        except ipmisim.ConsoleError as exc:
+            raise common.LabError(str(exc))
+
+
+def reset_sensors(name):
+    """Put every sensor of ``name`` back to its initial reading."""
+    for s in sensors_of(name):
+        set_sensor(name, s['name'], _initial(s, BMCS[name]))
+
+
+def clear_sel(name):
+    """Empty the BMC's SEL over IPMI (``ipmitool sel clear``).
+
+    The SEL holds 1000 entries; a full SEL records no new events, and every
+    threshold crossing adds up to three.
+    """
+    common.run(['ipmitool', '-I', 'lanplus', '-C', '3', '-H', common.HOST,
+                '-p', port_of(name), '-U', USERNAME,
+                '-f', password_file(name), '-N', '1', '-R', '2',
+                'sel', 'clear'])
+
+
+def freeze(name):
+    """Stop BMC ``name`` answering (SIGSTOP); its port stays bound."""
+    pid = common.pid_of(_proc(name))
+    if not pid:
+        raise common.LabError('%s is not running' % name)
+    if not ipmisim.freeze(pid):
+        raise common.LabError('%s (pid %d) did not stop' % (name, pid))
+
+
+def thaw(name):
+    """Let a frozen BMC answer again (SIGCONT)."""
+    pid = common.pid_of(_proc(name))
+    if pid:
+        ipmisim.thaw(pid)
+
+
+def is_frozen(name):
+    return ipmisim.is_frozen(common.pid_of(_proc(name)))
 
 
 # -- processes ----------------------------------------------------------------
@@ -323,7 +362,7 @@ def _wait_ready(name, timeout=10.0):
 
 
 def up():
-    """Start every lab BMC (once) and publish their addresses."""
+    """Start every lab BMC (once), freeze the frozen one, publish them."""
     script = _root() / 'chassis_control.sh'
     script.write_text(CHASSIS_SCRIPT)
     script.chmod(0o755)
@@ -335,29 +374,43 @@ def up():
             shutil.which('ipmi_sim') or 'ipmi_sim', '-n',
             '-c', d / 'lan.conf', '-f', d / 'sim.emu', '-s', d / 'state'])
     for name in BMCS:
-        _wait_ready(name)
-    common.publish('bmc', {'bmcs': [{
+        if not is_frozen(name):
+            _wait_ready(name)
+    for name in BMCS:
+        if fault_of(name) == 'frozen' and not is_frozen(name):
+            freeze(name)
+    common.publish('bmc', {'bmcs': [describe(name) for name in BMCS]})
+    common.say('bmc: %d simulated BMCs on %s:%d-%d (faults: %s)' % (
+        len(BMCS), common.HOST, FIRST_PORT, FIRST_PORT + len(BMCS) - 1,
+        ', '.join('%s %s' % (n, fault_of(n)) for n in BMCS if fault_of(n))))
+
+
+def describe(name):
+    """The ``lab.json`` entry of one BMC (paths to passwords, no secret)."""
+    return {
         'name': name,
         'address': common.HOST,
         'port': port_of(name),
         'username': USERNAME,
-        'password_file': str(password_file()),
+        'password_file': str(password_file(name)),
+        'inventory_password_file': str(password_file()),
+        'fault': fault_of(name),
+        'console_port': console_port(name),
         'serial': BMCS[name]['serial'],
-        'sensors': [s['name'] for s in SENSORS],
-    } for name in BMCS]})
-    common.say('bmc: %d simulated BMCs on %s:%d-%d' % (
-        len(BMCS), common.HOST, FIRST_PORT, FIRST_PORT + len(BMCS) - 1))
+        'sensors': [s['name'] for s in sensors_of(name)],
+    }
 
 
 def down():
     """Stop every lab BMC; state (power, password) stays for the next up."""
     for name in BMCS:
+        thaw(name)  # a stopped process would not see SIGTERM
         common.stop(_proc(name))
     common.unpublish('bmc')
 
 
 def status():
-    """{'running': all up?, 'bmcs': {name: {pid, port, power}}}."""
+    """{'running': all up?, 'bmcs': {name: {pid, port, power, ...}}}."""
     bmcs = {}
     for name in BMCS:
         power = bmc_dir(name) / 'power'
@@ -367,4 +420,8 @@ def status():
             'power': ('on' if power.exists()
                       and power.read_text().strip() == '1' else 'off'),
         }
+        if fault_of(name):
+            bmcs[name]['fault'] = fault_of(name)
+        if fault_of(name) == 'frozen':
+            bmcs[name]['frozen'] = is_frozen(name)
     return {'running': all(b['pid'] for b in bmcs.values()), 'bmcs': bmcs}

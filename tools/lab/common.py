@@ -33,6 +33,11 @@ LOG_DIR = RUN_DIR / 'logs'
 PID_DIR = RUN_DIR / 'pids'
 PUBLISH_DIR = RUN_DIR / 'published'
 PYTHON = os.environ.get('FLEET_LAB_PYTHON', 'python3')
+# Added to the ports of the BMCs and the telemetry components only, so a
+# second lab (another FLEET_LAB_DIR) can run them beside the shared one.
+PORT_OFFSET = int(os.environ.get('FLEET_LAB_PORT_OFFSET', '0'))
+# ``up --wait``: components with slow first data (Prometheus) wait for it.
+WAIT = False
 
 
 class LabError(Exception):

@@ -1,8 +1,12 @@
 """Ironic 39.0.0 standalone: one ``ironic`` process, noauth, SQLite.
 
 No RPC bus (``rpc_transport = none``), no Keystone, no DHCP, no cleaning.
-Hardware types ``fake-hardware`` and ``ipmi``; the four ``ipmi`` nodes are
-driven through the simulated BMCs of ``tools/lab/bmc.py``.
+Hardware types ``fake-hardware`` and ``ipmi``; the ``ipmi`` nodes are
+driven through the simulated BMCs of ``tools/lab/bmc.py``. The nodes of the
+frozen BMC and of the wrong-password BMC stay in ``enroll`` (``manage``
+would fail, and Ironic's power-state sync skips ``enroll`` nodes, so their
+state stays put); the wrong-password node is given the shared lab password,
+which its BMC refuses.
 
 Nodes are enrolled by name through the REST API (stdlib ``urllib``), so a
 second ``up`` only lists the nodes and changes nothing.
@@ -30,7 +34,12 @@ IPMI_NODES = {
     'lab-compute-2': (48, 196608, 1800, 'compute'),
     'lab-ctl-1': (16, 65536, 480, 'control'),
     'lab-storage-1': (24, 98304, 3600, 'storage'),
+    'lab-hot-1': (32, 131072, 900, 'compute'),
+    'lab-frozen-1': (16, 65536, 480, 'compute'),
+    'lab-badpass-1': (16, 65536, 480, 'compute'),
 }
+# ipmi nodes whose BMC cannot be managed (frozen, refuses the password).
+ENROLL_ONLY = {'lab-frozen-1', 'lab-badpass-1'}
 FAKE_NODES = {
     'lab-spare-1': (32, 131072, 900, 'compute', 'LAB0X0001'),
     'lab-spare-2': (32, 131072, 900, 'compute', 'LAB0X0002'),
@@ -209,6 +218,8 @@ def _properties(cpus, mem, disk):
 
 
 def _ipmi_driver_info(name):
+    # bmc.password() without a name: the shared lab password, also for
+    # lab-badpass-1 (whose BMC has another one).
     return {'ipmi_address': common.HOST, 'ipmi_port': bmc.port_of(name),
             'ipmi_username': bmc.USERNAME, 'ipmi_password': bmc.password(),
             'ipmi_cipher_suite': 3}
@@ -226,8 +237,8 @@ def enroll():
     if not bmcs_up:
         common.say('ironic: BMCs are not running; ipmi nodes stay in enroll')
     nodes = _nodes()
-    todo = [n for n in bodies
-            if bmcs_up or bodies[n]['driver'] != 'ipmi']
+    todo = [n for n in bodies if n not in ENROLL_ONLY and (
+        bmcs_up or bodies[n]['driver'] != 'ipmi')]
     _advance(nodes, todo, 'enroll', 'manage', 'manageable')
     _advance(_nodes(), todo, 'manageable', 'provide', 'available')
     for name in FAKE_NODES:
