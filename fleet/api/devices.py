@@ -1,19 +1,17 @@
 """Devices (hosts, switches, PDUs, BMCs ...) and their labels."""
 
-import re
 import uuid as uuid_mod
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
 from fleet.api import refs
+from fleet.api import validate
 from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
 DEVICE_TYPES = constants.DEVICE_TYPES
-ROLE_RE = re.compile(r'^[a-z0-9][a-z0-9_-]{0,63}$')
-LABEL_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:/=-]{0,254}$')
 # Attributes an operator (or a source) may set directly.
 PLAIN_FIELDS = constants.PLAIN_FIELDS
 UNSETTABLE = tuple(f for f, _what in constants.UNSETTABLE_FIELDS)
@@ -21,29 +19,9 @@ UNSETTABLE = tuple(f for f, _what in constants.UNSETTABLE_FIELDS)
 PLACEMENT_COLUMNS = {'region_id': models.Region, 'cell_id': models.Cell,
                      'rack_id': models.Rack, 'parent_id': models.Device}
 
-
-def check_type(value):
-    if value not in DEVICE_TYPES:
-        raise exception.Invalid('type', 'unknown device type %r' % (value,),
-                                'use one of %s' % ', '.join(DEVICE_TYPES))
-    return value
-
-
-def check_role(value):
-    if value is not None and not ROLE_RE.match(str(value)):
-        raise exception.Invalid(
-            'role', 'invalid role %r' % (value,),
-            'use lower-case letters, digits, - and _ (e.g. compute, '
-            'controller, network, storage, logging)')
-    return value
-
-
-def check_label(value):
-    if not isinstance(value, str) or not LABEL_RE.match(value):
-        raise exception.Invalid(
-            'label', 'invalid label %r' % (value,),
-            'use letters, digits and . _ : / = - (at most 255)')
-    return value
+check_type = validate.device_type
+check_role = validate.role
+check_label = validate.label
 
 
 def _device_query():
@@ -133,15 +111,30 @@ class Devices:
         :raises fleet.common.exception.Conflict: the name is taken.
         """
         refs.check_name('name', name)
-        check_type(type)
-        check_role(role)
+        uuid = validate.device_fields({
+            'type': type, 'role': role, 'serial': serial,
+            'asset_tag': asset_tag, 'mgmt_address': mgmt_address,
+            'uuid': uuid})['uuid']
         for label in labels:
             check_label(label)
+        for field, value in (('cloud', cloud), ('region', region),
+                             ('cell', cell), ('rack', rack),
+                             ('parent', parent)):
+            if value is not None:
+                refs.check_name(field, value)
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             if s.scalar(sa.select(models.Device.id).where(
                     models.Device.name == name)):
                 raise exception.Conflict('device %r already exists.' % name)
+            if uuid is not None:
+                taken = s.scalar(sa.select(models.Device.name).where(
+                    models.Device.uuid == uuid))
+                if taken is not None:
+                    raise exception.Conflict(
+                        'uuid %s is already the UUID of device %r; give '
+                        'another UUID or leave it out.' % (uuid, taken),
+                        field='uuid', value=uuid)
             region_obj, cell_obj, rack_obj = self._placement(
                 s, region, cell, rack, cloud)
             parent_obj = self._check_parent(s, None, parent) \
@@ -175,7 +168,8 @@ class Devices:
         (rename), region, cell, rack, cloud, parent. ``None`` leaves a
         field alone; use :meth:`unset` to clear one.
         """
-        fields = {k: v for k, v in fields.items() if v is not None}
+        fields = validate.device_fields(
+            {k: v for k, v in fields.items() if v is not None})
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             dev = refs.device(s, name)
@@ -295,6 +289,7 @@ class Devices:
         with self.fleet.reading() as s:
             q, al = _device_query()
             d = models.Device
+            _require_filters(s, cloud, region, cell, rack)
             if cloud:
                 q = q.where(al['cloud'].name == cloud)
             if region:
@@ -332,6 +327,18 @@ class Devices:
                 for r in rows:
                     r['labels'] = labels.get(r['id'], [])
             return rows
+
+
+def _require_filters(s, cloud, region, cell, rack):
+    """A filter naming no such level is an error, not an empty list."""
+    if cloud:
+        refs.require(s, 'cloud', cloud)
+    if region:
+        refs.require(s, 'region', region, cloud_name=cloud)
+    if cell:
+        refs.require(s, 'cell', cell, region, cloud)
+    if rack:
+        refs.require(s, 'rack', rack, region, cloud)
 
 
 class Labels:

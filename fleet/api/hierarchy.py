@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 
 from fleet.api import refs
+from fleet.api import validate
 from fleet.common import exception
 from fleet.db import models
 
@@ -35,6 +36,7 @@ class _Level:
     def update(self, ctx, name, description=None, region=None,
                cloud=None):
         """Change the description of the object called ``name``."""
+        validate.description(description)
         with self.fleet.transaction(ctx) as txn:
             obj = self._find(txn.session, name, region, cloud)
             if description is not None:
@@ -86,6 +88,18 @@ class _Level:
             model).where(column == value))
 
 
+def _in_region(s, q, region, cloud):
+    """Narrow a query joined to regions by region and cloud name."""
+    if cloud:
+        refs.require(s, 'cloud', cloud)
+        q = q.where(models.Region.cloud_id.in_(sa.select(
+            models.Cloud.id).where(models.Cloud.name == cloud)))
+    if region:
+        refs.require(s, 'region', region, cloud_name=cloud)
+        q = q.where(models.Region.name == region)
+    return q
+
+
 class Clouds(_Level):
     kind = 'cloud'
     model = models.Cloud
@@ -99,6 +113,7 @@ class Clouds(_Level):
 
     def create(self, ctx, name, description=None):
         refs.check_name('name', name)
+        validate.description(description)
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             if s.scalar(sa.select(models.Cloud.id).where(
@@ -137,6 +152,7 @@ class Regions(_Level):
 
     def create(self, ctx, name, cloud=None, description=None):
         refs.check_name('name', name)
+        validate.description(description)
         with self.fleet.transaction(ctx) as txn:
             return self.create_in(txn, name, cloud, description)
 
@@ -161,6 +177,7 @@ class Regions(_Level):
             q = sa.select(models.Region, models.Cloud.name).join(
                 models.Cloud, models.Region.cloud_id == models.Cloud.id)
             if cloud:
+                refs.require(s, 'cloud', cloud)
                 q = q.where(models.Cloud.name == cloud)
             return [_as_dict(r, cloud=c) for r, c in s.execute(
                 q.order_by(models.Cloud.name, models.Region.name))]
@@ -186,6 +203,7 @@ class Cells(_Level):
 
     def create(self, ctx, name, region=None, cloud=None, description=None):
         refs.check_name('name', name)
+        validate.description(description)
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
@@ -204,12 +222,11 @@ class Cells(_Level):
             return _as_dict(obj, region=parent.name)
 
     def list(self, ctx, region=None, cloud=None):
+        """Cells; a filter naming no such region or cloud is NotFound."""
         with self.fleet.reading() as s:
             q = sa.select(models.Cell, models.Region.name).join(
                 models.Region, models.Cell.region_id == models.Region.id)
-            if region or cloud:
-                q = q.where(models.Cell.region_id == refs.region(
-                    s, region, cloud).id)
+            q = _in_region(s, q, region, cloud)
             return [_as_dict(c, region=r) for c, r in s.execute(
                 q.order_by(models.Region.name, models.Cell.name))]
 
@@ -234,6 +251,7 @@ class Racks(_Level):
     def create(self, ctx, name, region=None, cell=None, cloud=None,
                description=None):
         refs.check_name('name', name)
+        validate.description(description)
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
@@ -258,18 +276,17 @@ class Racks(_Level):
                             cell=cell_obj.name if cell_obj else None)
 
     def list(self, ctx, region=None, cell=None, cloud=None):
+        """Racks; a filter naming no such level is NotFound."""
         with self.fleet.reading() as s:
             cell_alias = sa.orm.aliased(models.Cell)
             q = (sa.select(models.Rack, models.Region.name, cell_alias.name)
                  .join(models.Region,
                        models.Rack.region_id == models.Region.id)
                  .outerjoin(cell_alias, models.Rack.cell_id == cell_alias.id))
-            if region or cloud:
-                q = q.where(models.Rack.region_id == refs.region(
-                    s, region, cloud).id)
+            q = _in_region(s, q, region, cloud)
             if cell:
-                q = q.where(models.Rack.cell_id == refs.cell(
-                    s, cell, region, cloud).id)
+                refs.require(s, 'cell', cell, region, cloud)
+                q = q.where(cell_alias.name == cell)
             return [_as_dict(r, region=rg, cell=c) for r, rg, c in s.execute(
                 q.order_by(models.Region.name, models.Rack.name))]
 

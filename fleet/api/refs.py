@@ -1,15 +1,15 @@
 """Look objects up by the names operators type, with one-line errors."""
 
-import re
 import uuid as uuid_mod
 
 import sqlalchemy as sa
 
+from fleet.api import validate
 from fleet.common import constants
 from fleet.common import exception
 from fleet.db import models
 
-NAME_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._:@-]{0,254}$')
+NAME_RE = validate.NAME_RE
 
 SCOPES = constants.SCOPES
 MODELS = {'cloud': models.Cloud, 'region': models.Region,
@@ -17,13 +17,7 @@ MODELS = {'cloud': models.Cloud, 'region': models.Region,
           'device': models.Device}
 
 
-def check_name(field, value):
-    if not isinstance(value, str) or not NAME_RE.match(value):
-        raise exception.Invalid(
-            field, 'invalid name %r' % (value,),
-            'use letters, digits and . _ : @ - (at most 255, starting '
-            'with a letter or digit)')
-    return value
+check_name = validate.name
 
 
 def _one(rows, kind, name, where, parent_field):
@@ -45,6 +39,7 @@ def cloud(session, name=None):
                                      hint='create_cloud')
         raise exception.Invalid('cloud', 'no cloud given and more than one '
                                 'exists', 'name one', hint='name_parent')
+    _plausible('cloud', name)
     row = session.scalars(sa.select(models.Cloud).where(
         models.Cloud.name == name)).first()
     if row is None:
@@ -66,12 +61,14 @@ def region(session, name=None, cloud_name=None):
                                      hint='create_region')
         raise exception.Invalid('region', 'no region given and more than '
                                 'one exists', 'name one', hint='name_parent')
+    _plausible('region', name)
     rows = session.scalars(q.where(models.Region.name == name)).all()
     where = ' in cloud %r' % cloud_name if cloud_name else ''
     return _one(rows, 'region', name, where, 'cloud')
 
 
 def cell(session, name, region_name=None, cloud_name=None):
+    _plausible('cell', name)
     q = sa.select(models.Cell).where(models.Cell.name == name)
     if region_name is not None or cloud_name is not None:
         q = q.where(models.Cell.region_id == region(
@@ -82,6 +79,7 @@ def cell(session, name, region_name=None, cloud_name=None):
 
 
 def rack(session, name, region_name=None, cloud_name=None):
+    _plausible('rack', name)
     q = sa.select(models.Rack).where(models.Rack.name == name)
     if region_name is not None or cloud_name is not None:
         q = q.where(models.Rack.region_id == region(
@@ -96,6 +94,9 @@ def device(session, name_or_uuid):
     col = models.Device.name
     if _is_uuid(name_or_uuid):
         col = models.Device.uuid
+        name_or_uuid = str(uuid_mod.UUID(name_or_uuid))
+    else:
+        _plausible('device', name_or_uuid, hint='list_devices')
     row = session.scalars(sa.select(models.Device).where(
         col == name_or_uuid)).first()
     if row is None:
@@ -104,12 +105,54 @@ def device(session, name_or_uuid):
     return row
 
 
+def _plausible(kind, name, hint=None):
+    """NotFound, without a query, for a name no object can have.
+
+    Text the database would choke on (a NUL byte, a name longer than the
+    column) never reaches it.
+    """
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        raise exception.NotFound(kind, name, '', hint=hint)
+
+
 def _is_uuid(value):
     try:
         uuid_mod.UUID(str(value))
         return True
     except ValueError:
         return False
+
+
+def require(session, kind, name, region_name=None, cloud_name=None):
+    """Raise NotFound unless a ``kind`` called ``name`` exists.
+
+    For list filters: the name may match in several places (that is not
+    an error here); ``region_name``/``cloud_name`` narrow the search when
+    given.
+    """
+    _plausible(kind, name)
+    model = MODELS[kind]
+    q = sa.select(model.id).where(model.name == name)
+    where = ''
+    if kind in ('cell', 'rack') and (region_name or cloud_name):
+        q = q.where(model.region_id.in_(_region_ids(
+            session, region_name, cloud_name)))
+        where = ' in region %r' % region_name if region_name else ''
+    elif kind == 'region' and cloud_name:
+        q = q.where(model.cloud_id == cloud(session, cloud_name).id)
+        where = ' in cloud %r' % cloud_name
+    if session.scalar(q.limit(1)) is None:
+        raise exception.NotFound(kind, name, where)
+
+
+def _region_ids(session, region_name, cloud_name):
+    q = sa.select(models.Region.id)
+    if region_name:
+        require(session, 'region', region_name, cloud_name=cloud_name)
+        q = q.where(models.Region.name == region_name)
+    if cloud_name:
+        q = q.where(models.Region.cloud_id == cloud(session, cloud_name).id)
+    return q
 
 
 def scope_object(session, scope, name, region_name=None, cloud_name=None):

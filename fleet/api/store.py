@@ -3,6 +3,7 @@
 import contextlib
 import json
 
+from fleet.api import validate
 from fleet.common import constants
 from fleet.db import engine as db_engine
 from fleet.db import models
@@ -133,6 +134,7 @@ class Fleet:
         callers can compute and report a plan with the code that applies
         it.
         """
+        validate.context(ctx, reason)
         dry_run = ctx.dry_run
         session = self._sessions()
         txn = Txn(session, ctx, reason)

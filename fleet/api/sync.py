@@ -17,8 +17,9 @@ import uuid as uuid_mod
 
 import sqlalchemy as sa
 
-from fleet.api import devices as devices_api
+from fleet.api import owners
 from fleet.api import refs
+from fleet.api import snapshot_checks
 from fleet.api import variables as variables_api
 from fleet.common import exception
 from fleet.db import models
@@ -65,7 +66,7 @@ class Sync:
         :raises fleet.common.exception.InvalidAssetFile: bad records; the
             database is unchanged.
         """
-        _validate(snapshot)
+        snapshot_checks.check(snapshot)
         run = _Run(self.fleet, snapshot.owner or source, snapshot, cloud,
                    region, progress)
         with self.fleet.transaction(
@@ -80,41 +81,6 @@ class Sync:
             LOG.debug('sync %s: %s %s %s', run.source, row['action'],
                       row['kind'], row['name'])
         return Report(run.rows, run.counts)
-
-
-def _validate(snapshot):
-    """Check records before anything is written (types, names, cycles)."""
-    names = {}
-    for rec in snapshot.devices:
-        where = rec.where or 'device %r' % rec.name
-        try:
-            refs.check_name('name', rec.name)
-            devices_api.check_type(rec.type)
-            devices_api.check_role(rec.role)
-            for label in rec.labels or ():
-                devices_api.check_label(label)
-            for key, value in list(rec.vars.items()) + list(
-                    rec.facts.items()) + list(rec.secrets.items()):
-                variables_api.check_key(key)
-                variables_api.encode(key, value)
-        except exception.FleetError as exc:
-            raise exception.InvalidAssetFile(where, str(exc))
-        if rec.name in names:
-            raise exception.InvalidAssetFile(
-                where, 'duplicate device name %r (also at %s); give each '
-                'device a unique name' % (rec.name, names[rec.name]))
-        names[rec.name] = where
-    parents = {r.name: r.parent for r in snapshot.devices if r.parent}
-    for start in parents:
-        seen, node = [], start
-        while node in parents:
-            if node in seen:
-                cycle = ' -> '.join(seen[seen.index(node):] + [node])
-                raise exception.InvalidAssetFile(
-                    'device %r' % start, 'parent cycle %s; break it by '
-                    'removing one parent' % cycle)
-            seen.append(node)
-            node = parents[node]
 
 
 def _insert_many(txn, model, rows, batch):
@@ -352,6 +318,8 @@ class _Run:
     # -- devices -------------------------------------------------------------
     def apply(self, txn):
         s = txn.session
+        owners.adopt_legacy(txn, self.snap, self.source,
+                            self.fleet.batch_size)
         self._load_hierarchy(s)
         self._apply_hierarchy(txn)
         d = models.Device
@@ -379,6 +347,7 @@ class _Run:
                 upd = self._device_diff(txn, rec, row)
                 if upd:
                     updates.append(upd)
+        snapshot_checks.new_uuids(self.snap, inserts, existing.values())
         self._write_devices(txn, inserts, updates)
         ids = {name: i for i, name in s.execute(sa.select(d.id, d.name))} \
             if inserts else {r.name: r.id for r in existing.values()}

@@ -8,60 +8,52 @@ only :meth:`Variables.secret_value` hands one out, to code that must use it
 """
 
 import json
-import re
 
 import sqlalchemy as sa
 
 from fleet.api import refs
+from fleet.api import validate
 from fleet.common import constants
 from fleet.common import exception
+from fleet.common import values as value_text
 from fleet.db import models
 
-KEY_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]{0,254}$')
-RESERVED_PREFIX = 'fleet_'
+KEY_RE = validate.KEY_RE
+RESERVED_PREFIX = validate.RESERVED_PREFIX
 
-
-def check_key(key):
-    """A variable name usable in Ansible; ``fleet_*`` is reserved."""
-    if not isinstance(key, str) or not KEY_RE.match(key):
-        raise exception.Invalid(
-            'key', 'invalid variable name %r' % (key,),
-            'use letters, digits and _, starting with a letter or _ '
-            '(it must be usable as an Ansible variable)')
-    if key.startswith(RESERVED_PREFIX):
-        raise exception.Invalid(
-            'key', 'variable name %r uses the reserved prefix %r' % (
-                key, RESERVED_PREFIX), 'choose another name (exports set '
-            'fleet_uuid, fleet_type, fleet_role ... themselves)')
-    return key
+#: A variable name usable in Ansible; ``fleet_*`` is reserved.
+check_key = validate.key
 
 
 def encode(key, value):
-    """JSON text of a value, or Invalid naming the key."""
-    try:
-        return json.dumps(value, allow_nan=False, sort_keys=True)
-    except (TypeError, ValueError) as exc:
-        raise exception.Invalid('vars.%s' % key,
-                                'value is not valid JSON (%s)' % exc,
-                                'give a string, number, bool, null, list or '
-                                'object')
+    """JSON text of a value within the limits, or Invalid naming the key."""
+    return validate.value(key, value)
 
 
-def parse_assignment(text):
+def parse_assignment(text, secret=False):
     """Parse ``KEY=VALUE`` from the command line.
 
-    VALUE is read as JSON when it parses (``3``, ``true``, ``[1, 2]``,
-    ``{"a": 1}``, ``"quoted"``) and as a plain string otherwise.
+    With ``secret`` an error never repeats the text (it may be the
+    secret, typed without its ``KEY=``).
+
+    VALUE is typed by :func:`fleet.common.values.from_text`: JSON objects,
+    lists and quoted strings (which must parse), ``true``/``false``/``null``,
+    numbers whose text survives (``8``, ``2.5``), else the text itself
+    (``6.10``, ``007`` and ``pool.ntp.org`` stay strings).
     """
     if '=' not in text:
-        raise exception.Invalid('variable', 'expected KEY=VALUE, got %r'
-                                % text, 'write it as key=value')
+        raise exception.Invalid(
+            'variable', 'expected KEY=VALUE, got %s' % (
+                'a value without "="' if secret else repr(text)),
+            'write it as key=value')
     key, raw = text.split('=', 1)
     check_key(key)
     try:
-        value = json.loads(raw)
-    except ValueError:
-        value = raw
+        value = value_text.from_text(raw)
+    except value_text.MalformedJSON as exc:
+        raise exception.Invalid(
+            'vars.%s' % key, 'value %s' % exc, 'fix the JSON, or quote it '
+            'as a JSON string (\'"..."\') to store the text') from None
     return key, value
 
 

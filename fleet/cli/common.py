@@ -153,7 +153,11 @@ def connection_factory(app):
 FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
                'since': '--since', 'until': '--until', 'cloud': '--cloud',
                'region': '--region', 'cell': '--cell', 'rack': '--rack',
-               'parent': '--parent', 'type': '--type', 'scope': '--scope'}
+               'parent': '--parent', 'type': '--type', 'scope': '--scope',
+               'role': '--role', 'serial': '--serial',
+               'asset_tag': '--asset-tag', 'mgmt_address': '--mgmt-address',
+               'description': '--description', 'reason': '--reason',
+               'actor': '--actor'}
 #: How the CLI says the service layer's hints (``exception.HINTS``).
 HINT_TEXT = {
     'create_cloud': 'Create one: fleet cloud create NAME.',
@@ -225,7 +229,11 @@ class Lister(_RendersErrors, lister.Lister):
 
 
 class ShowOne(_RendersErrors, show.ShowOne):
-    """A fleet command that prints one object."""
+    """A fleet command that prints one object (``-f shell`` safe to eval)."""
+
+    def _load_formatter_plugins(self):
+        from fleet.cli import formatters
+        return formatters.replace_shell(super()._load_formatter_plugins())
 
 
 def add_reason(parser, what='this change'):

@@ -1,7 +1,8 @@
 """``fleet var ...``: typed variables at every level and their resolution.
 
-Values are JSON when they parse as JSON (``3``, ``true``, ``[1, 2]``,
-``{"a": 1}``) and plain strings otherwise. Secret values are never shown.
+How ``KEY=VALUE`` is typed is told in ``fleet var set --help`` (the rule
+itself is :func:`fleet.common.values.from_text`). Secret values are never
+shown.
 """
 
 from osc_lib import exceptions as osc_exc
@@ -41,7 +42,16 @@ def _split(parsed_args, first, rest, what):
 
 
 class SetVar(common.Command):
-    """Set variables on a device, a level of the hierarchy or the defaults."""
+    """Set variables on a device, a level of the hierarchy or the defaults.
+
+    How VALUE is typed: a value starting with {, [ or " is JSON and must
+    parse (an object, a list, a quoted string); true, false and null are
+    JSON's; a number stays a number only when its text survives (8, -3,
+    2.5); anything else is a string as typed: pool.ntp.org, 6.1.0, and also
+    6.10, 007 and 1e3, which would lose their text as numbers. To store
+    text starting with {, [ or " as a string, quote it as a JSON string:
+    '"[x"'. A value is at most 32 KiB of JSON, nested at most 32 levels.
+    """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -50,8 +60,8 @@ class SetVar(common.Command):
                                  'or cloud, as --scope says; with --scope '
                                  'defaults, the first <key=value>.')
         parser.add_argument('assignments', metavar='<key=value>', nargs='*',
-                            help='Variable to set; VALUE is JSON when it '
-                                 'parses as JSON, else a string.')
+                            help='Variable to set; how VALUE is typed is '
+                                 'told above.')
         _add_scope(parser)
         common.intermixed(parser)
         parser.add_argument('--secret', action='store_true',
@@ -66,7 +76,14 @@ class SetVar(common.Command):
 
         name, items = _split(parsed_args, parsed_args.name,
                              parsed_args.assignments, 'key=value')
-        values = dict(variables.parse_assignment(x) for x in items)
+        values = {}
+        for item in items:
+            key, value = variables.parse_assignment(
+                item, secret=parsed_args.secret)
+            if key in values:
+                raise osc_exc.CommandError(
+                    'Variable %s given twice; give each key once.' % key)
+            values[key] = value
         common.get_fleet(self.app).variables.set(
             ctx, parsed_args.scope, name, values, secret=parsed_args.secret,
             region=parsed_args.region, cloud=parsed_args.cloud)

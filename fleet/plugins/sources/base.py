@@ -56,8 +56,11 @@ class Snapshot:
     :ivar complete: True when ``devices`` is everything the source has, so
         devices it owns but did not list are flagged missing.
     :ivar owner: who owns the devices this snapshot creates (default: the
-        source name). The static source uses ``static:<file name>`` so two
-        asset files do not flag each other's devices missing.
+        source name). The static source uses ``static:<file path>`` (or
+        the file's declared ``owner``) so two asset files do not flag each
+        other's devices missing.
+    :ivar legacy_owners: owners this source used before; the listed devices
+        that carry one move to ``owner`` (:mod:`fleet.api.owners`).
     :ivar strict_hierarchy: True when every region/cell/rack a device names
         must be declared in the snapshot or exist already (asset files);
         False lets sync create the target cloud and region (API sources).
@@ -73,6 +76,7 @@ class Snapshot:
     complete: bool = True
     strict_hierarchy: bool = False
     owner: str | None = None
+    legacy_owners: list = dataclasses.field(default_factory=list)
 
 
 class InventorySource(base.Plugin):

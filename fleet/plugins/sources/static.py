@@ -3,6 +3,7 @@
 YAML (``.yaml``/``.yml``, or the same structure as ``.json``, which loads
 much faster for large fleets)::
 
+    owner:    site-a          # optional: who owns the devices (see below)
     clouds:   [{name: prod, description: ...}]
     regions:  [{name: RegionOne, cloud: prod}]
     cells:    [{name: cell1, region: RegionOne}]
@@ -26,23 +27,39 @@ much faster for large fleets)::
 CSV (``.csv``): one device per row; columns ``name, type, role, cloud,
 region, cell, rack, parent, serial, asset_tag, mgmt_address, uuid, labels``
 (labels separated by ``;``) plus ``var:KEY`` and ``secret:KEY`` columns,
-whose cells are read as JSON when they parse and as text otherwise. The
-regions, cells and racks a CSV names must already exist.
+whose cells are typed as ``fleet var set`` types values
+(:mod:`fleet.common.values`). The regions, cells and racks a CSV names must
+already exist.
+
+Files are UTF-8 (a byte-order mark, as spreadsheets write, is fine; UTF-16
+with a byte-order mark too). An empty file, a key given twice in one YAML or
+JSON mapping and a CSV column given twice are errors.
 
 The file is the whole truth for the devices it owns (source
-``static:<file name>``): a device it created earlier and no longer lists is
-flagged missing. Devices from other files or sources are not affected.
+``static:<owner>`` when the YAML/JSON file declares ``owner``, else
+``static:<absolute path of the file>``): a device it created earlier and no
+longer lists is flagged missing. Devices from other files or sources are not
+affected. Devices owned by ``static:<file name>`` (the owner before) are
+adopted by the file that lists them.
 """
 
 import csv
+import hashlib
+import io
 import json
 import os
 
 from fleet.common import exception
+from fleet.common import values
 from fleet.plugins.sources import base
 
-TOP_KEYS = {'clouds', 'regions', 'cells', 'racks', 'defaults', 'vars',
-            'devices'}
+#: Accepted extensions (any case) and the reader of each.
+EXTENSIONS = {'.yaml': 'yaml', '.yml': 'yaml', '.json': 'json',
+              '.csv': 'csv'}
+#: Longest owner the inventory records (``devices.source``).
+MAX_OWNER = 64
+TOP_KEYS = {'owner', 'clouds', 'regions', 'cells', 'racks', 'defaults',
+            'vars', 'devices'}
 DEVICE_KEYS = {'name', 'type', 'role', 'cloud', 'region', 'cell', 'rack',
                'parent', 'serial', 'asset_tag', 'mgmt_address', 'uuid',
                'labels', 'vars', 'secrets'}
@@ -65,33 +82,42 @@ class StaticSource(base.InventorySource):
         path = self.params.get('path')
         if not path:
             raise exception.Invalid('path', 'the static source needs an '
-                                    'asset file', 'pass --file PATH')
+                                    'asset file', 'name one')
         if not os.path.isfile(path):
             raise exception.Invalid('path', 'no such file %r' % path,
                                     'check the path')
         name = os.path.basename(path)
-        if path.endswith(('.yaml', '.yml', '.json')):
-            snap = self._from_yaml(path, name)
-        elif path.endswith('.csv'):
-            snap = self._from_csv(path, name)
+        kind = EXTENSIONS.get(os.path.splitext(name)[1].lower())
+        if kind is None:
+            raise exception.Invalid(
+                'path', 'unknown asset file type %r' % name, 'use a file '
+                'ending in %s (any case)' % ', '.join(sorted(EXTENSIONS)))
+        text = _read_text(path, name)
+        if kind == 'csv':
+            snap = self._from_csv(text, name)
         else:
-            snap = None
-        if snap is not None:
-            snap.owner = 'static:%s' % name
-            return snap
-        raise exception.Invalid('path', 'unknown asset file type %r'
-                                % name, 'use a .yaml, .yml or .csv file')
+            snap = self._from_yaml(text, name, kind)
+        # Owners this file had before: the base name (older releases) and
+        # its path (before it declared an owner). Only the devices the
+        # file lists move to its owner.
+        by_path = _owner(path, name)
+        snap.legacy_owners = ['static:%s' % name, by_path]
+        snap.owner = snap.owner or by_path
+        return snap
 
     # -- YAML and JSON ----------------------------------------------------
-    def _from_yaml(self, path, name):
+    def _from_yaml(self, text, name, kind):
         import yaml
-        loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
         try:
-            with open(path, encoding='utf-8') as f:
-                if path.endswith('.json'):
-                    data = json.load(f)
-                else:
-                    data = yaml.load(f, Loader=loader)
+            if kind == 'json':
+                data = json.loads(text, object_pairs_hook=_unique_pairs)
+            else:
+                data = yaml.load(text, Loader=_loader())
+        except _DuplicateKey as exc:
+            raise exception.InvalidAssetFile(
+                '%s:%d' % (name, exc.line) if exc.line else name,
+                'key %r given twice in one mapping; keep one'
+                % (exc.key,))
         except json.JSONDecodeError as exc:
             raise exception.InvalidAssetFile(
                 '%s:%d' % (name, exc.lineno), 'malformed JSON (%s); fix the '
@@ -103,11 +129,15 @@ class StaticSource(base.InventorySource):
                 where, 'malformed YAML (%s); fix the syntax'
                 % getattr(exc, 'problem', exc))
         if data is None:
-            data = {}
+            raise exception.InvalidAssetFile(name, _EMPTY)
         if not isinstance(data, dict):
             raise exception.InvalidAssetFile(
                 name, 'the top level must be a mapping with keys %s'
                 % ', '.join(sorted(TOP_KEYS)))
+        if not set(data) - {'owner'}:
+            # Nothing but an owner is as empty (keep "devices: []" to
+            # retire every device of the file on purpose).
+            raise exception.InvalidAssetFile(name, _EMPTY)
         unknown = set(data) - TOP_KEYS
         if unknown:
             raise exception.InvalidAssetFile(
@@ -115,6 +145,8 @@ class StaticSource(base.InventorySource):
                     ', '.join(sorted(map(repr, unknown))),
                     ', '.join(sorted(TOP_KEYS))))
         snap = base.Snapshot(strict_hierarchy=True)
+        if data.get('owner') is not None:
+            snap.owner = 'static:' + _declared_owner(data['owner'], name)
         for level in ('clouds', 'regions', 'cells', 'racks'):
             for i, item in enumerate(_list(data, level, name)):
                 where = '%s: %s[%d]' % (name, level, i)
@@ -126,7 +158,11 @@ class StaticSource(base.InventorySource):
         if not isinstance(defaults, dict):
             raise exception.InvalidAssetFile(
                 '%s: defaults' % name, 'must be a mapping of variables')
-        snap.defaults = defaults
+        if defaults:
+            # As a level's variables, so that errors name the file.
+            snap.variables.append({'scope': 'defaults', 'name': None,
+                                   'vars': defaults,
+                                   'where': '%s: defaults' % name})
         for i, item in enumerate(_list(data, 'vars', name)):
             where = '%s: vars[%d]' % (name, i)
             _check_mapping(item, VAR_KEYS, where)
@@ -144,42 +180,147 @@ class StaticSource(base.InventorySource):
         return snap
 
     # -- CSV ------------------------------------------------------------
-    def _from_csv(self, path, name):
+    def _from_csv(self, text, name):
         snap = base.Snapshot(strict_hierarchy=True)
-        with open(path, newline='', encoding='utf-8') as f:
-            reader = csv.DictReader(f)
-            header = reader.fieldnames or []
-            for col in header:
-                if col not in CSV_PLAIN and not col.startswith(
-                        ('var:', 'secret:')):
-                    raise exception.InvalidAssetFile(
-                        '%s:1' % name, 'unknown column %r; use %s, var:KEY '
-                        'or secret:KEY' % (col, ', '.join(sorted(CSV_PLAIN))))
-            if 'name' not in header:
+        reader = csv.DictReader(io.StringIO(text, newline=''))
+        header = reader.fieldnames or []
+        for col in header:
+            if col not in CSV_PLAIN and not col.startswith(
+                    ('var:', 'secret:')):
                 raise exception.InvalidAssetFile(
-                    '%s:1' % name, 'no "name" column; add one')
-            for line, row in enumerate(reader, start=2):
-                where = '%s:%d' % (name, line)
-                if None in row:
-                    raise exception.InvalidAssetFile(
-                        where, 'more cells than header columns; quote '
-                        'values that contain commas')
-                item = {'vars': {}, 'secrets': {}}
-                for col, cell in row.items():
-                    if cell is None or cell == '':
-                        continue
-                    if col.startswith('var:'):
-                        item['vars'][col[4:]] = _cell_value(cell)
-                    elif col.startswith('secret:'):
-                        item['secrets'][col[7:]] = _cell_value(cell)
-                    elif col == 'labels':
-                        item['labels'] = [x.strip() for x in cell.split(';')
-                                          if x.strip()]
-                    else:
-                        item[col] = cell
-                _require(item, 'name', where)
-                snap.devices.append(_record(item, where))
+                    '%s:1' % name, 'unknown column %r; use %s, var:KEY '
+                    'or secret:KEY' % (col, ', '.join(sorted(CSV_PLAIN))))
+            if header.count(col) > 1:
+                raise exception.InvalidAssetFile(
+                    '%s:1' % name, 'column %r given twice; keep one'
+                    % (col,))
+        if 'name' not in header:
+            raise exception.InvalidAssetFile(
+                '%s:1' % name, 'no "name" column; add one')
+        for row in reader:
+            where = '%s:%d' % (name, reader.line_num)
+            if None in row:
+                raise exception.InvalidAssetFile(
+                    where, 'more cells than header columns; quote '
+                    'values that contain commas')
+            item = {'vars': {}, 'secrets': {}}
+            for col, cell in row.items():
+                if cell is None or cell == '':
+                    continue
+                if col.startswith('var:'):
+                    item['vars'][col[4:]] = _cell_value(cell, col, where)
+                elif col.startswith('secret:'):
+                    item['secrets'][col[7:]] = _cell_value(cell, col, where)
+                elif col == 'labels':
+                    item['labels'] = [x.strip() for x in cell.split(';')
+                                      if x.strip()]
+                else:
+                    item[col] = cell
+            _require(item, 'name', where)
+            snap.devices.append(_record(item, where))
+        if not snap.devices:
+            raise exception.InvalidAssetFile(name, 'no device rows below '
+                                             'the header; ' + _EMPTY_FIX)
         return snap
+
+
+_EMPTY_FIX = ('list the devices (an empty file never flags devices '
+              'missing)')
+_EMPTY = 'the file is empty; ' + _EMPTY_FIX
+
+
+def _read_text(path, name):
+    """The file's text: UTF-8 (BOM or not), or UTF-16 with a BOM."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    encoding = 'utf-8-sig'
+    if data.startswith((b'\xff\xfe', b'\xfe\xff')):
+        encoding = 'utf-16'
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b'\n', 0, exc.start) + 1
+        column = exc.start - (data.rfind(b'\n', 0, exc.start) + 1) + 1
+        raise exception.InvalidAssetFile(
+            '%s:%d' % (name, line), 'not UTF-8 text (byte 0x%02x at column '
+            '%d); save the file as UTF-8 (spreadsheets: "CSV UTF-8")'
+            % (data[exc.start], column)) from None
+    if not text.strip():
+        raise exception.InvalidAssetFile(name, _EMPTY)
+    return text
+
+
+def _owner(path, name):
+    """``static:<absolute path>`` of an asset file.
+
+    A path too long for the inventory's owner column is recorded as a
+    digest of the path with the file name.
+    """
+    full = 'static:%s' % os.path.abspath(path)
+    if len(full) <= MAX_OWNER:
+        return full
+    digest = hashlib.sha256(os.path.abspath(path).encode(
+        'utf-8', 'surrogateescape')).hexdigest()[:16]
+    return ('static:%s:%s' % (digest, name))[:MAX_OWNER]
+
+
+def _declared_owner(value, name):
+    limit = MAX_OWNER - len('static:')
+    if (not isinstance(value, str) or not value or len(value) > limit or
+            not all(c.isalnum() or c in '._:@/-' for c in value) or
+            not value.isascii()):
+        raise exception.InvalidAssetFile(
+            '%s: owner' % name, 'invalid owner %r; use letters, digits and '
+            '. _ : @ / - (at most %d)' % (value, limit))
+    return value
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key, line=None):
+        super().__init__(key)
+        self.key = key
+        self.line = line
+
+
+def _unique_pairs(pairs):
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for k, _v in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return out
+
+
+_LOADER = None
+
+
+def _loader():
+    """A SafeLoader (the C one when built) refusing duplicate keys."""
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class UniqueKeyLoader(getattr(yaml, 'CSafeLoader', yaml.SafeLoader)):
+            def construct_mapping(self, node, deep=False):
+                seen = set()
+                for key_node, _value in node.value:
+                    if key_node.tag == 'tag:yaml.org,2002:merge':
+                        continue
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        duplicate = key in seen
+                    except TypeError:
+                        continue  # unhashable: the base class says so
+                    if duplicate:
+                        raise _DuplicateKey(key,
+                                            key_node.start_mark.line + 1)
+                    seen.add(key)
+                return super().construct_mapping(node, deep=deep)
+
+        _LOADER = UniqueKeyLoader
+    return _LOADER
 
 
 def _list(data, key, name):
@@ -206,11 +347,13 @@ def _require(item, key, where):
         raise exception.InvalidAssetFile(where, 'missing "%s"' % key)
 
 
-def _cell_value(text):
+def _cell_value(text, column, where):
     try:
-        return json.loads(text)
-    except ValueError:
-        return text
+        return values.from_text(text)
+    except values.MalformedJSON as exc:
+        raise exception.InvalidAssetFile(
+            where, '%s: value %s; fix the JSON, or quote it as a JSON '
+            'string to store the text' % (column, exc))
 
 
 def _str_or_none(item, key, where):

@@ -49,8 +49,9 @@ class TestDeviceCreateShow(DeviceTestCase):
         res = self.fleet_cli('device', 'create', 'node-1', '--role', 'Bad!',
                              expect=1)
         self.assertEqual(
-            "role: invalid role 'Bad!'; use lower-case letters, digits, - "
-            "and _ (e.g. compute, controller, network, storage, logging)\n",
+            "--role: invalid role 'Bad!'; use lower-case letters, digits, - "
+            "and _ (at most 64; e.g. compute, controller, network, storage, "
+            "logging)\n",
             res.err)
         self.assertEqual([], self.api.devices.list(self.ctx))
         self.assertEqual([], self.api.changes.list(

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import textwrap
 
 import sqlalchemy as sa
@@ -119,7 +120,7 @@ class TestStaticSource(base.FleetTestCase):
         self.assertEqual([], fleet.devices.list(self.ctx, missing=True))
         self.assertEqual(['n-9'], [
             d['name']
-            for d in fleet.devices.list(self.ctx, source='static:b.csv')])
+            for d in fleet.devices.list(self.ctx, source='static:' + other)])
         self.assertEqual(4, len(fleet.devices.list(self.ctx, source='static')))
 
     def test_csv(self):
@@ -210,3 +211,229 @@ class TestStaticSource(base.FleetTestCase):
         log = json.dumps(self.fleet().changes.list(
             self.ctx, limit=None), default=str)
         self.assertNotIn('hunter2', log)
+
+
+class TestAssetFileEncodings(base.FleetTestCase):
+    """Text as real files come (the errors are in tests/unit/hostile)."""
+
+    write = TestStaticSource.write
+    sync = TestStaticSource.sync
+
+    def write_bytes(self, name, data):
+        path = os.path.join(self.state_dir, name)
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
+
+    def test_utf8_bom_from_a_spreadsheet(self):
+        self.sync(self.write('a.yaml', GOOD))
+        path = self.write_bytes(
+            'sheet.csv', b'\xef\xbb\xbfname,rack,var:city\r\n'
+            b'n-7,k2,Z\xc3\xbcrich\r\n')
+        rep = self.sync(path)
+        # The BOM is not read as part of the "name" column.
+        self.assertEqual([('added', 'n-7')],
+                         [(r['action'], r['name']) for r in rep.rows])
+        got = {r['key']: r['value'] for r in self.fleet().variables.show(
+            self.ctx, 'device', 'n-7')}
+        self.assertEqual({'city': 'Z\xfcrich'}, got)
+
+    def test_utf8_bom_yaml_and_utf16(self):
+        self.sync(self.write_bytes('a.yaml', b'\xef\xbb\xbf' +
+                                   GOOD.encode('utf-8')))
+        path = self.write_bytes('b.YML', ('\ufeffdevices: [{name: n-8, rack: '
+                                          'k2, vars: {city: "Zürich"}}]\n'
+                                          ).encode('utf-16-le'))
+        self.sync(path)
+        got = {r['key']: r['value'] for r in self.fleet().variables.show(
+            self.ctx, 'device', 'n-8')}
+        self.assertEqual({'city': 'Zürich'}, got)
+
+    def test_extension_any_case(self):
+        rep = self.sync(self.write('A.YAML', GOOD))
+        self.assertIn(('device', 'n-1'), {(r['kind'], r['name'])
+                                          for r in rep.rows})
+        path = self.write('B.Json', json.dumps(
+            {'devices': [{'name': 'n-4', 'rack': 'k2'}]}))
+        self.sync(path)
+        self.assertEqual('k2', self.fleet().devices.show(
+            self.ctx, 'n-4')['rack'])
+
+    def test_csv_cells_typed_like_var_set(self):
+        self.sync(self.write('a.yaml', GOOD))
+        path = self.write('t.csv', (
+            'name,rack,var:kernel,var:version,var:cores,var:zip,var:dns\n'
+            'n-5,k2,6.10,6.1.0,32,007,"[""1.1.1.1""]"\n'))
+        self.sync(path)
+        got = {r['key']: r['value'] for r in self.fleet().variables.show(
+            self.ctx, 'device', 'n-5')}
+        self.assertEqual({'kernel': '6.10', 'version': '6.1.0', 'cores': 32,
+                          'zip': '007', 'dns': ['1.1.1.1']}, got)
+
+    def test_yaml_merge_keys_are_not_duplicates(self):
+        text = GOOD + ('  - &base {name: n-6, rack: k2, role: compute}\n'
+                       '  - {<<: *base, name: n-7}\n')
+        self.sync(self.write('a.yaml', text))
+        self.assertEqual('compute', self.fleet().devices.show(
+            self.ctx, 'n-7')['role'])
+
+
+class TestAssetFileOwners(base.FleetTestCase):
+    """Devices are owned by the file's full path or its declared owner."""
+
+    SITE = textwrap.dedent("""\
+        clouds: [{name: prod}]
+        regions: [{name: %(region)s, cloud: prod}]
+        devices:
+          - {name: %(prefix)s-1, region: %(region)s}
+          - {name: %(prefix)s-2, region: %(region)s}
+        """)
+
+    def site_file(self, site, text=None):
+        folder = os.path.join(self.state_dir, site)
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, 'assets.yaml')
+        with open(path, 'w') as f:
+            f.write(text or self.SITE % {'region': site, 'prefix': site})
+        return path
+
+    def sync(self, path):
+        return self.fleet().sync.run(self.ctx, 'static',
+                                     params={'path': path}, conf=self.conf)
+
+    def sources(self):
+        return {d['name']: d['source'] for d in self.fleet().devices.list(
+            self.ctx)}
+
+    def test_two_sites_same_file_name(self):
+        a, b = self.site_file('site-a'), self.site_file('site-b')
+        self.sync(a)
+        rep = self.sync(b)
+        self.assertEqual({'added'}, {r['action'] for r in rep.rows})
+        self.assertEqual([], self.fleet().devices.list(self.ctx,
+                                                       missing=True))
+        self.assertEqual('static:' + os.path.abspath(a),
+                         self.sources()['site-a-1'])
+        # Each file is still the whole truth for its own devices.
+        self.site_file('site-b', self.SITE.replace(
+            '  - {name: %(prefix)s-2, region: %(region)s}\n', '') % {
+                'region': 'site-b', 'prefix': 'site-b'})
+        rep = self.sync(b)
+        self.assertEqual([('missing', 'site-b-2')],
+                         [(r['action'], r['name']) for r in rep.rows])
+
+    def test_declared_owner_survives_a_move(self):
+        text = 'owner: site-a\n' + self.SITE % {
+            'region': 'r1', 'prefix': 'n'}
+        first = self.site_file('old', text)
+        self.sync(first)
+        self.assertEqual('static:site-a', self.sources()['n-1'])
+        moved = self.site_file('new', text.replace(
+            '  - {name: n-2, region: r1}\n', ''))
+        rep = self.sync(moved)
+        self.assertEqual([('missing', 'n-2')],
+                         [(r['action'], r['name']) for r in rep.rows])
+
+    def test_owner_declared_later_adopts_the_devices(self):
+        text = self.SITE % {'region': 'r1', 'prefix': 'n'}
+        path = self.site_file('a', text)
+        self.sync(path)
+        self.site_file('a', 'owner: site-a\n' + text)
+        self.assertEqual([], self.sync(path).rows)
+        self.assertEqual({'static:site-a'}, set(self.sources().values()))
+        self.site_file('a', 'owner: site-a\n' + text.replace(
+            '  - {name: n-2, region: r1}\n', ''))
+        self.assertEqual([('missing', 'n-2')],
+                         [(r['action'], r['name'])
+                          for r in self.sync(path).rows])
+
+    def test_explicit_empty_device_list_retires_the_devices(self):
+        path = self.site_file('a', self.SITE % {'region': 'r1',
+                                                'prefix': 'n'})
+        self.sync(path)
+        self.site_file('a', 'devices: []\n')
+        self.assertEqual([('missing', 'n-1'), ('missing', 'n-2')], sorted(
+            (r['action'], r['name']) for r in self.sync(path).rows))
+
+    def test_long_path_is_recorded_by_digest(self):
+        deep = os.path.join(*(['d' * 20] * 4))
+        path = self.site_file(deep, self.SITE % {
+            'region': 'r1', 'prefix': 'n'})
+        self.sync(path)
+        owner = set(self.sources().values())
+        self.assertEqual(1, len(owner))
+        owner = owner.pop()
+        self.assertLessEqual(len(owner), 64)
+        self.assertTrue(owner.startswith('static:'), owner)
+        self.assertTrue(owner.endswith(':assets.yaml'), owner)
+        self.assertEqual([], self.sync(path).rows)
+
+    def test_legacy_owner_adopted_by_the_file_that_lists_it(self):
+        # Before: both sites' devices owned by "static:assets.yaml".
+        a, b = self.site_file('site-a'), self.site_file('site-b')
+        self.sync(a)
+        self.sync(b)
+        fleet = self.fleet()
+        with fleet.engine.begin() as conn:
+            conn.execute(sa.update(models.Device).values(
+                source='static:assets.yaml'))
+        rep = self.sync(a)
+        # Site a adopts its own devices and flags none of site b's.
+        self.assertEqual([], rep.rows)
+        self.assertEqual([], fleet.devices.list(self.ctx, missing=True))
+        owners = self.sources()
+        self.assertEqual('static:' + os.path.abspath(a), owners['site-a-1'])
+        self.assertEqual('static:assets.yaml', owners['site-b-1'])
+        log = [(c['object_name'], c['field'], c['old'], c['new'])
+               for c in fleet.changes.list(self.ctx, limit=None)
+               if c['field'] == 'source']
+        self.assertEqual(2, len(log))
+        self.assertEqual(('static:assets.yaml', 'static:' +
+                          os.path.abspath(a)), log[0][2:])
+        self.sync(b)
+        self.assertEqual({'static:' + os.path.abspath(a),
+                          'static:' + os.path.abspath(b)},
+                         set(self.sources().values()))
+
+
+DOC = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'doc',
+                   'source', 'user', 'asset-file.rst')
+
+
+class TestDocumentedExamples(base.FleetTestCase):
+    """Every example of doc/source/user/asset-file.rst syncs as shown."""
+
+    def included(self):
+        with open(DOC, encoding='utf-8') as f:
+            text = f.read()
+        # Examples live in files the page includes, so this test sees them
+        # all: no asset-file example may be written inline.
+        for language in ('yaml', 'json', 'text'):
+            self.assertNotIn('code-block:: %s' % language, text)
+        return [os.path.join(os.path.dirname(DOC), p) for p in re.findall(
+            r'^\.\. literalinclude:: (\S+)$', text, re.M)]
+
+    def test_examples_load(self):
+        paths = self.included()
+        self.assertEqual(['assets.yaml', 'assets.json', 'assets.csv'],
+                         [os.path.basename(p) for p in paths])
+        fleet = self.fleet()
+        for path in paths:
+            rep = fleet.sync.run(self.ctx, 'static', params={'path': path},
+                                 conf=self.conf)
+            self.assertTrue(rep.counts['added'], path)
+            self.assertEqual([], fleet.sync.run(
+                self.ctx, 'static', params={'path': path},
+                conf=self.conf).rows, path)
+        dev = fleet.devices.show(self.ctx, 'node-001')
+        self.assertEqual(('r12', 'cell1', 'tor-r12', 'static:site-a'),
+                         (dev['rack'], dev['cell'], dev['parent'],
+                          dev['source']))
+        got = {r['key']: r['value'] for r in fleet.variables.resolved(
+            self.ctx, 'node-002')}
+        self.assertEqual(('6.10', 32, 'pdu-r12-a', ['pool.ntp.org']),
+                         (got['kernel'], got['cpus'], got['pdu'],
+                          got['ntp_servers']))
+        self.assertEqual({'pools': ['fast', 'bulk']}, {
+            r['key']: r['value'] for r in fleet.variables.show(
+                self.ctx, 'device', 'stor-001')})
