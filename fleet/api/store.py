@@ -6,6 +6,7 @@ import json
 from fleet.api import validate
 from fleet.common import constants
 from fleet.db import engine as db_engine
+from fleet.db import errors as db_errors
 from fleet.db import models
 
 MASK = constants.MASK
@@ -32,7 +33,8 @@ def connect(url=None, conf=None, auto_migrate=None):
     if auto_migrate is None:
         auto_migrate = conf.database.auto_migrate
     engine = db_engine.get_engine(url, conf.database)
-    db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
+    with db_errors.translating(engine.url, engine):
+        db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
     return Fleet(engine, conf=conf, batch_size=conf.database.batch_size)
 
 
@@ -102,6 +104,7 @@ class Fleet:
         self.conf = conf
         self.batch_size = batch_size
         self._sessions = db_engine.session_factory(engine)
+        self._db_errors = db_errors.catchable(engine)
         self.clouds = hierarchy.Clouds(self)
         self.regions = hierarchy.Regions(self)
         self.cells = hierarchy.Cells(self)
@@ -145,11 +148,20 @@ class Fleet:
                 session.rollback()
             else:
                 session.commit()
-        except BaseException:
-            session.rollback()
+        except BaseException as exc:
+            self._rollback(session)
+            if isinstance(exc, self._db_errors):
+                raise db_errors.translate(exc, self.engine.url) from None
             raise
         finally:
             session.close()
+
+    def _rollback(self, session):
+        """Roll back; a dead connection must not hide the first error."""
+        try:
+            session.rollback()
+        except self._db_errors as exc:
+            db_errors.scrub(exc)
 
     @contextlib.contextmanager
     def reading(self):
@@ -157,5 +169,7 @@ class Fleet:
         session = self._sessions()
         try:
             yield session
+        except self._db_errors as exc:
+            raise db_errors.translate(exc, self.engine.url) from None
         finally:
             session.close()

@@ -30,6 +30,23 @@ def encode(key, value):
     return validate.value(key, value)
 
 
+def check_disjoint(**sections):
+    """Each key in one section only (``values``, ``secrets``).
+
+    The same key twice would be two rows for one variable: refused here,
+    before the database sees it (and names no value).
+    """
+    seen = {}
+    for section, values in sections.items():
+        for key in values:
+            if key in seen:
+                raise exception.Invalid(
+                    'vars.%s' % key, 'key %r is under both %s and %s' % (
+                        key, seen[key], section),
+                    'keep it in one of them')
+            seen[key] = section
+
+
 def parse_assignment(text, secret=False):
     """Parse ``KEY=VALUE`` from the command line.
 
