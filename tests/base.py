@@ -112,6 +112,11 @@ class FleetTestCase(testtools.TestCase):
         from fleet.api import context
         #: The request context of the calls a test makes.
         self.ctx = context.RequestContext(actor='tester')
+        # Secrets are encrypted with a key of the test's own.
+        from fleet.common import crypto
+        self.key_file = os.path.join(self.state_dir, 'secret.key')
+        crypto.create_key_file(self.key_file)
+        self.conf.set_override('key_file', self.key_file, group='secrets')
 
     def fleet(self):
         from fleet import api

@@ -101,9 +101,9 @@ class Exporter:
                 d.cell_id, d.rack_id, d.parent_id, d.mgmt_address,
                 d.missing).order_by(d.name))]
             _clouds, regions, _cells, _racks = _levels(fetch)
-            layers = _layers(fetch(sa.select(
-                _V.scope, _V.scope_id, _V.key, _V.value).where(
-                    _visible(_V, include_secrets))))
+            layers = _layers(_values(
+                fetch, (_V.scope, _V.scope_id, _V.key), sa.true(),
+                self.fleet.keyring if include_secrets else None))
         chains = _Chains(layers, regions,
                          {row.id: row.parent_id for row in devices})
         for row in devices:
@@ -133,16 +133,29 @@ class Exporter:
         management address. Secret variables only with ``include_secrets``.
         """
         with _no_gc(), self.fleet.reading() as s:
-            rows = _AnsibleRows(s.connection(), include_secrets)
+            rows = _AnsibleRows(s.connection(), self.fleet.keyring
+                                if include_secrets else None)
             return _AnsibleWriter(rows).render()
 
 
 _V = models.Variable
 
 
-def _visible(v, include_secrets):
-    """The condition that leaves secret variables out unless asked for."""
-    return sa.true() if include_secrets else v.secret == sa.false()
+def _values(fetch, columns, where, keyring=None):
+    """Rows of ``columns`` + value of the variables ``where`` says.
+
+    Secret variables only with a ``keyring``, their values decrypted
+    through it; without one they are left out.
+    """
+    rows = fetch(sa.select(*columns, _V.value).where(
+        where, _V.secret == sa.false()))
+    if keyring is not None:
+        decrypt = keyring.decrypt
+        rows = list(rows)
+        rows.extend(row[:-1] + (decrypt(row[-1], 'vars.' + row[-2]),)
+                    for row in fetch(sa.select(*columns, _V.value).where(
+                        where, _V.secret == sa.true())))
+    return rows
 
 
 def _member(key, value):
@@ -226,10 +239,9 @@ class _AnsibleRows:
     their layers in ``layers['device']`` too.
     """
 
-    def __init__(self, conn, include_secrets):
+    def __init__(self, conn, keyring=None):
         fetch = functools.partial(_fetch_all, conn)
         d, v = models.Device, _V
-        visible = _visible(v, include_secrets)
         self.clouds, self.regions, self.cells, self.racks = \
             _levels(fetch)
         # The placement (rack, cell, region, parent, type, role) is
@@ -239,12 +251,12 @@ class _AnsibleRows:
             d.type, d.role, d.mgmt_address, d.id, d.missing).order_by(d.name))
         self.layers = _layers(
             (scope, sid, key, _member(key, value))
-            for scope, sid, key, value in fetch(sa.select(
-                v.scope, v.scope_id, v.key, v.value).where(
-                    visible, v.scope.in_(refs.SCOPES[:-1]))))
+            for scope, sid, key, value in _values(
+                fetch, (v.scope, v.scope_id, v.key),
+                v.scope.in_(refs.SCOPES[:-1]), keyring))
         # Device variables, the bulk of the rows, without the scope column.
-        self._own(fetch(sa.select(v.scope_id, v.key, v.value).where(
-            visible, v.scope == 'device')))
+        self._own(_values(fetch, (v.scope_id, v.key), v.scope == 'device',
+                          keyring))
         self.labels = fetch(sa.select(d.name, models.Label.label).join(
             models.Label, models.Label.device_id == d.id))
 

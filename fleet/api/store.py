@@ -28,14 +28,21 @@ def connect(url=None, conf=None, auto_migrate=None):
     """
     if conf is None:
         from fleet.conf import CONF as conf
+    from fleet.common import crypto
+
+    # The embedded default (no URL anywhere) creates its key on first use.
+    keyring = crypto.Keyring.from_conf(
+        conf, embedded=not (url or conf.database.connection))
     url = url or conf.database.connection or db_engine.default_url(
         conf.state_dir)
     if auto_migrate is None:
         auto_migrate = conf.database.auto_migrate
     engine = db_engine.get_engine(url, conf.database)
     with db_errors.translating(engine.url, engine):
-        db_engine.ensure_schema(engine, auto_migrate=auto_migrate)
-    return Fleet(engine, conf=conf, batch_size=conf.database.batch_size)
+        db_engine.ensure_schema(engine, auto_migrate=auto_migrate,
+                                keyring=keyring)
+    return Fleet(engine, conf=conf, batch_size=conf.database.batch_size,
+                 keyring=keyring)
 
 
 class Txn:
@@ -88,11 +95,13 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``; ``conf``, the configuration it was opened with. Every
-    public method of these takes a request context first.
+    ``sync``; ``conf``, the configuration it was opened with; ``keyring``,
+    which encrypts and decrypts secret values
+    (:class:`fleet.common.crypto.Keyring`). Every public method of these
+    takes a request context first.
     """
 
-    def __init__(self, engine, conf=None, batch_size=2000):
+    def __init__(self, engine, conf=None, batch_size=2000, keyring=None):
         from fleet.api import changes
         from fleet.api import devices
         from fleet.api import export
@@ -103,6 +112,10 @@ class Fleet:
         self.engine = engine
         self.conf = conf
         self.batch_size = batch_size
+        if keyring is None:
+            from fleet.common import crypto
+            keyring = crypto.Keyring(None)
+        self.keyring = keyring
         self._sessions = db_engine.session_factory(engine)
         self._db_errors = db_errors.catchable(engine)
         self.clouds = hierarchy.Clouds(self)

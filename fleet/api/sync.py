@@ -541,6 +541,7 @@ class _Run:
                     current[row.scope_id][row.key] = row
         inserts, updates = [], []
         changed_devices = {}
+        keyring = self.fleet.keyring
         for rec in recs:
             dev_id = ids[rec.name]
             have = current.get(dev_id, {})
@@ -553,13 +554,19 @@ class _Run:
                     if old is None:
                         inserts.append({
                             'scope': 'device', 'scope_id': dev_id,
-                            'key': key, 'value': text, 'secret': secret,
+                            'key': key, 'value': (
+                                keyring.encrypt(text, 'vars.' + key)
+                                if secret else text), 'secret': secret,
                             'observed': observed, 'updated_at': txn.now})
                         txn.record('create', 'device', dev_id, rec.name,
                                    field='vars.' + key, new=text,
                                    secret=secret, raw=True)
-                    elif old.value != text or old.secret != secret:
-                        updates.append({'_id': old.id, 'value': text,
+                    elif (old.secret != secret or text != (
+                            keyring.decrypt(old.value, 'vars.' + key)
+                            if old.secret else old.value)):
+                        updates.append({'_id': old.id, 'value': (
+                            keyring.encrypt(text, 'vars.' + key)
+                            if secret else text),
                                         'secret': secret,
                                         'observed': observed})
                         txn.record('update', 'device', dev_id, rec.name,

@@ -81,28 +81,48 @@ class Variables:
         self.fleet = fleet
 
     # -- writes ------------------------------------------------------------
-    def set(self, ctx, scope, name, values, secret=False, region=None,
-            cloud=None, observed=False):
-        """Set variables ``values`` (a dict) at one scope, in one go."""
+    def set(self, ctx, scope, name, values, secret=None, region=None,
+            cloud=None, observed=False, secrets=None):
+        """Set variables ``values`` (a dict) at one scope, in one go.
+
+        :param secret: True stores ``values`` as secrets (encrypted, never
+            shown); False as plain values, also for keys that are secret
+            now (the caller reveals them explicitly); None, the default,
+            as plain values but refusing keys that are secret now.
+        :param secrets: more values to store as secrets in the same
+            transaction (values read from files, stdin or environment).
+        :raises fleet.common.exception.Invalid: a bad key or value, or a
+            secret key set with ``secret`` None.
+        """
+        secrets = secrets or {}
+        check_disjoint(values=values, secrets=secrets)
         encoded = {check_key(k): encode(k, v) for k, v in values.items()}
-        if not encoded:
+        hidden = {check_key(k): encode(k, v) for k, v in secrets.items()}
+        if not encoded and not hidden:
             raise exception.Invalid('variables', 'nothing to set',
                                     'give at least one key=value')
         with self.fleet.transaction(ctx) as txn:
             scope_id, obj_name = refs.scope_object(txn.session, scope, name,
                                                    region, cloud)
-            self.apply(txn, scope, scope_id, obj_name, encoded,
-                       secret=secret, observed=observed)
-        return sorted(encoded)
+            for items, is_secret in ((encoded, secret), (hidden, True)):
+                if items:
+                    self.apply(txn, scope, scope_id, obj_name, items,
+                               secret=is_secret, observed=observed)
+        return sorted(set(encoded) | set(hidden))
 
     def apply(self, txn, scope, scope_id, obj_name, encoded, secret=False,
               observed=False, existing=None):
         """Write already-encoded values inside ``txn``; record changes.
 
+        Secret values are encrypted here (``fleet.keyring``).
+
+        :param secret: True, False, or None: plain, but a key that is
+            secret now is refused (see :meth:`set`).
         :param existing: optional ``{key: Variable}`` already loaded.
         :returns: number of variables created or changed.
         """
         s = txn.session
+        keyring = self.fleet.keyring
         if existing is None:
             existing = {v.key: v for v in s.scalars(
                 sa.select(models.Variable).where(
@@ -112,22 +132,31 @@ class Variables:
         changed = 0
         for key, text in encoded.items():
             var = existing.get(key)
+            field = 'vars.' + key
             if var is None:
+                stored = keyring.encrypt(text, field) if secret else text
                 var = models.Variable(scope=scope, scope_id=scope_id,
-                                      key=key, value=text, secret=secret,
-                                      observed=observed)
+                                      key=key, value=stored,
+                                      secret=bool(secret), observed=observed)
                 s.add(var)
                 existing[key] = var
                 txn.record('create', scope, scope_id, obj_name,
-                           field='vars.' + key, new=text, secret=secret,
-                           raw=True)
+                           field=field, new=text, secret=secret, raw=True)
                 changed += 1
-            elif var.value != text or var.secret != secret:
-                was_secret = var.secret
+                continue
+            if var.secret and secret is None:
+                raise exception.Invalid(
+                    field, '%r is a secret variable; set this way it would '
+                    'be stored in clear' % key, hint='keep_secret')
+            current = (keyring.decrypt(var.value, field) if var.secret
+                       else var.value)
+            if current != text or var.secret != bool(secret):
                 txn.record('update', scope, scope_id, obj_name,
-                           field='vars.' + key, old=var.value, new=text,
-                           secret=secret or was_secret, raw=True)
-                var.value, var.secret = text, secret
+                           field=field, old=current, new=text,
+                           secret=bool(secret) or var.secret, raw=True)
+                var.value = (keyring.encrypt(text, field) if secret
+                             else text)
+                var.secret = bool(secret)
                 var.observed = observed
                 changed += 1
         return changed
@@ -233,5 +262,8 @@ class Variables:
                     models.Variable.scope_id == sid,
                     models.Variable.key == key)).first()
                 if var is not None:
+                    if var.secret:
+                        return json.loads(self.fleet.keyring.decrypt(
+                            var.value, 'vars.' + key))
                     return json.loads(var.value)
         raise exception.NotFound('variable', key, ' for device %r' % device)

@@ -165,6 +165,10 @@ HINT_TEXT = {
     'list_devices': 'See: fleet device list.',
     'list_changes': 'See: fleet change list.',
     'db_upgrade': 'Run: fleet-manage db upgrade.',
+    'create_secret_key': 'Run: fleet-manage secret-key create.',
+    'rotate_secret_key': 'Run: fleet-manage secret-key rotate.',
+    'keep_secret': 'Give --secret to keep it secret, or --no-secret to '
+                   'store it in clear.',
 }
 
 

@@ -21,6 +21,10 @@ HINTS = {
     'name_parent': 'name the enclosing level to choose',
     'db_upgrade': 'upgrade the database schema',
     'enable_plugin': 'add it to the enabled list of its kind',
+    'create_secret_key': 'create the secret key file',
+    'rotate_secret_key': 'rotate the secret key',
+    'keep_secret': 'set it as a secret again, or say explicitly that it '
+                   'is no longer secret',
 }
 
 
@@ -159,6 +163,20 @@ class PluginLoadError(FleetError):
         self.kind = kind
         self.name = name
         self.reason = reason
+
+
+class SecretKeyError(FleetError):
+    """The secret key file is missing, unreadable or the wrong one.
+
+    ``path`` is the key file; the message never holds a key or a value.
+    """
+
+    msg_fmt = '%(message)s'
+    code = 'secret_key_error'
+
+    def __init__(self, message, path=None, hint=None):
+        super().__init__(message, field='key_file', hint=hint)
+        self.path = path
 
 
 class DatabaseUnavailable(FleetError):

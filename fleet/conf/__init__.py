@@ -18,12 +18,13 @@ from fleet.conf import default
 from fleet.conf import inventory
 from fleet.conf import notifications
 from fleet.conf import remediation
+from fleet.conf import secrets
 
 CONF = cfg.CONF
 
 #: The option modules, one per group, in sample-configuration order.
 MODULES = (default, database, inventory, collectors, audit, remediation,
-           notifications)
+           notifications, secrets)
 
 log.register_options(CONF)
 for _module in MODULES:

@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy import orm
 
 # The revision this code needs; fleet/db/migrations/versions holds it.
-HEAD_REVISION = '0001'
+HEAD_REVISION = '0002'
 
 _ENGINES = {}
 _LOCK = threading.Lock()
@@ -134,24 +134,29 @@ def current_revision(engine):
             sa.text('SELECT version_num FROM alembic_version')).scalar()
 
 
-def _alembic_config(engine):
+def _alembic_config(engine, keyring=None):
     from alembic import config as alembic_config
 
     cfg = alembic_config.Config()
     cfg.set_main_option('script_location', os.path.join(
         os.path.dirname(__file__), 'migrations'))
     cfg.attributes['engine'] = engine
+    cfg.attributes['keyring'] = keyring
     return cfg
 
 
-def upgrade(engine, revision='head'):
-    """Run Alembic migrations up to ``revision``."""
+def upgrade(engine, revision='head', keyring=None):
+    """Run Alembic migrations up to ``revision``.
+
+    :param keyring: a :class:`fleet.common.crypto.Keyring` for migrations
+        that encrypt secret values (default: ``[secrets] key_file``).
+    """
     from alembic import command
 
-    command.upgrade(_alembic_config(engine), revision)
+    command.upgrade(_alembic_config(engine, keyring), revision)
 
 
-def ensure_schema(engine, auto_migrate=True):
+def ensure_schema(engine, auto_migrate=True, keyring=None):
     """Make sure the schema is at HEAD_REVISION; migrate if allowed.
 
     :raises fleet.common.exception.SchemaOutOfDate: if the schema is behind
@@ -164,7 +169,7 @@ def ensure_schema(engine, auto_migrate=True):
         from fleet.common import exception
         raise exception.SchemaOutOfDate(found=rev or 'empty',
                                         wanted=HEAD_REVISION)
-    upgrade(engine)
+    upgrade(engine, keyring=keyring)
 
 
 def session_factory(engine):

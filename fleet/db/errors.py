@@ -169,6 +169,8 @@ def _invalid(exc):
         column = match.group(1) if match else None
     if column is not None and not _known_column(table, column):
         column = None
+    if column is None:
+        column = _too_long(exc, table)
     if table == 'variables' and column in (None, 'value'):
         field = 'vars'
     else:
@@ -177,6 +179,30 @@ def _invalid(exc):
         field, 'a value is too long or not valid for the database%s' % (
             ' (%s)' % NOUNS[table] if table in NOUNS else ''),
         'shorten or correct it; nothing was written')
+
+
+def _too_long(exc, table):
+    """The column whose bound value exceeds its declared length, or None.
+
+    PostgreSQL does not name it; the lengths (never the values) of the
+    statement's parameters do.
+    """
+    from fleet.db import models
+
+    columns = {t.name: t.c for t in models.Base.metadata.sorted_tables}.get(
+        table)
+    params = getattr(exc, 'params', None)
+    if columns is None or not params:
+        return None
+    for row in params if isinstance(params, (list, tuple)) else [params]:
+        if not isinstance(row, dict):
+            continue
+        for name, value in row.items():
+            col = columns.get(name)
+            length = getattr(getattr(col, 'type', None), 'length', None)
+            if length and isinstance(value, str) and len(value) > length:
+                return name
+    return None
 
 
 def _known_column(table, column):

@@ -30,6 +30,12 @@ class Base(orm.DeclarativeBase):
     pass
 
 
+#: Tables whose ids the change log records: on SQLite, AUTOINCREMENT, so a
+#: deleted row's id is never reused (a new object would inherit its
+#: history). Other backends never reuse ids.
+NEVER_REUSE = {'sqlite_autoincrement': True}
+
+
 class TimestampMixin:
     created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         Timestamp, default=utcnow, nullable=False)
@@ -39,6 +45,7 @@ class TimestampMixin:
 
 class Cloud(TimestampMixin, Base):
     __tablename__ = 'clouds'
+    __table_args__ = (NEVER_REUSE,)
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
     description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
@@ -47,7 +54,8 @@ class Cloud(TimestampMixin, Base):
 class Region(TimestampMixin, Base):
     __tablename__ = 'regions'
     __table_args__ = (sa.UniqueConstraint('cloud_id', 'name',
-                                          name='uq_regions_cloud_name'),)
+                                          name='uq_regions_cloud_name'),
+                      NEVER_REUSE)
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     cloud_id: orm.Mapped[int] = orm.mapped_column(
         sa.ForeignKey('clouds.id', ondelete='RESTRICT'), index=True)
@@ -58,7 +66,8 @@ class Region(TimestampMixin, Base):
 class Cell(TimestampMixin, Base):
     __tablename__ = 'cells'
     __table_args__ = (sa.UniqueConstraint('region_id', 'name',
-                                          name='uq_cells_region_name'),)
+                                          name='uq_cells_region_name'),
+                      NEVER_REUSE)
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     region_id: orm.Mapped[int] = orm.mapped_column(
         sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
@@ -69,7 +78,8 @@ class Cell(TimestampMixin, Base):
 class Rack(TimestampMixin, Base):
     __tablename__ = 'racks'
     __table_args__ = (sa.UniqueConstraint('region_id', 'name',
-                                          name='uq_racks_region_name'),)
+                                          name='uq_racks_region_name'),
+                      NEVER_REUSE)
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     region_id: orm.Mapped[int] = orm.mapped_column(
         sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
@@ -81,6 +91,7 @@ class Rack(TimestampMixin, Base):
 
 class Device(TimestampMixin, Base):
     __tablename__ = 'devices'
+    __table_args__ = (NEVER_REUSE,)
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)

@@ -13,11 +13,32 @@ def run_migrations_online():
     if engine is None:
         import sqlalchemy as sa
         engine = sa.create_engine(config.get_main_option('sqlalchemy.url'))
-    with engine.begin() as connection:
-        context.configure(connection=connection,
-                          target_metadata=target_metadata,
-                          render_as_batch=True)
-        context.run_migrations()
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Table rebuilds (batch mode) drop and re-create tables: with
+            # foreign keys on, the drop would cascade to the rows that
+            # refer to them. Only outside a transaction can it be turned
+            # off; it is checked and turned back on at the end.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()
+        try:
+            with connection.begin():
+                context.configure(connection=connection,
+                                  target_metadata=target_metadata,
+                                  render_as_batch=True)
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql(
+                        'PRAGMA foreign_key_check').fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            'migration left %d rows whose references are '
+                            'broken; nothing was changed' % len(broken))
+        finally:
+            if sqlite:
+                connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+                connection.commit()
 
 
 run_migrations_online()

@@ -22,11 +22,11 @@ class TestManage(base.CLITestCase):
         self.conf.clear_override('connection', group='database')
         self.assertEqual((0, 'empty (run: fleet-manage db upgrade)\n', ''),
                          self.run_manage('db', 'version'))
-        self.assertEqual((0, 'Database upgraded from empty to 0001.\n', ''),
+        self.assertEqual((0, 'Database upgraded from empty to 0002.\n', ''),
                          self.run_manage('db', 'upgrade'))
-        self.assertEqual((0, 'Database already at revision 0001.\n', ''),
+        self.assertEqual((0, 'Database already at revision 0002.\n', ''),
                          self.run_manage('db', 'upgrade'))
-        self.assertEqual((0, '0001\n', ''), self.run_manage('db', 'version'))
+        self.assertEqual((0, '0002\n', ''), self.run_manage('db', 'version'))
 
     def test_missing_config_file(self):
         out_io, err_io = io.StringIO(), io.StringIO()
