@@ -47,7 +47,7 @@ def read_keys(path):
     """
     if not path:
         raise exception.SecretKeyError(
-            'no secret key file configured ([secrets] key_file)',
+            'no secret key file configured ([secrets] key_file).',
             hint='create_secret_key')
     try:
         st = os.stat(path)
@@ -55,17 +55,17 @@ def read_keys(path):
             lines = f.read().splitlines()
     except FileNotFoundError:
         raise exception.SecretKeyError(
-            'no secret key file at %s' % path, path=path,
+            'no secret key file at %s.' % path, path=path,
             hint='create_secret_key')
     except (OSError, UnicodeDecodeError) as exc:
         raise exception.SecretKeyError(
-            'cannot read secret key file %s: %s' % (
+            'cannot read secret key file %s: %s.' % (
                 path, getattr(exc, 'strerror', None) or 'not a key file'),
             path=path)
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise exception.SecretKeyError(
             'secret key file %s is open to other users (mode %04o); '
-            'make it private: chmod 600 %s' % (
+            'make it private: chmod 600 %s.' % (
                 path, stat.S_IMODE(st.st_mode), path), path=path)
     keys = [line.strip() for line in lines
             if line.strip() and not line.lstrip().startswith('#')]
@@ -75,11 +75,11 @@ def read_keys(path):
             fernet.Fernet(key)
         except (ValueError, TypeError):
             raise exception.SecretKeyError(
-                'secret key file %s: key %d is not a Fernet key' % (
+                'secret key file %s: key %d is not a Fernet key.' % (
                     path, number), path=path)
     if not keys:
         raise exception.SecretKeyError(
-            'secret key file %s holds no key' % path, path=path,
+            'secret key file %s holds no key.' % path, path=path,
             hint='create_secret_key')
     return keys
 
@@ -98,7 +98,7 @@ def create_key_file(path):
     if os.path.lexists(path):
         raise exception.SecretKeyError(
             'secret key file %s exists already; it is kept (rotate it '
-            'instead)' % path, path=path, hint='rotate_secret_key')
+            'instead).' % path, path=path, hint='rotate_secret_key')
     write_keys(path, [generate_key()])
 
 
@@ -163,7 +163,7 @@ class Keyring:
             raise exception.SecretKeyError(
                 'cannot decrypt %s with the keys in %s: the key it was '
                 'encrypted with is not there (wrong or replaced key '
-                'file?); restore that key' % (what, self.path),
+                'file?); restore that key.' % (what, self.path),
                 path=self.path)
 
     def rotated(self, new_key):
