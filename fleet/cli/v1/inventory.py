@@ -85,8 +85,10 @@ class ExportInventory(common.Command):
                             choices=('ansible', 'json'), default='ansible',
                             help='ansible (default) or json.')
         parser.add_argument('--output', metavar='<file>',
-                            help='Write to this file (created with mode '
-                                 '0600) instead of stdout.')
+                            help='Write to this file instead of stdout: '
+                                 'mode 0600 whether it existed or not, '
+                                 'replaced atomically (a temporary file in '
+                                 'the same directory, then renamed).')
         parser.add_argument('--include-secrets', action='store_true',
                             help='Include secret variables (for a trusted '
                                  'consumer such as an Ansible run); without '
@@ -103,14 +105,14 @@ class ExportInventory(common.Command):
             text = json.dumps(fleet.exporter.resolved_all(
                 ctx, include_secrets=secrets), indent=2, sort_keys=True)
         if parsed_args.output:
+            from fleet.common import files
+            # Mode 0600 whether the file existed or not, and atomic: a
+            # reader sees the old file or the whole new one.
             try:
-                fd = os.open(parsed_args.output,
-                             os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                files.write_private(parsed_args.output, text + '\n')
             except OSError as exc:
                 raise osc_exc.CommandError('--output: cannot write %s: %s'
                                            % (parsed_args.output,
                                               exc.strerror))
-            with os.fdopen(fd, 'w') as f:
-                f.write(text + '\n')
         else:
             self.app.stdout.write(text + '\n')

@@ -2,8 +2,14 @@
 
 How ``KEY=VALUE`` is typed is told in ``fleet var set --help`` (the rule
 itself is :func:`fleet.common.values.from_text`). Secret values are never
-shown.
+shown. Secret values are best given with ``--secret-file``,
+``--secret-stdin`` or ``--secret-env``: a value on the command line is seen
+in the process list, the shell history and OpenStackClient's ``--debug``
+output.
 """
+
+import getpass
+import os
 
 from osc_lib import exceptions as osc_exc
 
@@ -41,6 +47,69 @@ def _split(parsed_args, first, rest, what):
     return name, items
 
 
+def _pair(option, text, what):
+    """``KEY=THING`` of a secret option, or a one-line error."""
+    key, sep, thing = text.partition('=')
+    if not sep or not key or not thing:
+        raise osc_exc.CommandError('%s: expected KEY=%s, got %r.'
+                                   % (option, what, text))
+    return key, thing
+
+
+def _strip_newline(text):
+    """A value read from a file or a pipe, without its final newline."""
+    if text.endswith('\r\n'):
+        return text[:-2]
+    return text[:-1] if text.endswith('\n') else text
+
+
+def _nonempty(option, key, value):
+    if value == '':
+        raise osc_exc.CommandError('%s: the value for %s is empty; give '
+                                   'the secret.' % (option, key))
+    return value
+
+
+def read_secrets(parsed_args, stdin):
+    """{key: string} from --secret-file, --secret-stdin and --secret-env.
+
+    Values read this way are strings, taken as they are (one final
+    newline dropped), never parsed as JSON; none of them is in argv.
+    """
+    found = {}
+
+    def add(option, key, value):
+        if key in found:
+            raise osc_exc.CommandError('%s: %s is given twice; give each '
+                                       'secret once.' % (option, key))
+        found[key] = _nonempty(option, key, value)
+    for text in parsed_args.secret_file:
+        key, path = _pair('--secret-file', text, 'PATH')
+        try:
+            with open(os.path.expanduser(path), encoding='utf-8') as f:
+                value = _strip_newline(f.read())
+        except (OSError, UnicodeDecodeError) as exc:
+            raise osc_exc.CommandError('--secret-file: cannot read %s: %s.'
+                                       % (path, getattr(exc, 'strerror',
+                                                        None) or
+                                          'not UTF-8 text'))
+        add('--secret-file', key, value)
+    for text in parsed_args.secret_env:
+        key, var = _pair('--secret-env', text, 'ENVVAR')
+        if var not in os.environ:
+            raise osc_exc.CommandError('--secret-env: environment variable '
+                                       '%s is not set.' % var)
+        add('--secret-env', key, os.environ[var])
+    key = parsed_args.secret_stdin
+    if key:
+        if stdin.isatty():
+            value = getpass.getpass('Value of %s: ' % key)
+        else:
+            value = _strip_newline(stdin.read())
+        add('--secret-stdin', key, value)
+    return found
+
+
 class SetVar(common.Command):
     """Set variables on a device, a level of the hierarchy or the defaults.
 
@@ -51,11 +120,15 @@ class SetVar(common.Command):
     6.10, 007 and 1e3, which would lose their text as numbers. To store
     text starting with {, [ or " as a string, quote it as a JSON string:
     '"[x"'. A value is at most 32 KiB of JSON, nested at most 32 levels.
+
+    Give secret values with --secret-file, --secret-stdin or --secret-env
+    (recommended): a value on the command line is seen in the process
+    list, the shell history and OpenStackClient's --debug output.
     """
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
+        parser.add_argument('name', metavar='<name>', nargs='?',
                             help='Device (name or UUID), rack, cell, region '
                                  'or cloud, as --scope says; with --scope '
                                  'defaults, the first <key=value>.')
@@ -64,9 +137,33 @@ class SetVar(common.Command):
                                  'told above.')
         _add_scope(parser)
         common.intermixed(parser)
-        parser.add_argument('--secret', action='store_true',
-                            help='Store these values as secrets: never '
-                                 'shown, masked in the change log.')
+        kind = parser.add_mutually_exclusive_group()
+        kind.add_argument('--secret', action='store_true',
+                          help='Store the <key=value> values as secrets: '
+                               'encrypted, never shown, masked in the '
+                               'change log. A value on the command line is '
+                               'seen in the process list, shell history '
+                               'and --debug output: prefer --secret-file, '
+                               '--secret-stdin or --secret-env.')
+        kind.add_argument('--no-secret', action='store_true',
+                          help='Store the values in clear even where the '
+                               'key is a secret now (without it, setting a '
+                               'secret key without --secret is refused).')
+        parser.add_argument('--secret-file', metavar='<key=path>',
+                            action='append', default=[],
+                            help='Set secret KEY to the contents of the file '
+                                 'PATH (a string; one final newline '
+                                 'dropped). Recommended. Repeatable.')
+        parser.add_argument('--secret-stdin', metavar='<key>',
+                            help='Set secret KEY to what standard input '
+                                 'holds (a pipe), or to what is typed at a '
+                                 'prompt that does not echo (a terminal). '
+                                 'Recommended.')
+        parser.add_argument('--secret-env', metavar='<key=envvar>',
+                            action='append', default=[],
+                            help='Set secret KEY to the value of the '
+                                 'environment variable ENVVAR. '
+                                 'Recommended. Repeatable.')
         common.add_reason(parser)
         return parser
 
@@ -74,19 +171,39 @@ class SetVar(common.Command):
         ctx = self.ctx(parsed_args)
         from fleet.api import variables
 
-        name, items = _split(parsed_args, parsed_args.name,
-                             parsed_args.assignments, 'key=value')
+        a = parsed_args
+        hidden = read_secrets(a, self.app.stdin)
+        if hidden and a.no_secret:
+            raise osc_exc.CommandError(
+                '--no-secret: values of --secret-file, --secret-stdin and '
+                '--secret-env are always secret; drop one of them.')
+        if hidden:
+            name, items = _split_optional(a)
+        else:
+            name, items = _split(a, a.name, a.assignments, 'key=value')
         values = {}
         for item in items:
-            key, value = variables.parse_assignment(
-                item, secret=parsed_args.secret)
+            key, value = variables.parse_assignment(item, secret=a.secret)
             if key in values:
                 raise osc_exc.CommandError(
                     'Variable %s given twice; give each key once.' % key)
             values[key] = value
+        secret = True if a.secret else (False if a.no_secret else None)
         common.get_fleet(self.app).variables.set(
-            ctx, parsed_args.scope, name, values, secret=parsed_args.secret,
-            region=parsed_args.region, cloud=parsed_args.cloud)
+            ctx, a.scope, name, values, secret=secret, region=a.region,
+            cloud=a.cloud, secrets=hidden)
+
+
+def _split_optional(parsed_args):
+    """(name, items) when secrets come from options: items may be none."""
+    a = parsed_args
+    if a.scope == 'defaults':
+        return None, ([a.name] if a.name is not None else []) + list(
+            a.assignments)
+    if a.name is None:
+        raise osc_exc.CommandError('Give the %s whose variables to set.'
+                                   % a.scope)
+    return a.name, list(a.assignments)
 
 
 class UnsetVar(common.Command):

@@ -42,7 +42,8 @@ class CLITestCase(base.FleetTestCase):
             self.useFixture(fixtures.EnvironmentVariable(var))
         self.config_file = os.path.join(self.home, 'fleet.conf')
         with open(self.config_file, 'w') as f:
-            f.write('[database]\nconnection = %s\n' % self.db_url)
+            f.write('[database]\nconnection = %s\n[secrets]\nkey_file = %s\n'
+                    % (self.db_url, self.key_file))
         #: (argv, stdout, stderr) of every command the test ran.
         self.outputs = []
         # Runs before the database is disposed of (cleanups are LIFO).
@@ -66,10 +67,11 @@ class CLITestCase(base.FleetTestCase):
                 found.add(self.plain_secret(value))
         return {v for v in found if isinstance(v, str) and len(v) >= 4}
 
-    @staticmethod
-    def plain_secret(stored):
-        """A stored secret value as plain text."""
-        return json.loads(stored)
+    def plain_secret(self, stored):
+        """A stored secret value as plain text (decrypted, decoded)."""
+        from fleet.common import crypto
+
+        return json.loads(crypto.Keyring(self.key_file).decrypt(stored))
 
     def assert_no_secret_leaked(self):
         """No secret in output (unless asked), the change log or logs."""
