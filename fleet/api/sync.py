@@ -564,11 +564,11 @@ class _Run:
                     elif (old.secret != secret or text != (
                             keyring.decrypt(old.value, 'vars.' + key)
                             if old.secret else old.value)):
-                        updates.append({'_id': old.id, 'value': (
-                            keyring.encrypt(text, 'vars.' + key)
-                            if secret else text),
-                                        'secret': secret,
-                                        'observed': observed})
+                        updates.append({
+                            '_id': old.id, 'value': (
+                                keyring.encrypt(text, 'vars.' + key)
+                                if secret else text),
+                            'secret': secret, 'observed': observed})
                         txn.record('update', 'device', dev_id, rec.name,
                                    field='vars.' + key, old=old.value,
                                    new=text, secret=secret or old.secret,

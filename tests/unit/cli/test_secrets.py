@@ -56,8 +56,9 @@ class SecretScenarios:
         test's business.)
         """
         text = res.err.replace('collecting from static\n', '')
-        text = '\n'.join(line for line in text.splitlines()
-                          if not line.startswith(('comparing ', 'adding ')))
+        text = '\n'.join(
+            line for line in text.splitlines()
+            if not line.startswith(('comparing ', 'adding ')))
         if not text.strip() and os.path.exists(self.log_file):
             with open(self.log_file) as f:
                 logged = f.read()
