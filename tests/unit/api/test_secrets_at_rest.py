@@ -23,9 +23,9 @@ class SecretsAtRestScenarios:
     def setUp(self):
         super().setUp()
         self.api = self.fleet()
-        self.api.clouds.create('c1')
-        self.api.regions.create('r1', cloud='c1')
-        self.api.devices.create('node-1', region='r1')
+        self.api.clouds.create(self.ctx, 'c1')
+        self.api.regions.create(self.ctx, 'r1', cloud='c1')
+        self.api.devices.create(self.ctx, 'node-1', region='r1')
 
     def stored(self):
         with self.api.reading() as s:
@@ -33,72 +33,78 @@ class SecretsAtRestScenarios:
                                        models.Variable.secret)).all()
 
     def test_stored_encrypted_and_read_back(self):
-        self.api.variables.set('device', 'node-1', {'pw': SECRET},
-                               secret=True)
-        self.api.variables.set('region', 'r1', {'ntp': 'pool'})
+        api, ctx = self.api, self.ctx
+        api.variables.set(ctx, 'device', 'node-1', {'pw': SECRET},
+                          secret=True)
+        api.variables.set(ctx, 'region', 'r1', {'ntp': 'pool'})
         rows = dict((secret, value) for value, secret in self.stored())
         self.assertNotIn(SECRET, rows[True])
         self.assertTrue(rows[True].startswith('gAAAAA'), rows[True])
         self.assertEqual('"pool"', rows[False])
-        self.assertEqual(SECRET, self.api.variables.secret_value('node-1',
-                                                                 'pw'))
-        inventory = json.loads(self.api.exporter.ansible(
-            include_secrets=True))
+        self.assertEqual(SECRET, api.variables.secret_value(ctx, 'node-1',
+                                                            'pw'))
+        inventory = json.loads(api.exporter.ansible(ctx,
+                                                    include_secrets=True))
         self.assertEqual(SECRET,
                          inventory['_meta']['hostvars']['node-1']['pw'])
         self.assertEqual({'node-1': {'pw': SECRET, 'ntp': 'pool'}},
-                         self.api.exporter.resolved_all(include_secrets=True))
+                         api.exporter.resolved_all(ctx,
+                                                   include_secrets=True))
         # Same value again: no change recorded (compared decrypted).
-        before = len(self.api.changes.list(limit=None))
-        self.api.variables.set('device', 'node-1', {'pw': SECRET},
-                               secret=True)
-        self.assertEqual(before, len(self.api.changes.list(limit=None)))
+        before = len(api.changes.list(ctx, limit=None))
+        api.variables.set(ctx, 'device', 'node-1', {'pw': SECRET},
+                          secret=True)
+        self.assertEqual(before, len(api.changes.list(ctx, limit=None)))
 
     def test_sync_encrypts_and_compares_decrypted(self):
         from fleet.plugins.sources import base as src
+        api, ctx = self.api, self.ctx
         snap = src.Snapshot(devices=[src.DeviceRecord(
             name='node-2', region='r1', secrets={'pw': SECRET})])
-        self.api.sync.apply('static', snap)
+        api.sync.apply(ctx, 'static', snap)
         self.assertNotIn(SECRET, repr(self.stored()))
-        report = self.api.sync.apply('static', snap)
+        report = api.sync.apply(ctx, 'static', snap)
         self.assertEqual([], report.rows)
-        self.assertEqual(SECRET, self.api.variables.secret_value('node-2',
-                                                                 'pw'))
+        self.assertEqual(SECRET, api.variables.secret_value(ctx, 'node-2',
+                                                            'pw'))
 
     def test_wrong_key_is_an_error_never_plain_text(self):
-        self.api.variables.set('device', 'node-1', {'pw': SECRET},
+        ctx = self.ctx
+        self.api.variables.set(ctx, 'device', 'node-1', {'pw': SECRET},
                                secret=True)
         os.unlink(self.key_file)
         crypto.create_key_file(self.key_file)
         api = self.fleet()
         err = self.assertRaises(exception.SecretKeyError,
-                                api.variables.secret_value, 'node-1', 'pw')
+                                api.variables.secret_value, ctx, 'node-1',
+                                'pw')
         self.assertIn('cannot decrypt vars.pw', str(err))
         self.assertIn(self.key_file, str(err))
         self.assertRaises(exception.SecretKeyError, api.exporter.ansible,
-                          include_secrets=True)
+                          ctx, include_secrets=True)
         # What needs no secret value still works.
-        self.assertNotIn('pw', api.exporter.ansible())
+        self.assertNotIn('pw', api.exporter.ansible(ctx))
         self.assertEqual('******', api.variables.show(
-            'device', 'node-1')[0]['value'])
+            ctx, 'device', 'node-1')[0]['value'])
 
     def test_missing_key_is_an_error_for_a_configured_database(self):
         os.unlink(self.key_file)
-        api = self.fleet()
+        api, ctx = self.fleet(), self.ctx
         err = self.assertRaises(exception.SecretKeyError, api.variables.set,
-                                'device', 'node-1', {'pw': SECRET},
+                                ctx, 'device', 'node-1', {'pw': SECRET},
                                 secret=True)
         self.assertIn('no secret key file at %s.' % self.key_file, str(err))
         self.assertEqual('create_secret_key', err.hint)
         self.assertFalse(os.path.exists(self.key_file))
         self.assertEqual([], self.stored())
-        api.variables.set('device', 'node-1', {'plain': 1})
+        api.variables.set(ctx, 'device', 'node-1', {'plain': 1})
 
     def test_key_file_open_to_others_is_refused(self):
         os.chmod(self.key_file, 0o644)
         err = self.assertRaises(exception.SecretKeyError,
-                                self.fleet().variables.set, 'device',
-                                'node-1', {'pw': SECRET}, secret=True)
+                                self.fleet().variables.set, self.ctx,
+                                'device', 'node-1', {'pw': SECRET},
+                                secret=True)
         self.assertIn('chmod 600', str(err))
 
 
@@ -113,14 +119,15 @@ class TestSecretsAtRestSQLite(SecretsAtRestScenarios, base.FleetTestCase):
         self.conf.clear_override('key_file', group='secrets')
         key_file = os.path.join(state, 'secret.key')
         fleet = api.connect(conf=self.conf)
-        fleet.clouds.create('c1')
-        fleet.regions.create('r1', cloud='c1')
-        fleet.devices.create('node-1', region='r1')
+        fleet.clouds.create(self.ctx, 'c1')
+        fleet.regions.create(self.ctx, 'r1', cloud='c1')
+        fleet.devices.create(self.ctx, 'node-1', region='r1')
         self.assertFalse(os.path.exists(key_file))
-        fleet.variables.set('device', 'node-1', {'pw': SECRET}, secret=True)
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'pw': SECRET},
+                            secret=True)
         self.assertEqual(0o600, stat.S_IMODE(os.stat(key_file).st_mode))
-        self.assertEqual(SECRET, fleet.variables.secret_value('node-1',
-                                                              'pw'))
+        self.assertEqual(SECRET, fleet.variables.secret_value(
+            self.ctx, 'node-1', 'pw'))
 
 
 class TestSecretsAtRestPostgreSQL(SecretsAtRestScenarios,

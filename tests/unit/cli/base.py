@@ -71,7 +71,8 @@ class CLITestCase(base.FleetTestCase):
         """A stored secret value as plain text (decrypted, decoded)."""
         from fleet.common import crypto
 
-        return json.loads(crypto.Keyring(self.key_file).decrypt(stored))
+        return json.loads(crypto.Keyring(
+            self.conf.secrets.key_file).decrypt(stored))
 
     def assert_no_secret_leaked(self):
         """No secret in output (unless asked), the change log or logs."""

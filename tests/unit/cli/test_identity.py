@@ -17,7 +17,7 @@ class IdentityScenarios:
     def test_new_device_does_not_inherit_a_deleted_devices_history(self):
         self.fleet_cli('device', 'create', 'node-a', '--region', 'RegionOne')
         self.fleet_cli('var', 'set', 'node-a', 'ntp=dead-device')
-        rev = self.api.changes.list(limit=1)[0]['id']
+        rev = self.api.changes.list(self.ctx, limit=1)[0]['id']
         self.fleet_cli('device', 'delete', 'node-a')
         self.fleet_cli('device', 'create', 'node-b', '--region', 'RegionOne')
         res = self.fleet_cli('device', 'show', 'node-b', '--at', str(rev),
@@ -26,7 +26,8 @@ class IdentityScenarios:
         res = self.fleet_cli('device', 'revert', 'node-b', '--to', str(rev),
                              expect=1)
         self.assertIn('did not exist yet', res.err)
-        self.assertEqual([], self.api.variables.show('device', 'node-b'))
+        self.assertEqual([], self.api.variables.show(self.ctx, 'device',
+                                                     'node-b'))
         now = self.fleet_json('device', 'show', 'node-b', '--at',
                               '2999-01-01T00:00:00Z')
         self.assertEqual({}, now['vars'])
@@ -49,10 +50,10 @@ class IdentityScenarios:
                 ('region', self.api.regions, {'cloud': 'c1'}),
                 ('cell', self.api.cells, {'region': 'RegionOne'}),
                 ('rack', self.api.racks, {'region': 'RegionOne'})):
-            manager.create('old-' + kind, **extra)
+            manager.create(self.ctx, 'old-' + kind, **extra)
             old = last_id(kind)
-            manager.delete('old-' + kind, **extra)
-            manager.create('new-' + kind, **extra)
+            manager.delete(self.ctx, 'old-' + kind, **extra)
+            manager.create(self.ctx, 'new-' + kind, **extra)
             self.assertNotEqual(old, last_id(kind), kind)
 
 

@@ -78,11 +78,11 @@ class TestSecretKey(base.CLITestCase):
         self.run_manage('secret-key', 'create')
         (old_key,) = crypto.read_keys(self.new_key)
         fleet = self.make_place()
-        fleet.devices.create('node-1', region='RegionOne')
-        fleet.variables.set('device', 'node-1', {'pw': 'S3cret-1'},
-                            secret=True)
-        fleet.variables.set('region', 'RegionOne', {'pw2': 'S3cret-2'},
-                            secret=True)
+        fleet.devices.create(self.ctx, 'node-1', region='RegionOne')
+        fleet.variables.set(self.ctx, 'device', 'node-1',
+                            {'pw': 'S3cret-1'}, secret=True)
+        fleet.variables.set(self.ctx, 'region', 'RegionOne',
+                            {'pw2': 'S3cret-2'}, secret=True)
         code, out, err = self.run_manage('secret-key', 'rotate')
         self.assertEqual((0, ''), (code, err))
         self.assertEqual('Rotated %s: a new primary key, 2 secret value(s) '
@@ -97,9 +97,10 @@ class TestSecretKey(base.CLITestCase):
         self.conf.set_override('key_file', only_new, group='secrets')
         fleet = self.fleet()
         self.assertEqual('S3cret-1', fleet.variables.secret_value(
-            'node-1', 'pw'))
+            self.ctx, 'node-1', 'pw'))
         self.assertEqual({'node-1': {'pw': 'S3cret-1', 'pw2': 'S3cret-2'}},
-                         fleet.exporter.resolved_all(include_secrets=True))
+                         fleet.exporter.resolved_all(self.ctx,
+                                                     include_secrets=True))
 
     def test_rotate_without_key_file_is_one_line(self):
         code, out, err = self.run_manage('secret-key', 'rotate')

@@ -18,14 +18,14 @@ class TestSecretInput(base.CLITestCase):
     def setUp(self):
         super().setUp()
         self.api = self.make_place()
-        self.api.devices.create('node-1', region='RegionOne')
+        self.api.devices.create(self.ctx, 'node-1', region='RegionOne')
 
     def secret(self, key='pw', device='node-1'):
-        return self.api.variables.secret_value(device, key)
+        return self.api.variables.secret_value(self.ctx, device, key)
 
     def shown(self):
         return {v['key']: (v['value'], v['secret'])
-                for v in self.api.variables.show('device', 'node-1')}
+                for v in self.api.variables.show(self.ctx, 'device', 'node-1')}
 
     def test_secret_file_with_plain_values_in_one_go(self):
         path = os.path.join(self.home, 'pw')
@@ -37,7 +37,7 @@ class TestSecretInput(base.CLITestCase):
         self.assertEqual({'user': ('admin', False), 'pw': ('******', True)},
                          self.shown())
         self.assertEqual(1, len({c['request_id'] for c in
-                                 self.api.changes.list(limit=2)}))
+                                 self.api.changes.list(self.ctx, limit=2)}))
 
     def test_secret_stdin_from_a_pipe(self):
         self.useFixture(fixtures.MonkeyPatch('sys.stdin',
@@ -105,7 +105,7 @@ class TestSecretInput(base.CLITestCase):
         self.fleet_cli('var', 'set', 'node-1', '--secret-env', 'pw=HOME')
         res = self.fleet_cli('var', 'set', 'node-1', 'pw=clear', expect=1)
         self.assertEqual("vars.pw: 'pw' is a secret variable; set this way "
-                         "it would be stored in clear Give --secret to keep "
+                         "it would be stored in clear. Give --secret to keep "
                          "it secret, or --no-secret to store it in clear.\n",
                          res.err)
         self.assertEqual({'pw': ('******', True)}, self.shown())
@@ -119,12 +119,12 @@ class TestSecretInput(base.CLITestCase):
 
     def test_python_api_refuses_unless_told(self):
         v = self.api.variables
-        v.set('device', 'node-1', {'pw': SECRET}, secret=True)
-        err = self.assertRaises(exception.Invalid, v.set, 'device', 'node-1',
-                                {'pw': 'clear'})
+        v.set(self.ctx, 'device', 'node-1', {'pw': SECRET}, secret=True)
+        err = self.assertRaises(exception.Invalid, v.set, self.ctx,
+                                'device', 'node-1', {'pw': 'clear'})
         self.assertEqual(('vars.pw', 'keep_secret'), (err.field, err.hint))
         self.assertEqual(SECRET, self.secret())
-        v.set('device', 'node-1', {'pw': 'clear'}, secret=False)
+        v.set(self.ctx, 'device', 'node-1', {'pw': 'clear'}, secret=False)
         self.assertEqual({'pw': ('clear', False)}, self.shown())
 
 
@@ -134,8 +134,9 @@ class TestExportFile(base.CLITestCase):
     def setUp(self):
         super().setUp()
         api = self.make_place()
-        api.devices.create('node-1', region='RegionOne')
-        api.variables.set('device', 'node-1', {'pw': SECRET}, secret=True)
+        api.devices.create(self.ctx, 'node-1', region='RegionOne')
+        api.variables.set(self.ctx, 'device', 'node-1', {'pw': SECRET},
+                          secret=True)
         self.out = os.path.join(self.home, 'inventory.json')
 
     def export(self):

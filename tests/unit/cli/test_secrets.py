@@ -24,7 +24,7 @@ class SecretScenarios:
             f.write('[DEFAULT]\nlog_file = %s\n\n[database]\n'
                     'connection = %s\n' % (self.log_file, self.db_url))
         self.api = self.make_place()
-        self.outputs = []
+        self.produced = []
         self.addCleanup(self._drop_log_handlers)
 
     def _drop_log_handlers(self):
@@ -37,11 +37,11 @@ class SecretScenarios:
 
     def cli(self, *argv, expect=0):
         res = self.fleet_cli(*argv, expect=expect)
-        self.outputs.append(res.out + res.err)
+        self.produced.append(res.out + res.err)
         return res
 
     def assert_no_leak(self, secret=SECRET):
-        produced = '\n'.join(self.outputs)
+        produced = '\n'.join(self.produced)
         if os.path.exists(self.log_file):
             with open(self.log_file) as f:
                 produced += f.read()
@@ -83,7 +83,7 @@ class SecretScenarios:
         line = self.error(res)
         self.assertIn('bmc_pw', line)
         self.assertIn('both', line)
-        self.assertEqual([], self.api.devices.list())
+        self.assertEqual([], self.api.devices.list(self.ctx))
         self.assert_no_leak()
 
     def test_same_key_in_level_vars_and_secrets_is_input_error(self):
@@ -97,7 +97,7 @@ class SecretScenarios:
         line = self.error(res)
         self.assertIn('vars.pw', line)
         self.assertIn('both', line)
-        self.assertEqual([], self.api.devices.list())
+        self.assertEqual([], self.api.devices.list(self.ctx))
         self.assert_no_leak()
 
     def test_database_conflict_is_one_line_without_values(self):
@@ -114,7 +114,7 @@ class SecretScenarios:
                 done = threading.Event()
 
                 def other():
-                    fleet.variables.set('device', 'node-1',
+                    fleet.variables.set(self.ctx, 'device', 'node-1',
                                         {'bmc_pw': 'other'}, secret=True)
                     done.set()
                 threading.Thread(target=other).start()

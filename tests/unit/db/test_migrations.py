@@ -95,9 +95,10 @@ class MigrationScenarios:
             'SELECT id, parent_id FROM devices ORDER BY id'))
         from fleet import api
         fleet = api.connect(url=self.url, conf=self.conf)
-        self.assertEqual(SECRET, fleet.variables.secret_value('blade', 'pw'))
-        fleet.devices.delete('blade')
-        fleet.devices.create('new', region='r1')
+        self.assertEqual(SECRET, fleet.variables.secret_value(
+            self.ctx, 'blade', 'pw'))
+        fleet.devices.delete(self.ctx, 'blade')
+        fleet.devices.create(self.ctx, 'new', region='r1')
         self.assertNotIn((2,), self._rows(
             "SELECT id FROM devices WHERE name = 'new'"))
 
