@@ -55,8 +55,14 @@ class LabTestCase(testtools.TestCase):
         self.addCleanup(lambda: subprocess.run(['rm', '-rf', self.work]))
         self.db_url = 'sqlite:///%s/fleet.sqlite' % self.work
         conf = os.path.join(self.work, 'fleet.conf')
+        # Secrets (the BMC passwords Ironic gives) are encrypted with a key
+        # of the test's own.
+        from fleet.common import crypto
+        self.key_file = os.path.join(self.work, 'secret.key')
+        crypto.create_key_file(self.key_file)
         with open(conf, 'w') as f:
-            f.write('[database]\nconnection = %s\n' % self.db_url)
+            f.write('[database]\nconnection = %s\n[secrets]\nkey_file = %s\n'
+                    % (self.db_url, self.key_file))
         env = {'FLEET_CONFIG_FILE': conf, 'FLEET_ACTOR': 'functional',
                'OS_CLIENT_CONFIG_FILE': self.lab['clouds_yaml'],
                'OS_CLOUD': 'fleet-lab', 'XDG_STATE_HOME': self.work,
@@ -96,6 +102,8 @@ class LabTestCase(testtools.TestCase):
         from fleet.conf import CONF
         CONF([], project='fleet', default_config_files=[])
         self.addCleanup(CONF.reset)
+        CONF.set_override('key_file', self.key_file, group='secrets')
+        self.addCleanup(CONF.clear_override, 'key_file', group='secrets')
         return api.connect(url=self.db_url, conf=CONF)
 
     def bmc_passwords(self):

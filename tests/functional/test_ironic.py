@@ -58,6 +58,12 @@ class TestIronicSync(base.LabTestCase):
                      ('inventory', 'export', '--format', 'ansible')):
             proc = self.fleet(*args)
             outputs += [proc.stdout, proc.stderr]
+        # ... nor readable in the database file: encrypted at rest.
+        db_file = self.db_url[len('sqlite:///'):]
+        for path in (db_file, db_file + '-wal'):
+            if os.path.exists(path):
+                with open(path, 'rb') as f:
+                    outputs.append(f.read().decode('latin-1'))
         for password in passwords:
             for text in outputs:
                 self.assertNotIn(password, text)
