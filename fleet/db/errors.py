@@ -11,8 +11,8 @@ constraint or column name) and said in our own words:
   conflicted (a concurrent writer, as a rule: validation runs first);
 - DataError: :class:`~fleet.common.exception.Invalid` naming the field;
 - OperationalError: :class:`~fleet.common.exception.DatabaseUnavailable`
-  naming the URL without its password, or a ``Conflict`` for a deadlock or
-  a lock timeout;
+  naming the URL without its password when the database cannot be reached
+  or opened, a ``Conflict`` for a deadlock or a lock timeout;
 - anything else: a :class:`~fleet.common.exception.FleetError` naming the
   error class and the table.
 
@@ -220,12 +220,18 @@ def _operational(exc, url):
         return exception.Conflict(
             'Database busy: another writer held the same rows (deadlock or '
             'lock timeout); nothing was written, run the command again.')
-    reason = 'see the database server\'s log'
     for pattern, phrase in _REASONS:
         if pattern in text:
-            reason = phrase
-            break
-    return exception.DatabaseUnavailable(url=safe_url(url), reason=reason)
+            return exception.DatabaseUnavailable(url=safe_url(url),
+                                                 reason=phrase)
+    return _other(exc, 'OperationalError')
+
+
+def _other(exc, kind):
+    table = _table(exc)
+    return exception.FleetError(
+        'Database error (%s)%s; nothing was written, see the database '
+        'server\'s log.' % (kind, ' on table %s' % table if table else ''))
 
 
 def translate(exc, url=None):
@@ -242,10 +248,7 @@ def translate(exc, url=None):
     elif kind == 'OperationalError':
         err = _operational(exc, url)
     else:
-        table = _table(exc)
-        err = exception.FleetError(
-            'Database error (%s)%s; nothing was written, see the database '
-            'server\'s log.' % (kind, ' on table %s' % table if table else ''))
+        err = _other(exc, kind)
     LOG.debug('database %s translated: %s', kind, err)
     scrub(exc)
     return err

@@ -130,6 +130,18 @@ class SecretScenarios:
         self.assertIn('variable', line)
         self.assertIn('again', line)
         self.assert_no_leak()
+        # With --debug: a traceback, but of the translated error only.
+        self.api.variables.unset(self.ctx, 'device', 'node-1', ['bmc_pw'])
+        racing_record.done = False
+        res = self.fleet_cli('--debug', 'var', 'set', 'node-1', '--secret',
+                             'bmc_pw=%s' % SECRET, expect=1)
+        debug = res.out + res.err
+        with open(self.log_file) as f:
+            debug += f.read()
+        self.assertIn('Traceback', debug)
+        self.assertIn('Database conflict', debug)
+        for word in (SECRET, '[parameters:', 'IntegrityError', 'INSERT'):
+            self.assertNotIn(word, debug)
 
     def test_over_long_values_are_one_line_errors(self):
         self.cli('device', 'create', 'node-1', '--region', 'RegionOne')
