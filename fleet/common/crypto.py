@@ -84,22 +84,31 @@ def read_keys(path):
     return keys
 
 
-def write_keys(path, keys):
-    """Write ``keys`` (primary first) to ``path``, mode 0600, atomically."""
+def write_keys(path, keys, exclusive=False):
+    """Write ``keys`` (primary first) to ``path``, mode 0600, atomically.
+
+    :param exclusive: never replace an existing file (FileExistsError).
+    """
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, mode=0o700, exist_ok=True)
     files.write_private(path, '# fleet secret keys, primary first; keep '
                               'private (0600), back up apart from the '
-                              'database.\n' + ''.join(k + '\n' for k in keys))
+                              'database.\n' + ''.join(k + '\n' for k in keys),
+                        exclusive=exclusive)
 
 
 def create_key_file(path):
-    """Create ``path`` with one new key; refuse to replace a file."""
-    if os.path.lexists(path):
+    """Create ``path`` with one new key; never replace a file.
+
+    Exclusive: of two processes creating it at once, one wins and the
+    other gets SecretKeyError (and then reads the winner's key).
+    """
+    try:
+        write_keys(path, [generate_key()], exclusive=True)
+    except FileExistsError:
         raise exception.SecretKeyError(
             'secret key file %s exists already; it is kept (rotate it '
             'instead).' % path, path=path, hint='rotate_secret_key')
-    write_keys(path, [generate_key()])
 
 
 class Keyring:
@@ -128,7 +137,10 @@ class Keyring:
             if self._multi is None:
                 if creating and self.create and not os.path.lexists(
                         self.path):
-                    create_key_file(self.path)
+                    try:
+                        create_key_file(self.path)
+                    except exception.SecretKeyError:
+                        pass  # another process created it: use that one
                 fernet = _fernet()
                 self._multi = fernet.MultiFernet(
                     [fernet.Fernet(k) for k in read_keys(self.path)])

@@ -4,7 +4,7 @@ import os
 import tempfile
 
 
-def write_private(path, data):
+def write_private(path, data, exclusive=False):
     """Write ``data`` (str or bytes) to ``path``, mode 0600, atomically.
 
     The data goes to a temporary file in the same directory (created 0600
@@ -12,6 +12,10 @@ def write_private(path, data):
     renamed over ``path``: a reader sees the old file or the whole new one,
     never a part, and an existing file's looser mode is not kept. The
     directory is fsynced so the rename survives a crash.
+
+    With ``exclusive`` the file is linked into place instead of renamed,
+    so it is never replaced: FileExistsError if ``path`` exists (two
+    processes creating it at once: one wins, the other sees its file).
 
     :raises OSError: the directory is missing or not writable.
     """
@@ -27,7 +31,11 @@ def write_private(path, data):
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
