@@ -217,7 +217,8 @@ _UUID = ': {"fleet_uuid": "'
 
 #: What the devices of one placement share: ``text`` to write after the
 #: UUID (its closing quote, the ``fleet_*`` members and the shared
-#: variables), the quoted device names (``members``), the merged shared
+#: variables), the list of quoted device names to add to (``members``,
+#: shared by the placements that differ only by parent), the merged shared
 #: variables, the ``fleet_*`` members alone (``prefix``), the groups, and
 #: whether each device must be merged key by key (``ansible_host`` is set
 #: by a level, so the address must not be added).
@@ -254,7 +255,10 @@ class _AnsibleWriter:
         self._names = {}
 
     def _prefix(self, rack_id, cell_id, region_id, dtype, role):
-        """(``fleet_*`` members, groups) of a placement, type and role."""
+        """(``fleet_*`` members, groups, names) of a placement, type, role.
+
+        Placements that differ only by parent share the list of names.
+        """
         key = (rack_id, cell_id, region_id, dtype, role)
         got = self._prefixes.get(key)
         if got is None:
@@ -274,7 +278,7 @@ class _AnsibleWriter:
                 rack, group = named('rack', rack_id, rows.racks)
                 fields.append('"fleet_rack": ' + rack)
                 groups.append(group)
-            got = self._prefixes[key] = (', '.join(fields), groups)
+            got = self._prefixes[key] = (', '.join(fields), groups, [])
         return got
 
     def _named(self, kind, level_id, by_id):
@@ -301,14 +305,14 @@ class _AnsibleWriter:
 
     def _placement(self, at):
         """The :data:`Place` of a :data:`Placement`."""
-        prefix, groups = self._prefix(at.rack_id, at.cell_id, at.region_id,
-                                      at.type, at.role)
+        prefix, groups, members = self._prefix(
+            at.rack_id, at.cell_id, at.region_id, at.type, at.role)
         merged, fragment = self._fragment(at.rack_id, at.cell_id,
                                           at.region_id, at.parent_id)
         text = '", ' + prefix
         if fragment:
             text += ', ' + fragment
-        return Place(text, [], merged, prefix, groups,
+        return Place(text, members, merged, prefix, groups,
                      'ansible_host' in merged)
 
     def _exact(self, place, dev_id, mgmt_address):
@@ -351,17 +355,17 @@ class _AnsibleWriter:
         if rows.hosts:
             parts[-1] = '}'
         parts.append('}}')
-        parts.extend(self._groups(places))
+        parts.extend(self._groups())
         return ''.join(parts)
 
-    def _groups(self, places):
+    def _groups(self):
         """The rendered groups: ``, "name": {"hosts": [...]}`` each."""
         rows = self.rows
         # Group members are kept JSON-quoted, as the host keys were.
         groups = {}
-        for place in places.values():
-            for g in place.groups:
-                groups.setdefault(g, []).extend(place.members)
+        for _prefix, names, members in self._prefixes.values():
+            for g in names:
+                groups.setdefault(g, []).extend(members)
         for name, label in rows.labels:
             groups.setdefault(group_name('label', label), []).append(
                 _quote(name))
