@@ -9,6 +9,11 @@ SQL read (DB-API cursor, no ORM) of the same rows the export reads. Prints
 each figure and the ratio.
 
     python benchmarks/inventory_scale.py [--devices 100000] [--db-url URL]
+        [--repeat 5] [--pairs 5]
+
+The export's target (within 2x of the baseline, under 3 s) must hold in
+each of ``--repeat`` consecutive runs; each run keeps the best of
+``--pairs`` alternating baseline/export pairs.
 """
 
 import argparse
@@ -117,6 +122,24 @@ def raw_sql_baseline(fleet):
         conn.close()
 
 
+def measure_export(fleet, ctx, pairs):
+    """One run: ``pairs`` baseline/export pairs, alternating.
+
+    :returns: (best baseline s, best export s, rows the baseline read,
+        the export's text).
+    """
+    best_base = best_export = None
+    for _ in range(pairs):
+        t0 = time.perf_counter()
+        base_rows = raw_sql_baseline(fleet)
+        t1 = time.perf_counter()
+        text = fleet.exporter.ansible(ctx)
+        t2 = time.perf_counter()
+        best_base = min(t1 - t0, best_base or t1 - t0)
+        best_export = min(t2 - t1, best_export or t2 - t1)
+    return best_base, best_export, base_rows, text
+
+
 def timed(label, func, results, repeat=1):
     best = None
     value = None
@@ -134,8 +157,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--devices', type=int, default=100000)
     parser.add_argument('--db-url', help='default: a fresh SQLite file')
+    parser.add_argument('--pairs', type=int, default=5,
+                        help='baseline/export pairs per run, and runs of '
+                             'each list measurement (the best is kept)')
     parser.add_argument('--repeat', type=int, default=5,
-                        help='runs of each read measurement (best is kept)')
+                        help='consecutive runs of the export measurement; '
+                             'each prints its ratio, and the target must '
+                             'hold in every one')
     args = parser.parse_args()
 
     from fleet import api
@@ -167,47 +195,42 @@ def main():
 
     rack = snap.racks[len(snap.racks) // 2]['name']
     some = timed('list: one rack, role=compute', lambda: fleet.devices.list(
-        ctx, rack=rack, role='compute'), results, args.repeat)
+        ctx, rack=rack, role='compute'), results, args.pairs)
     print('  %d devices' % len(some))
     some = timed('list: label=gpu (whole fleet)', lambda: fleet.devices.list(
-        ctx, label='gpu'), results, args.repeat)
+        ctx, label='gpu'), results, args.pairs)
     print('  %d devices' % len(some))
     some = timed('list: region-1, type=host', lambda: fleet.devices.list(
-        ctx, region='region-1', type='host'), results, args.repeat)
+        ctx, region='region-1', type='host'), results, args.pairs)
     print('  %d devices' % len(some))
 
-    # Baseline and export alternate, so that a change in the machine's
-    # speed during the run weighs on both alike; the best of each is kept.
+    # Each run: baseline and export alternate, so that a change in the
+    # machine's speed during the run weighs on both alike; the best of
+    # each is kept. The target must hold in every run.
     base_label = 'baseline: raw SQL read of the same rows'
     export_label = 'resolve + Ansible export, all devices'
-    best = {base_label: None, export_label: None}
-    for _ in range(args.repeat):
-        for label, func in ((base_label, lambda: raw_sql_baseline(fleet)),
-                            (export_label,
-                             lambda: fleet.exporter.ansible(ctx))):
-            t0 = time.perf_counter()
-            value = func()
-            took = time.perf_counter() - t0
-            if best[label] is None or took < best[label]:
-                best[label] = took
-            if label == base_label:
-                base_rows = value
-            else:
-                text = value
-    for label in (base_label, export_label):
-        results[label] = best[label]
-        print('%-44s %8.3f s' % (label, best[label]))
+    ratios = []
+    for run in range(1, args.repeat + 1):
+        base, export, base_rows, text = measure_export(fleet, ctx,
+                                                       args.pairs)
+        ratios.append((base, export))
+        print('run %d: baseline %.3f s, export %.3f s, ratio %.2f x'
+              % (run, base, export, export / base), flush=True)
+    base, export = min(ratios, key=lambda r: r[1] / r[0])
+    results[base_label], results[export_label] = base, export
     print('  %d rows read by the baseline' % base_rows)
     inv = json.loads(text)
     assert len(inv['_meta']['hostvars']) == counts['devices']
     sample = inv['_meta']['hostvars'][snap.devices[7].name]
     print('  %.1f MB JSON, %d groups; a host has %d vars' % (
         len(text) / 1e6, len(inv) - 1, len(sample)))
-    ratio = results[export_label] / results[base_label]
-    print('%-44s %8.2f x' % ('ratio export / raw SQL baseline', ratio))
-    ok = ratio <= 2.0 and results[export_label] < 3.0
-    print('target (<= 2x baseline and < 3 s): %s' % ('met' if ok
-                                                     else 'NOT met'))
+    worst = max(e / b for b, e in ratios)
+    within = sum(1 for b, e in ratios if e / b <= 2.0 and e < 3.0)
+    print('%-44s %8.2f x' % ('ratio export / raw SQL baseline, worst',
+                             worst))
+    print('target (every run <= 2x baseline and < 3 s): %s (%d of %d runs)'
+          % ('met' if within == len(ratios) else 'NOT met', within,
+             len(ratios)))
     return 0
 
 

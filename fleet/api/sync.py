@@ -396,6 +396,10 @@ class _Run:
         for attr in ATTRS:
             new = getattr(rec, attr)
             old = getattr(row, attr)
+            if new is None and old is not None and \
+                    rec.retract.get(attr) == old:
+                changes[attr] = None
+                continue
             if new is None or new == old:
                 continue
             if owner or old is None:

@@ -1,10 +1,11 @@
 """Typed JSON variables at every level, their resolution and blame.
 
-Resolution for a device, first match wins: the device, its parent devices
-(nearest first), its rack, cell, region, cloud, then global defaults.
-Secret values are never returned by the read methods here (they are masked);
-only :meth:`Variables.secret_value` hands one out, to code that must use it
-(an IPMI collector), never to output.
+Resolution (first match wins: the device, its parent devices nearest first,
+its rack, cell, region, cloud, then global defaults) is
+:mod:`fleet.api.resolve`'s. Secret values are never returned by the read
+methods here (they are masked); only :meth:`Variables.secret_value` and
+:meth:`Variables.secrets` hand them out, to code that must use them (an IPMI
+collector), never to output.
 """
 
 import json
@@ -12,6 +13,7 @@ import json
 import sqlalchemy as sa
 
 from fleet.api import refs
+from fleet.api import resolve
 from fleet.api import validate
 from fleet.common import constants
 from fleet.common import exception
@@ -203,67 +205,37 @@ class Variables:
             out['level'] = level
         return out
 
-    def chain(self, session, dev):
-        """[(scope, scope_id, label)] from the device up to defaults."""
-        levels = [('device', dev.id, 'device %s' % dev.name)]
-        seen = {dev.id}
-        parent_id = dev.parent_id
-        while parent_id and parent_id not in seen:
-            seen.add(parent_id)
-            parent = session.get(models.Device, parent_id)
-            levels.append(('device', parent.id, 'parent %s' % parent.name))
-            parent_id = parent.parent_id
-        if dev.rack_id:
-            rack = session.get(models.Rack, dev.rack_id)
-            levels.append(('rack', rack.id, 'rack %s' % rack.name))
-        if dev.cell_id:
-            cell = session.get(models.Cell, dev.cell_id)
-            levels.append(('cell', cell.id, 'cell %s' % cell.name))
-        region = session.get(models.Region, dev.region_id)
-        cloud = session.get(models.Cloud, region.cloud_id)
-        levels.append(('region', region.id, 'region %s' % region.name))
-        levels.append(('cloud', cloud.id, 'cloud %s' % cloud.name))
-        levels.append(('defaults', 0, 'defaults'))
-        return levels
-
     def resolved(self, ctx, device, blame=False):
-        """Resolved variables of one device.
+        """Resolved variables of one device (see :mod:`fleet.api.resolve`).
 
-        :returns: [{key, value, secret, observed}] sorted by key, with
-            ``level`` (where each value came from) when ``blame``.
+        :returns: [{key, value, secret, observed}] sorted by key, secret
+            values masked, with ``level`` (where each value came from)
+            when ``blame``.
         """
         with self.fleet.reading() as s:
-            dev = refs.device(s, device)
-            levels = self.chain(s, dev)
-            cond = sa.or_(*[sa.and_(models.Variable.scope == scope,
-                                    models.Variable.scope_id == sid)
-                            for scope, sid, _ in levels])
-            by_level = {}
-            for var in s.scalars(sa.select(models.Variable).where(cond)):
-                by_level.setdefault((var.scope, var.scope_id), []).append(var)
-            result = {}
-            for scope, sid, label in levels:
-                for var in by_level.get((scope, sid), []):
-                    if var.key not in result:
-                        result[var.key] = self._out(
-                            var, label if blame else None)
-            return [result[k] for k in sorted(result)]
+            return resolve.device(s, refs.device(s, device), blame=blame)
 
     def secret_value(self, ctx, device, key):
         """The resolved value of a secret variable, for code that uses it.
 
-        Never print or log the result.
+        Never print or log the result. For many devices at once use
+        :meth:`secrets`.
         """
         with self.fleet.reading() as s:
             dev = refs.device(s, device)
-            for scope, sid, _ in self.chain(s, dev):
-                var = s.scalars(sa.select(models.Variable).where(
-                    models.Variable.scope == scope,
-                    models.Variable.scope_id == sid,
-                    models.Variable.key == key)).first()
-                if var is not None:
-                    if var.secret:
-                        return json.loads(self.fleet.keyring.decrypt(
-                            var.value, 'vars.' + key))
-                    return json.loads(var.value)
-        raise exception.NotFound('variable', key, ' for device %r' % device)
+            got = resolve.secrets(s, [dev.id], [key],
+                                  self.fleet.keyring)[dev.id]
+        if key not in got:
+            raise exception.NotFound('variable', key,
+                                     ' for device %r' % device)
+        return got[key]
+
+    def secrets(self, ctx, device_ids, keys):
+        """``{device_id: {key: value}}`` resolved for many devices at once.
+
+        One query per ``[database] batch_size`` devices (a BMC sweep's
+        credentials). Values in plain: never print or log them.
+        """
+        with self.fleet.reading() as s:
+            return resolve.secrets(s, device_ids, keys, self.fleet.keyring,
+                                   batch=self.fleet.batch_size)

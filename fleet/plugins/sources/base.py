@@ -17,8 +17,9 @@ class DeviceRecord:
     """One device as a source sees it.
 
     ``None`` means "this source does not say"; sync leaves such fields
-    alone. ``facts`` are observed values (stored as observed variables),
-    ``vars`` desired values, ``secrets`` secret variables (never printed).
+    alone (unless ``retract`` names the value they hold). ``facts`` are
+    observed values (stored as observed variables), ``vars`` desired
+    values, ``secrets`` secret variables (never printed).
     """
 
     name: str
@@ -39,6 +40,10 @@ class DeviceRecord:
     facts: dict = dataclasses.field(default_factory=dict)
     secrets: dict = dataclasses.field(default_factory=dict)
     where: str | None = None  # e.g. "assets.yaml: devices[3]" for errors
+    #: {attribute: value} this source once reported wrongly: sync clears
+    #: the attribute where it still holds exactly that value (the ironic
+    #: source retracts the BMC address it used to give as mgmt_address).
+    retract: dict = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

@@ -8,10 +8,17 @@ resource class, CPUs, memory, disk, traits); the BMC's address, port and
 user to the ``bmc`` variable, and its password to the secret variable
 ``bmc_password`` when Ironic reveals it (Ironic masks passwords unless its
 ``show_password`` policy allows them).
+
+The BMC's address is never the device's management address (the Ansible
+export's ``ansible_host``: a playbook would connect to the BMC). The host's
+own address comes from the node field that ``host_address_field`` names,
+if any; a management address equal to the BMC's, which this source set
+before, is cleared on the next sync.
 """
 
 from oslo_config import cfg
 
+from fleet.common import exception
 from fleet.plugins.sources import cloud
 
 MASKED = '******'
@@ -24,6 +31,8 @@ BMC_KEYS = (
     ('ilo', 'ilo_address', None, 'ilo_username', 'ilo_password'),
 )
 SERIAL_KEYS = ('serial', 'serial_number', 'system_serial')
+#: Node fields host_address_field may name.
+ADDRESS_FIELDS = ('extra', 'properties', 'instance_info')
 
 
 class IronicSource(cloud.CloudSource):
@@ -38,6 +47,15 @@ class IronicSource(cloud.CloudSource):
             cfg.StrOpt('role_key', default='fleet_role',
                        help='Key in a node\'s "extra" that gives the '
                             'device role (e.g. compute).'),
+            cfg.StrOpt('host_address_field',
+                       help='Where a node keeps the address of the host '
+                            'itself (not of its BMC), as FIELD/KEY[/KEY...] '
+                            'with FIELD one of %s, e.g. extra/host_ip. It '
+                            'becomes the device\'s management address, '
+                            'which the Ansible export gives as '
+                            'ansible_host. Unset: Ironic gives no host '
+                            'address (an asset file or the nova source '
+                            'may).' % ', '.join(ADDRESS_FIELDS)),
         ]
 
     def collect(self):
@@ -45,14 +63,45 @@ class IronicSource(cloud.CloudSource):
         nodes = self.call('listing nodes',
                           lambda: conn.baremetal.nodes(details=True))
         cloud_name, region = self.placement()
-        records = [self._record(node, cloud_name, region) for node in nodes]
+        path = self._address_path()
+        records = [self._record(node, cloud_name, region, path)
+                   for node in nodes]
         return cloud.base.Snapshot(devices=records)
 
-    def _record(self, node, cloud_name, region):
+    def _option(self, name, default):
+        return getattr(self.options, name, None) or default
+
+    def _address_path(self):
+        """``host_address_field`` split into (field, key, ...), or None."""
+        text = self._option('host_address_field', None)
+        if not text:
+            return None
+        path = tuple(text.split('/'))
+        if len(path) < 2 or path[0] not in ADDRESS_FIELDS or not all(path):
+            raise exception.Invalid(
+                '[inventory_sources.ironic] host_address_field',
+                'cannot use %r' % text, 'write FIELD/KEY with FIELD one of '
+                '%s, e.g. extra/host_ip' % ', '.join(ADDRESS_FIELDS),
+                value=text)
+        return path
+
+    @staticmethod
+    def _host_address(node, path):
+        """The host's own address at ``path`` in the node, or None."""
+        if path is None:
+            return None
+        value = getattr(node, path[0], None)
+        for key in path[1:]:
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value if isinstance(value, str) and value else None
+
+    def _record(self, node, cloud_name, region, address_path=None):
         extra = dict(node.extra or {})
         props = dict(node.properties or {})
         info = dict(node.driver_info or {})
-        role_key = getattr(self.options, 'role_key', None) or 'fleet_role'
+        role_key = self._option('role_key', 'fleet_role')
         facts = {'ironic': {
             'uuid': node.id,
             'power_state': node.power_state,
@@ -71,11 +120,11 @@ class IronicSource(cloud.CloudSource):
             'fault': getattr(node, 'fault', None),
         }}
         secrets = {}
-        address = None
+        bmc_address = None
         for family, addr_key, port_key, user_key, pass_key in BMC_KEYS:
             if addr_key in info:
-                address = info.get(addr_key)
-                bmc = {'driver': family, 'address': address,
+                bmc_address = info.get(addr_key)
+                bmc = {'driver': family, 'address': bmc_address,
                        'username': info.get(user_key)}
                 if port_key and info.get(port_key) is not None:
                     bmc['port'] = _int(info.get(port_key))
@@ -91,7 +140,9 @@ class IronicSource(cloud.CloudSource):
         return cloud.base.DeviceRecord(
             name=node.name or node.id, type='host', external_id=node.id,
             uuid=node.id, role=extra.get(role_key), serial=serial,
-            asset_tag=extra.get('asset_tag'), mgmt_address=address,
+            asset_tag=extra.get('asset_tag'),
+            mgmt_address=self._host_address(node, address_path),
+            retract={'mgmt_address': bmc_address} if bmc_address else {},
             cloud=cloud_name, region=region, facts=facts, secrets=secrets,
             where='ironic node %s' % (node.name or node.id))
 

@@ -8,7 +8,9 @@ hypervisor type, the number of instances on the host, and vCPU/RAM/disk
 capacity and usage. Capacity comes from Placement (inventories and usages of
 the host's resource provider) because the compute API stopped reporting it
 at microversion 2.88; when Placement cannot be read the hypervisor's own
-fields are used where the server still sends them.
+fields are used where the server still sends them. The hypervisor's
+``host_ip`` is the device's management address (the Ansible export's
+``ansible_host``).
 """
 
 from fleet.plugins.sources import cloud
@@ -66,6 +68,7 @@ class NovaSource(cloud.CloudSource):
             records.append(cloud.base.DeviceRecord(
                 name=svc.host, type='host', external_id=svc.host,
                 role='compute', cloud=cloud_name, region=region,
+                mgmt_address=getattr(hyp, 'host_ip', None) or None,
                 facts={'nova': facts},
                 where='nova-compute on %s' % svc.host))
         return cloud.base.Snapshot(devices=records)

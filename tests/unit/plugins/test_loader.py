@@ -300,7 +300,7 @@ class TestAllPluginOpts(testtools.TestCase):
 
     def test_builtin_sources(self):
         groups = dict(loader.all_plugin_opts())
-        self.assertEqual(['timeout', 'role_key'], [
+        self.assertEqual(['timeout', 'role_key', 'host_address_field'], [
             o.name for o in groups['inventory_sources.ironic']])
         self.assertEqual(['timeout'], [
             o.name for o in groups['inventory_sources.nova']])
