@@ -1,0 +1,187 @@
+"""fleet.api.sync: one sync, step by step, through ``Fleet.sync.apply``.
+
+End-to-end scenarios (asset files, the CLI) are in
+``tests/unit/sources/test_static.py`` and ``tests/unit/cli/test_inventory.py``;
+concurrent syncs in ``tests/unit/api/test_concurrency.py``.
+"""
+
+import threading
+
+from sqlalchemy import event
+
+from fleet.common import exception
+from fleet.plugins.sources import base as sources
+from tests import base
+
+
+def snapshot(names, labels=('a', 'b'), **kw):
+    return sources.Snapshot(devices=[
+        sources.DeviceRecord(name=n, external_id='x-' + n,
+                             labels=list(labels), **kw)
+        for n in names])
+
+
+class StatementCounter:
+    """Count the statements a block sends (executemany counts once)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements = []
+        self._thread = threading.get_ident()
+
+    def _before(self, conn, cursor, statement, params, context, many):
+        if threading.get_ident() == self._thread:
+            self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(self.engine, 'before_cursor_execute', self._before)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, 'before_cursor_execute', self._before)
+
+
+class TestSync(base.FleetTestCase):
+
+    def apply(self, snap, fleet=None, **kw):
+        kw.setdefault('cloud', 'lab')
+        kw.setdefault('region', 'RegionOne')
+        return (fleet or self.fleet()).sync.apply('api', snap, **kw)
+
+    def test_statements_do_not_grow_with_devices(self):
+        """Label removals and missing flags are bulk statements."""
+        fleet = self.fleet()
+        counts = []
+        for n in (4, 40):
+            base._wipe(self.db_url)
+            names = ['n%d-%03d' % (n, i) for i in range(2 * n)]
+            self.apply(snapshot(names), fleet)
+            with StatementCounter(fleet.engine) as counter:
+                rep = self.apply(snapshot(names[:n], labels=()), fleet)
+            self.assertEqual((n, n), (rep.counts['changed'],
+                                      rep.counts['missing']))
+            self.assertEqual([], fleet.devices.show(names[0])['labels'])
+            self.assertEqual(n, len(fleet.devices.list(missing=True)))
+            counts.append(len(counter.statements))
+        self.assertEqual(counts[0], counts[1], counts)
+
+    def test_labels_removed_and_missing_flagged(self):
+        fleet = self.fleet()
+        self.apply(snapshot(['h1', 'h2', 'h3']), fleet)
+        rep = self.apply(snapshot(['h1'], labels=['b']), fleet)
+        self.assertEqual({('changed', 'h1'), ('missing', 'h2'),
+                          ('missing', 'h3')},
+                         {(r['action'], r['name']) for r in rep.rows})
+        self.assertEqual(['b'], fleet.devices.show('h1')['labels'])
+        self.assertEqual(['h2', 'h3'], [d['name'] for d in
+                                        fleet.devices.list(missing=True)])
+        log = [c for c in fleet.changes.list(limit=None)
+               if c['field'] in ('labels', 'missing')]
+        self.assertEqual(3, len(log))
+        rep = self.apply(snapshot(['h1'], labels=['b']), fleet)
+        self.assertEqual([], rep.rows)
+        self.assertEqual(2, rep.counts['still missing'])
+
+    def test_api_source_errors_name_the_record_not_a_file_or_flag(self):
+        snap = sources.Snapshot(devices=[sources.DeviceRecord(
+            name='bad name', where='ironic node 1be2')])
+        err = self.assertRaises(exception.InvalidInput, self.apply, snap)
+        self.assertNotIsInstance(err, exception.InvalidAssetFile)
+        self.assertEqual('ironic node 1be2', err.where)
+        self.assertTrue(str(err).startswith(
+            "ironic node 1be2: name: invalid name 'bad name'"), str(err))
+        self.assertNotIn('--', str(err))
+        snap = sources.Snapshot(devices=[sources.DeviceRecord(
+            name='n1', where='nova hypervisor n1')])
+        err = self.assertRaises(exception.InvalidInput, self.apply, snap,
+                                region=None)
+        self.assertEqual('nova hypervisor n1: no region given; set '
+                         '"region"', str(err))
+        self.assertNotIsInstance(err, exception.InvalidAssetFile)
+
+    def test_same_key_as_var_and_secret_is_an_input_error(self):
+        snap = sources.Snapshot(devices=[sources.DeviceRecord(
+            name='n1', vars={'pw': 'plain'}, secrets={'pw': 's3cr3t'},
+            where='assets.yaml: devices[0] (n1)')])
+        err = self.assertRaises(exception.InvalidInput, self.apply, snap)
+        self.assertEqual("assets.yaml: devices[0] (n1): variable 'pw' is "
+                         "under both vars and secrets; keep it under one",
+                         str(err))
+        self.assertNotIn('s3cr3t', str(err))
+        self.assertEqual([], self.fleet().devices.list())
+
+    def test_owner_changes_other_source_fills_empty(self):
+        fleet = self.fleet()
+        self.apply(sources.Snapshot(devices=[sources.DeviceRecord(
+            name='h1', external_id='u1', serial='S1')]), fleet)
+        other = sources.Snapshot(complete=False, devices=[
+            sources.DeviceRecord(name='h1', serial='S2', asset_tag='A1',
+                                 facts={'nova': {'up': True}})])
+        rep = fleet.sync.apply('nova', other, cloud='lab',
+                               region='RegionOne')
+        self.assertEqual(['changed'], [r['action'] for r in rep.rows])
+        dev = fleet.devices.show('h1')
+        self.assertEqual(('S1', 'A1', 'api'), (dev['serial'],
+                                               dev['asset_tag'],
+                                               dev['source']))
+
+    def test_level_in_two_clouds_resolved_by_the_snapshot(self):
+        fleet = self.fleet()
+        self.apply(sources.Snapshot(devices=[sources.DeviceRecord(
+            name='ir-1')]), fleet, cloud='lab', region='RegionOne')
+        snap = sources.Snapshot(
+            strict_hierarchy=True,
+            clouds=[{'name': 'prod'}],
+            regions=[{'name': 'RegionOne', 'cloud': 'prod'}],
+            racks=[{'name': 'k1', 'region': 'RegionOne'}],
+            variables=[{'scope': 'region', 'name': 'RegionOne',
+                        'vars': {'ntp': 'x'}}],
+            devices=[sources.DeviceRecord(name='n1', region='RegionOne'),
+                     sources.DeviceRecord(name='n2', rack='k1')])
+        fleet.sync.apply('static:a.yaml', snap)
+        for name in ('n1', 'n2'):
+            self.assertEqual('prod', fleet.devices.show(name)['cloud'])
+        self.assertEqual([], fleet.sync.apply('static:a.yaml', snap).rows)
+        # Without the snapshot declaring it, the name stays ambiguous.
+        bare = sources.Snapshot(strict_hierarchy=True, devices=[
+            sources.DeviceRecord(name='n3', region='RegionOne')])
+        err = self.assertRaises(exception.InvalidInput, fleet.sync.apply,
+                                'static:b.yaml', bare)
+        self.assertIn("region 'RegionOne' exists in several clouds", str(err))
+
+    def test_dry_run_reports_and_rolls_back(self):
+        fleet = self.fleet()
+        rep = self.apply(snapshot(['h1', 'h2']), fleet, dry_run=True)
+        self.assertEqual(2, rep.counts['added'] - 2)  # + cloud, region
+        self.assertEqual([], fleet.devices.list())
+        self.assertEqual([], fleet.changes.list())
+
+
+class TestLevelIndex(base.FleetTestCase):
+    """fleet.api.index: names, ids and placement in memory."""
+
+    def test_lookups_and_placement(self):
+        from fleet.api import index as index_mod
+        fleet = self.fleet()
+        for cloud in ('prod', 'lab'):
+            fleet.clouds.create(cloud)
+            fleet.regions.create('RegionOne', cloud=cloud)
+        fleet.cells.create('c1', region='RegionOne', cloud='prod')
+        fleet.racks.create('k1', region='RegionOne', cell='c1',
+                           cloud='prod')
+        fleet.devices.create('n1', rack='k1')
+        with fleet.reading() as s:
+            idx = index_mod.LevelIndex.load(s)
+        regions = idx.regions_named('RegionOne')
+        self.assertEqual(2, len(regions))
+        prod = idx.cloud_id('prod')
+        rid = idx.region_id('RegionOne', prod)
+        rack_id, cell_id = idx.rack(rid, 'k1')
+        self.assertEqual(cell_id, idx.cell_id(rid, 'c1'))
+        self.assertEqual({rid: rack_id}, idx.racks_named('k1'))
+        self.assertEqual({'cloud': 'prod', 'region': 'RegionOne',
+                          'cell': 'c1', 'rack': 'k1'},
+                         idx.placement(rid, cell_id, rack_id))
+        self.assertEqual('n1', idx.name('device', idx.device_id('n1')))
+        self.assertIsNone(idx.name('rack', None))
+        self.assertEqual(rid, idx.rack_region(rack_id))
