@@ -22,7 +22,9 @@ sync come after the lock. Writers that must read first (to find the object
 a lock is named after) read the rows they compare with ``FOR UPDATE``.
 """
 
+import contextlib
 import hashlib
+import math
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -61,6 +63,48 @@ def acquire(session, name, timeout):
         raise NotImplementedError('no writer lock on %s' % dialect)
 
 
+# Driver error codes: deadlock, lock wait timeout.
+_DEADLOCK = {'40P01', 1213}
+_LOCK_WAIT = {'55P03', 1205}
+
+
+def _code(exc):
+    orig = getattr(exc, 'orig', None)
+    code = getattr(orig, 'pgcode', None)
+    if code is None and getattr(orig, 'args', None):
+        code = orig.args[0]
+    return code
+
+
+@contextlib.contextmanager
+def conflicts(what, timeout):
+    """Turn a clash with a concurrent writer into one clear line.
+
+    Around a write transaction: a unique key that another writer took
+    meanwhile, a deadlock, or a row-lock wait longer than ``timeout``
+    become :class:`~fleet.common.exception.Conflict` or
+    :class:`~fleet.common.exception.LockTimeout`; the database's own text
+    (which holds the statement's parameters) never reaches the caller.
+
+    :param what: what was being written, for the message (``the sync``).
+    """
+    try:
+        yield
+    except sa.exc.IntegrityError:
+        raise exception.Conflict(
+            'another writer wrote the same objects during %s; nothing was '
+            'written, try again' % what) from None
+    except sa.exc.OperationalError as exc:
+        code = _code(exc)
+        if code in _DEADLOCK:
+            raise exception.Conflict(
+                'another writer wrote the same objects during %s (deadlock); '
+                'nothing was written, try again' % what) from None
+        if code in _LOCK_WAIT:
+            raise _timed_out('row', timeout) from None
+        raise
+
+
 def _timed_out(name, timeout):
     return exception.LockTimeout(name=name, timeout=timeout)
 
@@ -88,20 +132,18 @@ def _key(name):
 
 
 def _postgresql(conn, name, timeout):
-    old = conn.exec_driver_sql("SELECT current_setting('lock_timeout')"
-                               ).scalar()
+    # Transaction-local: every later lock wait of this writer (rows another
+    # writer holds) is bounded the same way.
     conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"),
                  {'t': '%dms' % max(1, int(timeout * 1000))})
     try:
         conn.execute(sa.text('SELECT pg_advisory_xact_lock(:k)'),
                      {'k': _key(name)})
     except sa.exc.OperationalError as exc:
-        if getattr(exc.orig, 'pgcode', None) == '55P03':
+        if _code(exc) in _LOCK_WAIT:
             # The transaction is aborted; the caller's rollback ends it.
             raise _timed_out(name, timeout) from None
         raise
-    conn.execute(sa.text("SELECT set_config('lock_timeout', :t, true)"),
-                 {'t': old})
 
 
 def _mysql(conn, name, timeout):
@@ -111,6 +153,9 @@ def _mysql(conn, name, timeout):
         full = 'fleet:' + hashlib.blake2b(full.encode('utf-8'),
                                           digest_size=16).hexdigest()
     _release_on_checkin(conn.engine)
+    # Row-lock waits of this writer bounded alike (whole seconds there).
+    conn.exec_driver_sql('SET SESSION innodb_lock_wait_timeout = %d'
+                         % max(1, math.ceil(timeout)))
     got = conn.execute(sa.text('SELECT GET_LOCK(:n, :t)'),
                        {'n': full, 't': timeout}).scalar()
     if got != 1:

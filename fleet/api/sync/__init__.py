@@ -22,15 +22,12 @@ labels, missing) and :mod:`~fleet.api.sync.variables`.
 import collections
 import logging
 
-import sqlalchemy as sa
-
 from fleet.api import index as index_mod
 from fleet.api.sync import devices as devices_step
 from fleet.api.sync import hierarchy as hierarchy_step
 from fleet.api.sync import state as state_mod
 from fleet.api.sync import validate as validate_step
 from fleet.api.sync import variables as variables_step
-from fleet.common import exception
 from fleet.db import locks
 
 LOG = logging.getLogger(__name__)
@@ -79,20 +76,15 @@ class Sync:
         validate_step.validate(snapshot)
         st = state_mod.State(self.fleet, snapshot.owner or source, snapshot,
                              cloud, region, progress)
-        try:
+        timeout = self.fleet.lock_timeout
+        # Syncs wait for each other; a clash with another kind of writer
+        # (a level created by hand meanwhile) is one line.
+        with locks.conflicts('the sync', timeout):
             with self.fleet.transaction(
                     ctx, 'inventory sync %s' % source) as txn:
                 st.txn = txn
-                locks.acquire(txn.session, locks.SYNC,
-                              self.fleet.lock_timeout)
+                locks.acquire(txn.session, locks.SYNC, timeout)
                 _apply(st)
-        except sa.exc.IntegrityError:
-            # Another writer (not a sync: syncs wait for each other) added
-            # the same object meanwhile. Its values stay out of the message.
-            raise exception.Conflict(
-                'another writer changed the same inventory objects during '
-                'the sync; nothing was written, run the sync again') \
-                from None
         # Names and counts only: values (secrets among them) never.
         LOG.info('sync %s by %s%s: %s', st.source, ctx.actor,
                  ' (dry run)' if ctx.dry_run else '',

@@ -39,9 +39,7 @@ def apply_device_vars(st, ids, matched):
         for row in st.session.execute(q):
             if row.scope_id in matched_ids:
                 current[row.scope_id][row.key] = row
-    inserts, updates = [], []
-    changed_devices = {}
-    now = st.txn.now
+    changes = []   # (device name, id, key, old row or None, text, ...)
     for rec in recs:
         dev_id = ids[rec.name]
         have = current.get(dev_id, {})
@@ -51,26 +49,62 @@ def apply_device_vars(st, ids, matched):
             for key, value in values.items():
                 text = json.dumps(value, sort_keys=True)
                 old = have.get(key)
-                if old is None:
-                    inserts.append({
-                        'scope': 'device', 'scope_id': dev_id, 'key': key,
-                        'value': text, 'secret': secret,
-                        'observed': observed, 'updated_at': now})
-                    st.txn.record('create', 'device', dev_id, rec.name,
-                                  field='vars.' + key, new=text,
-                                  secret=secret, raw=True)
-                elif old.value != text or old.secret != secret:
-                    updates.append({'_id': old.id, 'value': text,
-                                    'secret': secret, 'observed': observed,
-                                    'updated_at': now})
-                    st.txn.record('update', 'device', dev_id, rec.name,
-                                  field='vars.' + key, old=old.value,
-                                  new=text, secret=secret or old.secret,
-                                  raw=True)
-                else:
-                    continue
-                if rec.name in matched:
-                    changed_devices.setdefault(rec.name, []).append(key)
+                if old is None or old.value != text or old.secret != secret:
+                    changes.append((rec.name, dev_id, key, old, text, secret,
+                                    observed))
+    changes = _recheck(st, changes)
+    _write_device_vars(st, changes, matched)
+
+
+def _recheck(st, changes):
+    """Re-read, locked, the rows about to be updated.
+
+    Another writer (``var set``) may have changed one since the sync read
+    it: the change log must record the value really replaced, and a value
+    now equal to the new one is no change at all.
+    """
+    v = models.Variable
+    ids = sorted(old.id for _n, _d, _k, old, *_r in changes
+                 if old is not None)
+    fresh = {}
+    for i in range(0, len(ids), st.batch):
+        for row in st.session.execute(sa.select(
+                v.id, v.value, v.secret).where(
+                    v.id.in_(ids[i:i + st.batch])).with_for_update()):
+            fresh[row.id] = row
+    kept = []
+    for name, dev_id, key, old, text, secret, observed in changes:
+        if old is not None:
+            old = fresh.get(old.id)
+            if old is not None and old.value == text and \
+                    old.secret == secret:
+                continue
+        kept.append((name, dev_id, key, old, text, secret, observed))
+    return kept
+
+
+def _write_device_vars(st, changes, matched):
+    v = models.Variable
+    now = st.txn.now
+    inserts, updates = [], []
+    changed_devices = {}
+    for name, dev_id, key, old, text, secret, observed in changes:
+        if old is None:
+            inserts.append({
+                'scope': 'device', 'scope_id': dev_id, 'key': key,
+                'value': text, 'secret': secret, 'observed': observed,
+                'updated_at': now})
+            st.txn.record('create', 'device', dev_id, name,
+                          field='vars.' + key, new=text, secret=secret,
+                          raw=True)
+        else:
+            updates.append({'_id': old.id, 'value': text, 'secret': secret,
+                            'observed': observed, 'updated_at': now})
+            st.txn.record('update', 'device', dev_id, name,
+                          field='vars.' + key, old=old.value, new=text,
+                          secret=secret or old.secret, raw=True)
+        if name in matched:
+            changed_devices.setdefault(name, []).append(key)
     bulk.insert_many(st.session, v, inserts, st.batch)
     bulk.update_many(st.session, v, updates, st.batch)
     for name in sorted(changed_devices):
@@ -86,15 +120,13 @@ def apply_level_vars(st, hierarchy, ids):
                       'vars': st.snap.defaults})
     if not items:
         return
-    v = models.Variable
-    existing = collections.defaultdict(dict)
-    for var in st.session.scalars(sa.select(v).where(v.scope != 'device')):
-        existing[(var.scope, var.scope_id)][var.key] = var
-    for item in items:
+    targets = [(item, hierarchy.scope_id(item, ids)) for item in items]
+    existing = _rows_of(st, {(item['scope'], scope_id)
+                             for item, scope_id in targets})
+    for item, scope_id in targets:
         scope = item['scope']
-        scope_id = hierarchy.scope_id(item, ids)
         obj_name = item.get('name') or 'defaults'
-        have = existing[(scope, scope_id)] if scope != 'device' else None
+        have = existing[(scope, scope_id)]
         for values, secret in ((item.get('vars') or {}, False),
                                (item.get('secrets') or {}, True)):
             try:
@@ -107,3 +139,21 @@ def apply_level_vars(st, hierarchy, ids):
                     st.txn, scope, scope_id, obj_name, encoded,
                     secret=secret, existing=have):
                 st.report('changed', scope, obj_name, 'variables')
+
+
+def _rows_of(st, objects):
+    """``{(scope, scope_id): {key: Variable}}``, read locked, in batches."""
+    v = models.Variable
+    by_scope = collections.defaultdict(list)
+    for scope, scope_id in objects:
+        by_scope[scope].append(scope_id)
+    existing = collections.defaultdict(dict)
+    for scope, scope_ids in sorted(by_scope.items()):
+        scope_ids.sort()
+        for i in range(0, len(scope_ids), st.batch):
+            for var in st.session.scalars(sa.select(v).where(
+                    v.scope == scope,
+                    v.scope_id.in_(scope_ids[i:i + st.batch])
+            ).with_for_update()):
+                existing[(var.scope, var.scope_id)][var.key] = var
+    return existing

@@ -126,6 +126,41 @@ class ConcurrencyScenarios:
                 and r['field'] is None]
         self.assertEqual(N, len(adds))
 
+    def test_sync_and_var_set_of_one_key_record_a_chain(self):
+        path = self.write(assets(N, '6.1'))
+        self.sync_func(path)()
+        self.write(assets(N, '6.6'))
+        self.pause_first_write()
+        results = self.run_threads([
+            self.sync_func(path),
+            lambda: self.fleet().variables.set('device', 'n-000',
+                                               {'kernel': 'operator'})])
+        for _res, err in results:
+            self.assertIsNone(err)
+        rows = [r for r in self.kernel_changes(self.fleet())
+                if r.object_name == 'n-000']
+        self.assertEqual(3, len(rows), rows)
+        for before, after in zip(rows, rows[1:]):
+            self.assertEqual(before.new, after.old, rows)
+
+    def test_first_loads_of_two_files_share_the_hierarchy(self):
+        one = self.write(assets(N, '6.1'))
+        two = os.path.join(self.state_dir, 'other.yaml')
+        with open(two, 'w') as f:
+            f.write(assets(N, '6.1').replace('n-', 'm-'))
+        self.pause_first_write()
+        results = self.run_threads([self.sync_func(one),
+                                    self.sync_func(two)])
+        for _res, err in results:
+            self.assertIsNone(err)
+        fleet = self.fleet()
+        self.assertEqual(2 * N, len(fleet.devices.list()))
+        kinds = [r['object_type'] for r in fleet.changes.list(limit=None)
+                 if r['action'] == 'create' and r['field'] is None]
+        self.assertEqual((1, 1, 1), (kinds.count('cloud'),
+                                     kinds.count('region'),
+                                     kinds.count('rack')))
+
     def test_concurrent_var_set_records_a_chain_of_old_values(self):
         fleet = self.fleet()
         fleet.clouds.create('prod')
@@ -192,6 +227,28 @@ class LockTimeoutScenarios:
         self.assertLess(waited, 10)
         self.assertEqual(1, len(str(err).splitlines()))
         self.assertIn('lock_timeout', str(err))
+
+    def test_row_lock_wait_times_out_in_one_line(self):
+        """A var set waiting on rows another writer holds gives up too."""
+        self.conf.set_override('lock_timeout', 0.5, group='database')
+        fleet = self.fleet()
+        fleet.clouds.create('prod')
+        fleet.regions.create('r1', cloud='prod')
+        fleet.devices.create('node-1', region='r1')
+        fleet.variables.set('device', 'node-1', {'k': 'v0'})
+        v = models.Variable
+        with fleet.transaction('hold') as txn:
+            txn.session.execute(sa.update(v).where(v.key == 'k').values(
+                value='"held"'))
+            start = time.monotonic()
+            err = self.assertRaises(exception.LockTimeout,
+                                    self.fleet().variables.set, 'device',
+                                    'node-1', {'k': 'v1'})
+            self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(1, len(str(err).splitlines()))
+        self.assertNotIn('v1', str(err))
+        self.assertEqual('held', fleet.variables.show(
+            'device', 'node-1')[0]['value'])
 
 
 def _empty_snapshot():
