@@ -11,7 +11,8 @@ import collections
 import sqlalchemy as sa
 
 
-def _batches(items, batch_size):
+def batches(items, batch_size):
+    """Consecutive slices of ``items`` (a list), ``batch_size`` long."""
     for i in range(0, len(items), batch_size):
         yield items[i:i + batch_size]
 
@@ -22,7 +23,7 @@ def insert_many(session, model, rows, batch_size):
         return
     conn = session.connection()
     insert = model.__table__.insert()
-    for batch in _batches(rows, batch_size):
+    for batch in batches(rows, batch_size):
         conn.execute(insert, batch)
 
 
@@ -42,7 +43,7 @@ def update_many(session, model, rows, batch_size):
         stmt = table.update().where(
             table.c.id == sa.bindparam('_id')).values(
                 {k: sa.bindparam(k) for k in keys if k != '_id'})
-        for batch in _batches(items, batch_size):
+        for batch in batches(items, batch_size):
             conn.execute(stmt, batch)
 
 
@@ -53,7 +54,7 @@ def update_ids(session, model, ids, values, batch_size):
         return
     table = model.__table__
     conn = session.connection()
-    for batch in _batches(ids, batch_size):
+    for batch in batches(ids, batch_size):
         conn.execute(table.update().where(table.c.id.in_(batch)).values(
             values))
 
@@ -73,5 +74,5 @@ def delete_keys(session, model, columns, keys, batch_size):
     if len(cols) == 1:
         keys = [k[0] for k in keys]
     conn = session.connection()
-    for batch in _batches(keys, batch_size):
+    for batch in batches(keys, batch_size):
         conn.execute(table.delete().where(target.in_(batch)))

@@ -67,10 +67,10 @@ def _recheck(st, changes):
     ids = sorted(old.id for _n, _d, _k, old, *_r in changes
                  if old is not None)
     fresh = {}
-    for i in range(0, len(ids), st.batch):
+    for batch in bulk.batches(ids, st.batch):
         for row in st.session.execute(sa.select(
                 v.id, v.value, v.secret).where(
-                    v.id.in_(ids[i:i + st.batch])).with_for_update()):
+                    v.id.in_(batch)).with_for_update()):
             fresh[row.id] = row
     kept = []
     for name, dev_id, key, old, text, secret, observed in changes:
@@ -150,10 +150,9 @@ def _rows_of(st, objects):
     existing = collections.defaultdict(dict)
     for scope, scope_ids in sorted(by_scope.items()):
         scope_ids.sort()
-        for i in range(0, len(scope_ids), st.batch):
+        for batch in bulk.batches(scope_ids, st.batch):
             for var in st.session.scalars(sa.select(v).where(
-                    v.scope == scope,
-                    v.scope_id.in_(scope_ids[i:i + st.batch])
+                    v.scope == scope, v.scope_id.in_(batch)
             ).with_for_update()):
                 existing[(var.scope, var.scope_id)][var.key] = var
     return existing
