@@ -82,7 +82,8 @@ class ConcurrencyScenarios:
 
     def sync_func(self, path):
         def func():
-            return self.fleet().sync.run('static', params={'path': path},
+            return self.fleet().sync.run(self.ctx, 'static',
+                                         params={'path': path},
                                          conf=self.conf)
         return func
 
@@ -118,10 +119,10 @@ class ConcurrencyScenarios:
             self.assertNotIn('INSERT', str(err))
         self.assertLessEqual(len(errors), 1)
         fleet = self.fleet()
-        self.assertEqual(N, len(fleet.devices.list()))
+        self.assertEqual(N, len(fleet.devices.list(self.ctx, )))
         self.assertEqual(N, len([r for r in self.kernel_changes(fleet)
                                  if r.old is None]))
-        adds = [r for r in fleet.changes.list(limit=None)
+        adds = [r for r in fleet.changes.list(self.ctx, limit=None)
                 if r['action'] == 'create' and r['object_type'] == 'device'
                 and r['field'] is None]
         self.assertEqual(N, len(adds))
@@ -133,7 +134,7 @@ class ConcurrencyScenarios:
         self.pause_first_write()
         results = self.run_threads([
             self.sync_func(path),
-            lambda: self.fleet().variables.set('device', 'n-000',
+            lambda: self.fleet().variables.set(self.ctx, 'device', 'n-000',
                                                {'kernel': 'operator'})])
         for _res, err in results:
             self.assertIsNone(err)
@@ -154,8 +155,9 @@ class ConcurrencyScenarios:
         for _res, err in results:
             self.assertIsNone(err)
         fleet = self.fleet()
-        self.assertEqual(2 * N, len(fleet.devices.list()))
-        kinds = [r['object_type'] for r in fleet.changes.list(limit=None)
+        self.assertEqual(2 * N, len(fleet.devices.list(self.ctx, )))
+        kinds = [r['object_type']
+                 for r in fleet.changes.list(self.ctx, limit=None)
                  if r['action'] == 'create' and r['field'] is None]
         self.assertEqual((1, 1, 1), (kinds.count('cloud'),
                                      kinds.count('region'),
@@ -163,15 +165,16 @@ class ConcurrencyScenarios:
 
     def test_concurrent_var_set_records_a_chain_of_old_values(self):
         fleet = self.fleet()
-        fleet.clouds.create('prod')
-        fleet.regions.create('r1', cloud='prod')
-        fleet.devices.create('node-1', region='r1')
-        fleet.variables.set('device', 'node-1', {'k': 'v0'})
+        fleet.clouds.create(self.ctx, 'prod')
+        fleet.regions.create(self.ctx, 'r1', cloud='prod')
+        fleet.devices.create(self.ctx, 'node-1', region='r1')
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
         self.pause_first_write()
         values = ['v%d' % i for i in range(1, 5)]
 
         def setter(value):
-            return lambda: self.fleet().variables.set('device', 'node-1',
+            return lambda: self.fleet().variables.set(self.ctx, 'device',
+                                                      'node-1',
                                                       {'k': value})
 
         results = self.run_threads([setter(v) for v in values])
@@ -184,19 +187,20 @@ class ConcurrencyScenarios:
         self.assertEqual(1 + len(values), len(rows))
         for before, after in zip(rows, rows[1:]):
             self.assertEqual(before.new, after.old, rows)
-        final = fleet.variables.show('device', 'node-1')[0]['value']
+        final = fleet.variables.show(self.ctx, 'device', 'node-1')[0]['value']
         self.assertEqual('"%s"' % final, rows[-1].new)
 
     def test_concurrent_var_unset_and_set(self):
         fleet = self.fleet()
-        fleet.clouds.create('prod')
-        fleet.regions.create('r1', cloud='prod')
-        fleet.devices.create('node-1', region='r1')
-        fleet.variables.set('device', 'node-1', {'k': 'v0'})
+        fleet.clouds.create(self.ctx, 'prod')
+        fleet.regions.create(self.ctx, 'r1', cloud='prod')
+        fleet.devices.create(self.ctx, 'node-1', region='r1')
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
         self.pause_first_write()
         results = self.run_threads([
-            lambda: self.fleet().variables.unset('device', 'node-1', ['k']),
-            lambda: self.fleet().variables.set('device', 'node-1',
+            lambda: self.fleet().variables.unset(self.ctx, 'device',
+                                                 'node-1', ['k']),
+            lambda: self.fleet().variables.set(self.ctx, 'device', 'node-1',
                                                {'k': 'v1'})])
         errors = [e for _r, e in results if e is not None]
         for err in errors:
@@ -217,11 +221,11 @@ class LockTimeoutScenarios:
         self.conf.set_override('lock_timeout', 0.5, group='database')
         holder = self.fleet()
         waiter = self.fleet()
-        with holder.transaction('hold') as txn:
+        with holder.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'sync', 5)
             start = time.monotonic()
             err = self.assertRaises(
-                exception.LockTimeout, waiter.sync.apply, 'api',
+                exception.LockTimeout, waiter.sync.apply, self.ctx, 'api',
                 _empty_snapshot(), cloud='c', region='r')
             waited = time.monotonic() - start
         self.assertLess(waited, 10)
@@ -232,23 +236,23 @@ class LockTimeoutScenarios:
         """A var set waiting on rows another writer holds gives up too."""
         self.conf.set_override('lock_timeout', 0.5, group='database')
         fleet = self.fleet()
-        fleet.clouds.create('prod')
-        fleet.regions.create('r1', cloud='prod')
-        fleet.devices.create('node-1', region='r1')
-        fleet.variables.set('device', 'node-1', {'k': 'v0'})
+        fleet.clouds.create(self.ctx, 'prod')
+        fleet.regions.create(self.ctx, 'r1', cloud='prod')
+        fleet.devices.create(self.ctx, 'node-1', region='r1')
+        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
         v = models.Variable
-        with fleet.transaction('hold') as txn:
+        with fleet.transaction(self.ctx) as txn:
             txn.session.execute(sa.update(v).where(v.key == 'k').values(
                 value='"held"'))
             start = time.monotonic()
             err = self.assertRaises(exception.LockTimeout,
-                                    self.fleet().variables.set, 'device',
-                                    'node-1', {'k': 'v1'})
+                                    self.fleet().variables.set, self.ctx,
+                                    'device', 'node-1', {'k': 'v1'})
             self.assertLess(time.monotonic() - start, 10)
         self.assertEqual(1, len(str(err).splitlines()))
         self.assertNotIn('v1', str(err))
         self.assertEqual('held', fleet.variables.show(
-            'device', 'node-1')[0]['value'])
+            self.ctx, 'device', 'node-1')[0]['value'])
 
 
 def _empty_snapshot():

@@ -46,7 +46,8 @@ class TestSync(base.FleetTestCase):
     def apply(self, snap, fleet=None, **kw):
         kw.setdefault('cloud', 'lab')
         kw.setdefault('region', 'RegionOne')
-        return (fleet or self.fleet()).sync.apply('api', snap, **kw)
+        ctx = self.ctx.replace(dry_run=kw.pop('dry_run', False))
+        return (fleet or self.fleet()).sync.apply(ctx, 'api', snap, **kw)
 
     def test_statements_do_not_grow_with_devices(self):
         """Label removals and missing flags are bulk statements."""
@@ -60,8 +61,10 @@ class TestSync(base.FleetTestCase):
                 rep = self.apply(snapshot(names[:n], labels=()), fleet)
             self.assertEqual((n, n), (rep.counts['changed'],
                                       rep.counts['missing']))
-            self.assertEqual([], fleet.devices.show(names[0])['labels'])
-            self.assertEqual(n, len(fleet.devices.list(missing=True)))
+            self.assertEqual([], fleet.devices.show(self.ctx,
+                                                    names[0])['labels'])
+            self.assertEqual(n, len(fleet.devices.list(self.ctx,
+                                                       missing=True)))
             counts.append(len(counter.statements))
         self.assertEqual(counts[0], counts[1], counts)
 
@@ -72,10 +75,11 @@ class TestSync(base.FleetTestCase):
         self.assertEqual({('changed', 'h1'), ('missing', 'h2'),
                           ('missing', 'h3')},
                          {(r['action'], r['name']) for r in rep.rows})
-        self.assertEqual(['b'], fleet.devices.show('h1')['labels'])
+        self.assertEqual(['b'], fleet.devices.show(self.ctx, 'h1')['labels'])
         self.assertEqual(['h2', 'h3'], [d['name'] for d in
-                                        fleet.devices.list(missing=True)])
-        log = [c for c in fleet.changes.list(limit=None)
+                                        fleet.devices.list(self.ctx,
+                                                           missing=True)])
+        log = [c for c in fleet.changes.list(self.ctx, limit=None)
                if c['field'] in ('labels', 'missing')]
         self.assertEqual(3, len(log))
         rep = self.apply(snapshot(['h1'], labels=['b']), fleet)
@@ -108,7 +112,7 @@ class TestSync(base.FleetTestCase):
                          "under both vars and secrets; keep it under one",
                          str(err))
         self.assertNotIn('s3cr3t', str(err))
-        self.assertEqual([], self.fleet().devices.list())
+        self.assertEqual([], self.fleet().devices.list(self.ctx, ))
 
     def test_owner_changes_other_source_fills_empty(self):
         fleet = self.fleet()
@@ -117,10 +121,10 @@ class TestSync(base.FleetTestCase):
         other = sources.Snapshot(complete=False, devices=[
             sources.DeviceRecord(name='h1', serial='S2', asset_tag='A1',
                                  facts={'nova': {'up': True}})])
-        rep = fleet.sync.apply('nova', other, cloud='lab',
+        rep = fleet.sync.apply(self.ctx, 'nova', other, cloud='lab',
                                region='RegionOne')
         self.assertEqual(['changed'], [r['action'] for r in rep.rows])
-        dev = fleet.devices.show('h1')
+        dev = fleet.devices.show(self.ctx, 'h1')
         self.assertEqual(('S1', 'A1', 'api'), (dev['serial'],
                                                dev['asset_tag'],
                                                dev['source']))
@@ -138,23 +142,25 @@ class TestSync(base.FleetTestCase):
                         'vars': {'ntp': 'x'}}],
             devices=[sources.DeviceRecord(name='n1', region='RegionOne'),
                      sources.DeviceRecord(name='n2', rack='k1')])
-        fleet.sync.apply('static:a.yaml', snap)
+        fleet.sync.apply(self.ctx, 'static:a.yaml', snap)
         for name in ('n1', 'n2'):
-            self.assertEqual('prod', fleet.devices.show(name)['cloud'])
-        self.assertEqual([], fleet.sync.apply('static:a.yaml', snap).rows)
+            self.assertEqual('prod',
+                             fleet.devices.show(self.ctx, name)['cloud'])
+        self.assertEqual([], fleet.sync.apply(self.ctx, 'static:a.yaml',
+                                              snap).rows)
         # Without the snapshot declaring it, the name stays ambiguous.
         bare = sources.Snapshot(strict_hierarchy=True, devices=[
             sources.DeviceRecord(name='n3', region='RegionOne')])
         err = self.assertRaises(exception.InvalidInput, fleet.sync.apply,
-                                'static:b.yaml', bare)
+                                self.ctx, 'static:b.yaml', bare)
         self.assertIn("region 'RegionOne' exists in several clouds", str(err))
 
     def test_dry_run_reports_and_rolls_back(self):
         fleet = self.fleet()
         rep = self.apply(snapshot(['h1', 'h2']), fleet, dry_run=True)
         self.assertEqual(2, rep.counts['added'] - 2)  # + cloud, region
-        self.assertEqual([], fleet.devices.list())
-        self.assertEqual([], fleet.changes.list())
+        self.assertEqual([], fleet.devices.list(self.ctx, ))
+        self.assertEqual([], fleet.changes.list(self.ctx, ))
 
 
 class TestLevelIndex(base.FleetTestCase):
@@ -164,12 +170,12 @@ class TestLevelIndex(base.FleetTestCase):
         from fleet.api import index as index_mod
         fleet = self.fleet()
         for cloud in ('prod', 'lab'):
-            fleet.clouds.create(cloud)
-            fleet.regions.create('RegionOne', cloud=cloud)
-        fleet.cells.create('c1', region='RegionOne', cloud='prod')
-        fleet.racks.create('k1', region='RegionOne', cell='c1',
+            fleet.clouds.create(self.ctx, cloud)
+            fleet.regions.create(self.ctx, 'RegionOne', cloud=cloud)
+        fleet.cells.create(self.ctx, 'c1', region='RegionOne', cloud='prod')
+        fleet.racks.create(self.ctx, 'k1', region='RegionOne', cell='c1',
                            cloud='prod')
-        fleet.devices.create('n1', rack='k1')
+        fleet.devices.create(self.ctx, 'n1', rack='k1')
         with fleet.reading() as s:
             idx = index_mod.LevelIndex.load(s)
         regions = idx.regions_named('RegionOne')

@@ -157,7 +157,7 @@ class TestInventorySyncTwoClouds(base.CLITestCase):
         snap = sources.Snapshot(devices=[sources.DeviceRecord(
             name='ir-1', external_id='u1', cloud='lab', region='RegionOne',
             where='ironic node ir-1')])
-        self.fleet().sync.apply('ironic', snap)
+        self.fleet().sync.apply(self.ctx, 'ironic', snap)
 
     def sync_file(self):
         return self.fleet_cli('inventory', 'sync', 'static', '--file',
@@ -166,10 +166,10 @@ class TestInventorySyncTwoClouds(base.CLITestCase):
     def check(self):
         api = self.fleet()
         for name in ('node-1', 'node-2'):
-            dev = api.devices.show(name)
+            dev = api.devices.show(self.ctx, name)
             self.assertEqual(('prod', 'RegionOne', 'k1'),
                              (dev['cloud'], dev['region'], dev['rack']))
-        self.assertEqual('lab', api.devices.show('ir-1')['cloud'])
+        self.assertEqual('lab', api.devices.show(self.ctx, 'ir-1')['cloud'])
         self.assertEqual([], self.sync_file().json())
 
     def test_api_sync_first(self):

@@ -17,11 +17,11 @@ class LockScenarios:
 
         def wait_then_take():
             started.set()
-            with other.transaction() as txn:
+            with other.transaction(self.ctx) as txn:
                 locks.acquire(txn.session, 'x', 10)
                 order.append('other')
 
-        with holder.transaction() as txn:
+        with holder.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'x', 10)
             thread = threading.Thread(target=wait_then_take)
             thread.start()
@@ -33,20 +33,20 @@ class LockScenarios:
         # Released after a rollback too: a third writer gets it at once.
         self.assertRaises(RuntimeError, self._take_and_fail, holder)
         start = time.monotonic()
-        with other.transaction() as txn:
+        with other.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'x', 2)
         self.assertLess(time.monotonic() - start, 1.5)
 
     def _take_and_fail(self, fleet):
-        with fleet.transaction() as txn:
+        with fleet.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'x', 2)
             raise RuntimeError('boom')
 
     def test_timeout_is_lock_timeout(self):
         holder, other = self.fleet(), self.fleet()
-        with holder.transaction() as txn:
+        with holder.transaction(self.ctx) as txn:
             locks.acquire(txn.session, locks.scope_lock('device', 1), 5)
-            with other.transaction() as txn2:
+            with other.transaction(self.ctx) as txn2:
                 err = self.assertRaises(
                     exception.LockTimeout, locks.acquire, txn2.session,
                     locks.scope_lock('device', 1), 0.3)
@@ -55,7 +55,7 @@ class LockScenarios:
 
     def test_long_names(self):
         fleet = self.fleet()
-        with fleet.transaction() as txn:
+        with fleet.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'n' * 300, 1)
 
 
@@ -64,9 +64,9 @@ class ServerLockScenarios(LockScenarios):
 
     def test_other_names_do_not_wait(self):
         holder, other = self.fleet(), self.fleet()
-        with holder.transaction() as txn:
+        with holder.transaction(self.ctx) as txn:
             locks.acquire(txn.session, 'a', 5)
-            with other.transaction() as txn2:
+            with other.transaction(self.ctx) as txn2:
                 locks.acquire(txn2.session, 'b', 0.3)
 
 
