@@ -34,6 +34,9 @@ from fleet.common import exception
 #: The lock every sync takes: syncs of any owner share hierarchy levels and
 #: devices (another source fills empty attributes, adds observations).
 SYNC = 'sync'
+#: The lock of schema migrations: two first commands on a new database
+#: must not both create the tables.
+SCHEMA = 'schema'
 _SQLITE_BUSY_MS = 30000  # fleet.db.engine's default busy_timeout
 _MYSQL_NAME_MAX = 64
 
@@ -46,12 +49,14 @@ def scope_lock(scope, scope_id):
 def acquire(session, name, timeout):
     """Hold lock ``name`` until the session's transaction ends.
 
-    :param session: a SQLAlchemy Session inside its write transaction.
+    :param session: a SQLAlchemy Session inside its write transaction, or
+        a Connection inside one (migrations).
     :param timeout: seconds to wait for another holder.
     :raises fleet.common.exception.LockTimeout: still held by another
         writer after ``timeout`` seconds.
     """
-    conn = session.connection()
+    conn = session if isinstance(session, sa.engine.Connection) else \
+        session.connection()
     dialect = conn.dialect.name
     if dialect == 'sqlite':
         _sqlite(conn, name, timeout)
