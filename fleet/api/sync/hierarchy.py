@@ -13,6 +13,7 @@ from fleet.common import constants
 from fleet.db import models
 
 invalid = state_mod.invalid
+MODELS = {'region': models.Region, 'cell': models.Cell, 'rack': models.Rack}
 
 
 class Hierarchy:
@@ -53,47 +54,45 @@ class Hierarchy:
         for r in snap.regions:
             where = r.get('where') or 'region %r' % r['name']
             cid = self.cloud_id(r.get('cloud'), where, not strict)
-            rid = index.region_id(r['name'], cid)
-            if rid is None:
-                rid = self._insert(models.Region, 'region', {
-                    'name': r['name'], 'cloud_id': cid,
-                    'description': r.get('description')})
-                index.add_region(rid, r['name'], cid)
-            self._declare('region', r['name'], rid)
+            self._ensure('region', r, index.region_id(r['name'], cid),
+                         {'cloud_id': cid}, index.add_region, cid)
         for c in snap.cells:
             where = c.get('where') or 'cell %r' % c['name']
             rid = self.region_id(c.get('region'), c.get('cloud'), where,
                                  False)
-            cell_id = index.cell_id(rid, c['name'])
-            if cell_id is None:
-                cell_id = self._insert(models.Cell, 'cell', {
-                    'name': c['name'], 'region_id': rid,
-                    'description': c.get('description')})
-                index.add_cell(cell_id, c['name'], rid)
-            self._declare('cell', c['name'], cell_id)
+            self._ensure('cell', c, index.cell_id(rid, c['name']),
+                         {'region_id': rid}, index.add_cell, rid)
         for k in snap.racks:
-            self._apply_rack(k)
+            where = k.get('where') or 'rack %r' % k['name']
+            rid = self.region_id(k.get('region'), k.get('cloud'), where,
+                                 False)
+            cell_id = None
+            if k.get('cell'):
+                cell_id = index.cell_id(rid, k['cell'])
+                if cell_id is None:
+                    raise invalid(where, 'unknown cell %r in region %r; '
+                                  'declare it under "cells"'
+                                  % (k['cell'], k.get('region')))
+            found = index.rack(rid, k['name'])
+            self._ensure('rack', k, found and found[0],
+                         {'region_id': rid, 'cell_id': cell_id},
+                         index.add_rack, rid, cell_id)
 
-    def _apply_rack(self, k):
-        index = self.index
-        where = k.get('where') or 'rack %r' % k['name']
-        rid = self.region_id(k.get('region'), k.get('cloud'), where, False)
-        cell_id = None
-        if k.get('cell'):
-            cell_id = index.cell_id(rid, k['cell'])
-            if cell_id is None:
-                raise invalid(where, 'unknown cell %r in region %r; declare '
-                              'it under "cells"' % (k['cell'],
-                                                    k.get('region')))
-        found = index.rack(rid, k['name'])
+    def _ensure(self, level, item, found, parents, register, *where):
+        """Create the declared level ``item`` unless ``found``; declare it.
+
+        :param parents: the parent id columns of the new row.
+        :param register: the index's ``add_<level>``, called with the new
+            id, the name and ``where`` (the parent ids).
+        """
+        name = item['name']
         if found is None:
-            rack_id = self._insert(models.Rack, 'rack', {
-                'name': k['name'], 'region_id': rid, 'cell_id': cell_id,
-                'description': k.get('description')})
-            index.add_rack(rack_id, k['name'], rid, cell_id)
-        else:
-            rack_id = found[0]
-        self._declare('rack', k['name'], rack_id)
+            values = dict(parents, name=name,
+                          description=item.get('description'))
+            found = self._insert(MODELS[level], level, values)
+            register(found, name, *where)
+        self._declare(level, name, found)
+        return found
 
     # -- resolving names -----------------------------------------------------
     def _prefer(self, level, name, candidates):

@@ -32,6 +32,16 @@ def assets(n, kernel):
     return '\n'.join(lines) + '\n'
 
 
+def node_with_k(test):
+    """A fleet with device node-1 whose variable k is "v0"."""
+    fleet = test.fleet()
+    fleet.clouds.create(test.ctx, 'prod')
+    fleet.regions.create(test.ctx, 'r1', cloud='prod')
+    fleet.devices.create(test.ctx, 'node-1', region='r1')
+    fleet.variables.set(test.ctx, 'device', 'node-1', {'k': 'v0'})
+    return fleet
+
+
 class ConcurrencyScenarios:
     """Mixed into a FleetTestCase per backend."""
 
@@ -164,11 +174,7 @@ class ConcurrencyScenarios:
                                      kinds.count('rack')))
 
     def test_concurrent_var_set_records_a_chain_of_old_values(self):
-        fleet = self.fleet()
-        fleet.clouds.create(self.ctx, 'prod')
-        fleet.regions.create(self.ctx, 'r1', cloud='prod')
-        fleet.devices.create(self.ctx, 'node-1', region='r1')
-        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
+        fleet = node_with_k(self)
         self.pause_first_write()
         values = ['v%d' % i for i in range(1, 5)]
 
@@ -191,11 +197,7 @@ class ConcurrencyScenarios:
         self.assertEqual('"%s"' % final, rows[-1].new)
 
     def test_concurrent_var_unset_and_set(self):
-        fleet = self.fleet()
-        fleet.clouds.create(self.ctx, 'prod')
-        fleet.regions.create(self.ctx, 'r1', cloud='prod')
-        fleet.devices.create(self.ctx, 'node-1', region='r1')
-        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
+        fleet = node_with_k(self)
         self.pause_first_write()
         results = self.run_threads([
             lambda: self.fleet().variables.unset(self.ctx, 'device',
@@ -235,11 +237,7 @@ class LockTimeoutScenarios:
     def test_row_lock_wait_times_out_in_one_line(self):
         """A var set waiting on rows another writer holds gives up too."""
         self.conf.set_override('lock_timeout', 0.5, group='database')
-        fleet = self.fleet()
-        fleet.clouds.create(self.ctx, 'prod')
-        fleet.regions.create(self.ctx, 'r1', cloud='prod')
-        fleet.devices.create(self.ctx, 'node-1', region='r1')
-        fleet.variables.set(self.ctx, 'device', 'node-1', {'k': 'v0'})
+        fleet = node_with_k(self)
         v = models.Variable
         with fleet.transaction(self.ctx) as txn:
             txn.session.execute(sa.update(v).where(v.key == 'k').values(
