@@ -46,6 +46,7 @@ class Devices:
         st.progress('comparing %d devices with %d in the inventory'
                     % (len(st.snap.devices), len(self.existing)))
         inserts, updates = [], []
+        uuids = {r.uuid: r.name for r in self.existing.values()}
         for rec in st.snap.devices:
             row = None
             if rec.external_id:
@@ -53,6 +54,11 @@ class Devices:
             if row is None:
                 row = self.existing.get(rec.name)
             if row is None:
+                if rec.uuid in uuids:
+                    raise invalid(rec.where or 'device %r' % rec.name,
+                                  'uuid %r is already the uuid of device %r;'
+                                  ' give the new device its own uuid'
+                                  % (rec.uuid, uuids[rec.uuid]))
                 inserts.append(self._new_device(rec))
                 continue
             self.seen.add(row.id)

@@ -17,7 +17,7 @@ invalid = state_mod.invalid
 
 def validate(snapshot):
     """Raise InvalidInput for the first bad record of ``snapshot``."""
-    names = {}
+    names, uuids = {}, {}
     for rec in snapshot.devices:
         where = rec.where or 'device %r' % rec.name
         try:
@@ -38,6 +38,12 @@ def validate(snapshot):
                           'give each device a unique name'
                           % (rec.name, names[rec.name]))
         names[rec.name] = where
+        if rec.uuid is not None:
+            if rec.uuid in uuids:
+                raise invalid(where, 'duplicate uuid %r (also at %s); give '
+                              'each device its own uuid'
+                              % (rec.uuid, uuids[rec.uuid]))
+            uuids[rec.uuid] = where
     _check_parent_cycles(snapshot)
 
 

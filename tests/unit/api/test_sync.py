@@ -114,6 +114,24 @@ class TestSync(base.FleetTestCase):
         self.assertNotIn('s3cr3t', str(err))
         self.assertEqual([], self.fleet().devices.list(self.ctx, ))
 
+    def test_duplicate_uuid_is_an_input_error(self):
+        uid = '8d1f3c2e-5b7a-4e0f-9a61-2f4b8c9d0e11'
+        twice = sources.Snapshot(devices=[
+            sources.DeviceRecord(name=n, uuid=uid, where='row %s' % n)
+            for n in ('a', 'b')])
+        err = self.assertRaises(exception.InvalidInput, self.apply, twice)
+        self.assertEqual("row b: duplicate uuid '%s' (also at row a); give "
+                         "each device its own uuid" % uid, str(err))
+        self.apply(sources.Snapshot(devices=twice.devices[:1]))
+        other = sources.Snapshot(complete=False, devices=[
+            sources.DeviceRecord(name='c', uuid=uid, where='row c')])
+        err = self.assertRaises(exception.InvalidInput, self.fleet(
+        ).sync.apply, self.ctx, 'other', other, cloud='lab',
+            region='RegionOne')
+        self.assertEqual("row c: uuid '%s' is already the uuid of device "
+                         "'a'; give the new device its own uuid" % uid,
+                         str(err))
+
     def test_owner_changes_other_source_fills_empty(self):
         fleet = self.fleet()
         self.apply(sources.Snapshot(devices=[sources.DeviceRecord(
