@@ -4,9 +4,15 @@ Device records carry ``vars`` (desired), ``facts`` (observed) and
 ``secrets``; a snapshot's ``variables`` and ``defaults`` set variables on
 levels. Values are compared as JSON text; only differences are written and
 recorded (secret values masked in the change log).
+
+Every variable the sync writes goes through :func:`_write` (bulk
+statements per batch). The current values compared are read under the sync
+lock; the rows about to be replaced are read again locked (``FOR UPDATE``),
+so a concurrent ``var set`` is never recorded with a stale old value.
 """
 
 import collections
+import dataclasses
 import json
 
 import sqlalchemy as sa
@@ -21,6 +27,24 @@ invalid = state_mod.invalid
 # Below this many devices the current values are read with an IN list;
 # above it one scan of the device variables is cheaper.
 IN_LIST_MAX = 500
+
+
+@dataclasses.dataclass
+class VarChange:
+    """One variable to create (``old`` None) or replace."""
+
+    scope: str
+    scope_id: int
+    obj_name: str
+    key: str
+    old: object     # a row with id, value, secret; or None
+    text: str
+    secret: bool
+    observed: bool
+
+
+def _differs(old, text, secret):
+    return old is None or old.value != text or old.secret != secret
 
 
 def apply_device_vars(st, ids, matched):
@@ -39,7 +63,7 @@ def apply_device_vars(st, ids, matched):
         for row in st.session.execute(q):
             if row.scope_id in matched_ids:
                 current[row.scope_id][row.key] = row
-    changes = []   # (device name, id, key, old row or None, text, ...)
+    changes = []
     for rec in recs:
         dev_id = ids[rec.name]
         have = current.get(dev_id, {})
@@ -49,11 +73,18 @@ def apply_device_vars(st, ids, matched):
             for key, value in values.items():
                 text = json.dumps(value, sort_keys=True)
                 old = have.get(key)
-                if old is None or old.value != text or old.secret != secret:
-                    changes.append((rec.name, dev_id, key, old, text, secret,
-                                    observed))
+                if _differs(old, text, secret):
+                    changes.append(VarChange('device', dev_id, rec.name, key,
+                                             old, text, secret, observed))
     changes = _recheck(st, changes)
-    _write_device_vars(st, changes, matched)
+    _write(st, changes)
+    changed_devices = collections.defaultdict(list)
+    for ch in changes:
+        if ch.obj_name in matched:
+            changed_devices[ch.obj_name].append(ch.key)
+    for name in sorted(changed_devices):
+        st.report('changed', 'device', name, 'vars: %s' % ', '.join(
+            sorted(changed_devices[name])))
 
 
 def _recheck(st, changes):
@@ -64,8 +95,7 @@ def _recheck(st, changes):
     now equal to the new one is no change at all.
     """
     v = models.Variable
-    ids = sorted(old.id for _n, _d, _k, old, *_r in changes
-                 if old is not None)
+    ids = sorted(ch.old.id for ch in changes if ch.old is not None)
     fresh = {}
     for batch in bulk.batches(ids, st.batch):
         for row in st.session.execute(sa.select(
@@ -73,43 +103,13 @@ def _recheck(st, changes):
                     v.id.in_(batch)).with_for_update()):
             fresh[row.id] = row
     kept = []
-    for name, dev_id, key, old, text, secret, observed in changes:
-        if old is not None:
-            old = fresh.get(old.id)
-            if old is not None and old.value == text and \
-                    old.secret == secret:
+    for ch in changes:
+        if ch.old is not None:
+            ch.old = fresh.get(ch.old.id)
+            if not _differs(ch.old, ch.text, ch.secret):
                 continue
-        kept.append((name, dev_id, key, old, text, secret, observed))
+        kept.append(ch)
     return kept
-
-
-def _write_device_vars(st, changes, matched):
-    v = models.Variable
-    now = st.txn.now
-    inserts, updates = [], []
-    changed_devices = {}
-    for name, dev_id, key, old, text, secret, observed in changes:
-        if old is None:
-            inserts.append({
-                'scope': 'device', 'scope_id': dev_id, 'key': key,
-                'value': text, 'secret': secret, 'observed': observed,
-                'updated_at': now})
-            st.txn.record('create', 'device', dev_id, name,
-                          field='vars.' + key, new=text, secret=secret,
-                          raw=True)
-        else:
-            updates.append({'_id': old.id, 'value': text, 'secret': secret,
-                            'observed': observed, 'updated_at': now})
-            st.txn.record('update', 'device', dev_id, name,
-                          field='vars.' + key, old=old.value, new=text,
-                          secret=secret or old.secret, raw=True)
-        if name in matched:
-            changed_devices.setdefault(name, []).append(key)
-    bulk.insert_many(st.session, v, inserts, st.batch)
-    bulk.update_many(st.session, v, updates, st.batch)
-    for name in sorted(changed_devices):
-        st.report('changed', 'device', name, 'vars: %s' % ', '.join(
-            sorted(changed_devices[name])))
 
 
 def apply_level_vars(st, hierarchy, ids):
@@ -123,9 +123,11 @@ def apply_level_vars(st, hierarchy, ids):
     targets = [(item, hierarchy.scope_id(item, ids)) for item in items]
     existing = _rows_of(st, {(item['scope'], scope_id)
                              for item, scope_id in targets})
+    changes, given, changed = [], {}, []
     for item, scope_id in targets:
         scope = item['scope']
         obj_name = item.get('name') or 'defaults'
+        where = item.get('where') or obj_name
         have = existing[(scope, scope_id)]
         for values, secret in ((item.get('vars') or {}, False),
                                (item.get('secrets') or {}, True)):
@@ -134,25 +136,61 @@ def apply_level_vars(st, hierarchy, ids):
                            variables_api.encode(k, val)
                            for k, val in values.items()}
             except exception.FleetError as exc:
-                raise invalid(item.get('where') or obj_name, str(exc))
-            if encoded and st.fleet.variables.apply(
-                    st.txn, scope, scope_id, obj_name, encoded,
-                    secret=secret, existing=have):
-                st.report('changed', scope, obj_name, 'variables')
+                raise invalid(where, str(exc))
+            for key, text in encoded.items():
+                first = given.get((scope, scope_id, key))
+                if first is not None:
+                    raise invalid(where, 'variable %r of %s %r is also set '
+                                  'at %s; set it once' % (key, scope,
+                                                          obj_name, first))
+                given[(scope, scope_id, key)] = where
+                old = have.get(key)
+                if _differs(old, text, secret):
+                    changes.append(VarChange(scope, scope_id, obj_name, key,
+                                             old, text, secret, False))
+                    changed.append((scope, obj_name))
+    _write(st, changes)
+    for scope, obj_name in dict.fromkeys(changed):
+        st.report('changed', scope, obj_name, 'variables')
 
 
 def _rows_of(st, objects):
-    """``{(scope, scope_id): {key: Variable}}``, read locked, in batches."""
+    """``{(scope, scope_id): {key: row}}``, read locked, in batches."""
     v = models.Variable
     by_scope = collections.defaultdict(list)
     for scope, scope_id in objects:
         by_scope[scope].append(scope_id)
     existing = collections.defaultdict(dict)
     for scope, scope_ids in sorted(by_scope.items()):
-        scope_ids.sort()
-        for batch in bulk.batches(scope_ids, st.batch):
-            for var in st.session.scalars(sa.select(v).where(
-                    v.scope == scope, v.scope_id.in_(batch)
-            ).with_for_update()):
-                existing[(var.scope, var.scope_id)][var.key] = var
+        for batch in bulk.batches(sorted(scope_ids), st.batch):
+            for row in st.session.execute(sa.select(
+                    v.id, v.scope, v.scope_id, v.key, v.value, v.secret
+            ).where(v.scope == scope, v.scope_id.in_(batch)
+                    ).with_for_update()):
+                existing[(row.scope, row.scope_id)][row.key] = row
     return existing
+
+
+def _write(st, changes):
+    """Create and update the variables of ``changes``; record each."""
+    now = st.txn.now
+    inserts, updates = [], []
+    for ch in changes:
+        field = 'vars.' + ch.key
+        if ch.old is None:
+            inserts.append({
+                'scope': ch.scope, 'scope_id': ch.scope_id, 'key': ch.key,
+                'value': ch.text, 'secret': ch.secret,
+                'observed': ch.observed, 'updated_at': now})
+            st.txn.record('create', ch.scope, ch.scope_id, ch.obj_name,
+                          field=field, new=ch.text, secret=ch.secret,
+                          raw=True)
+        else:
+            updates.append({'_id': ch.old.id, 'value': ch.text,
+                            'secret': ch.secret, 'observed': ch.observed,
+                            'updated_at': now})
+            st.txn.record('update', ch.scope, ch.scope_id, ch.obj_name,
+                          field=field, old=ch.old.value, new=ch.text,
+                          secret=ch.secret or ch.old.secret, raw=True)
+    bulk.insert_many(st.session, models.Variable, inserts, st.batch)
+    bulk.update_many(st.session, models.Variable, updates, st.batch)

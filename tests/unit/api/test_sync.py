@@ -68,6 +68,23 @@ class TestSync(base.FleetTestCase):
             counts.append(len(counter.statements))
         self.assertEqual(counts[0], counts[1], counts)
 
+    def test_variable_statements_do_not_grow_with_devices(self):
+        """Changed, added and level variables: bulk statements too."""
+        fleet = self.fleet()
+        counts = []
+        for n in (4, 40):
+            base._wipe(self.db_url)
+            names = ['v%d-%03d' % (n, i) for i in range(n)]
+            self.apply(snapshot(names, vars={'kernel': '1'}), fleet)
+            snap = snapshot(names, vars={'kernel': '2', 'new': 1})
+            snap.variables = [{'scope': 'device', 'name': name,
+                               'vars': {'lvl': 1}} for name in names]
+            with StatementCounter(fleet.engine) as counter:
+                rep = self.apply(snap, fleet)
+            self.assertEqual(n, rep.counts['changed'])
+            counts.append(len(counter.statements))
+        self.assertEqual(counts[0], counts[1], counts)
+
     def test_labels_removed_and_missing_flagged(self):
         fleet = self.fleet()
         self.apply(snapshot(['h1', 'h2', 'h3']), fleet)
@@ -113,6 +130,17 @@ class TestSync(base.FleetTestCase):
                          str(err))
         self.assertNotIn('s3cr3t', str(err))
         self.assertEqual([], self.fleet().devices.list(self.ctx, ))
+
+    def test_level_variable_given_twice_is_an_input_error(self):
+        snap = sources.Snapshot(variables=[
+            {'scope': 'region', 'name': 'RegionOne', 'vars': {'ntp': 'a'},
+             'where': 'vars[0]'},
+            {'scope': 'region', 'name': 'RegionOne', 'secrets': {'ntp': 'b'},
+             'where': 'vars[1]'}], devices=[sources.DeviceRecord(name='n')])
+        err = self.assertRaises(exception.InvalidInput, self.apply, snap)
+        self.assertEqual("vars[1]: variable 'ntp' of region 'RegionOne' is "
+                         "also set at vars[0]; set it once", str(err))
+        self.assertEqual([], self.fleet().devices.list(self.ctx))
 
     def test_duplicate_uuid_is_an_input_error(self):
         uid = '8d1f3c2e-5b7a-4e0f-9a61-2f4b8c9d0e11'
