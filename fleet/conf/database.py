@@ -39,7 +39,8 @@ opts = [
                  help='Seconds a writer waits for another one that holds '
                       'the lock it needs (a sync waits for another sync, '
                       '"var set" for a write to the same object) before it '
-                      'gives up with an error and writes nothing.'),
+                      'gives up with an error and writes nothing. On '
+                      'MySQL/MariaDB keep it below read_timeout.'),
 ]
 
 

@@ -37,7 +37,6 @@ SYNC = 'sync'
 #: The lock of schema migrations: two first commands on a new database
 #: must not both create the tables.
 SCHEMA = 'schema'
-_SQLITE_BUSY_MS = 30000  # fleet.db.engine's default busy_timeout
 _MYSQL_NAME_MAX = 64
 
 
@@ -120,6 +119,7 @@ def _sqlite(conn, name, timeout):
         # A write already ran in this transaction: SQLite gave it the
         # database's write lock, which it keeps until the end.
         return
+    busy = conn.exec_driver_sql('PRAGMA busy_timeout').scalar()
     conn.exec_driver_sql('PRAGMA busy_timeout = %d' % int(timeout * 1000))
     try:
         conn.exec_driver_sql('BEGIN IMMEDIATE')
@@ -128,7 +128,7 @@ def _sqlite(conn, name, timeout):
             raise _timed_out(name, timeout) from None
         raise
     finally:
-        conn.exec_driver_sql('PRAGMA busy_timeout = %d' % _SQLITE_BUSY_MS)
+        conn.exec_driver_sql('PRAGMA busy_timeout = %d' % busy)
 
 
 def _key(name):
