@@ -8,11 +8,13 @@ change once, with the value it really replaced.
 One function, one meaning on every backend:
 
 - PostgreSQL: ``pg_advisory_xact_lock`` on a 64-bit hash of the name
-  (advisory locks are per database and end with the transaction); the wait
-  is bounded by a transaction-local ``lock_timeout``.
+  (advisory locks are per database and end with the transaction); a
+  transaction-local ``lock_timeout`` bounds this wait and every later lock
+  wait of the writer (rows another writer holds).
 - MariaDB/MySQL: ``GET_LOCK`` on the database and lock name (named locks
   are server-wide and belong to the connection); released when the
-  connection goes back to the pool, after the commit or rollback.
+  connection goes back to the pool, after the commit or rollback. Row-lock
+  waits are bounded by ``innodb_lock_wait_timeout``, set alike.
 - SQLite: ``BEGIN IMMEDIATE``, the database's single writer lock (every
   name is the same lock there), waiting at most the timeout.
 
