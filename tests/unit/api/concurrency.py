@@ -196,6 +196,25 @@ class ConcurrencyScenarios:
         final = fleet.variables.show(self.ctx, 'device', 'node-1')[0]['value']
         self.assertEqual('"%s"' % final, rows[-1].new)
 
+    def test_concurrent_first_set_of_a_secret(self):
+        """Both set a key no one set yet: a create, then an update."""
+        fleet = node_with_k(self)
+        self.pause_first_write()
+        results = self.run_threads([
+            lambda: self.fleet().variables.set(
+                self.ctx, 'device', 'node-1', {'pw': 'secret-one'},
+                secret=True),
+            lambda: self.fleet().variables.set(
+                self.ctx, 'device', 'node-1', {'pw': 'secret-two'},
+                secret=True)])
+        self.assertEqual([None, None], [err for _r, err in results])
+        c = models.Change
+        with fleet.reading() as s:
+            rows = s.execute(sa.select(c.action, c.old, c.new).where(
+                c.field == 'vars.pw').order_by(c.id)).all()
+        self.assertEqual(['create', 'update'], [r.action for r in rows])
+        self.assertNotIn('secret-', repr(rows))
+
     def test_concurrent_var_unset_and_set(self):
         fleet = node_with_k(self)
         self.pause_first_write()
