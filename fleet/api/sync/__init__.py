@@ -13,7 +13,7 @@ Concurrency: a sync takes the sync lock (:mod:`fleet.db.locks`) before it
 reads anything it compares, so concurrent syncs run one after the other and
 each change is recorded once, by the sync that made it.
 
-The steps, one module each: :mod:`~fleet.api.sync.validate` (records
+The steps, one module each: :mod:`fleet.api.snapshot_checks` (records
 checked before anything is read), :mod:`~fleet.api.sync.hierarchy`
 (levels, placement), :mod:`~fleet.api.sync.devices` (devices, parents,
 labels, missing) and :mod:`~fleet.api.sync.variables`.
@@ -23,10 +23,11 @@ import collections
 import logging
 
 from fleet.api import index as index_mod
+from fleet.api import owners
+from fleet.api import snapshot_checks
 from fleet.api.sync import devices as devices_step
 from fleet.api.sync import hierarchy as hierarchy_step
 from fleet.api.sync import state as state_mod
-from fleet.api.sync import validate as validate_step
 from fleet.api.sync import variables as variables_step
 from fleet.db import locks
 
@@ -69,11 +70,12 @@ class Sync:
         :param cloud: cloud for devices that name none (API sources).
         :param region: region for devices that name none.
         :raises fleet.common.exception.InvalidInput: a bad record (its
-            ``where`` names it); the database is unchanged.
+            ``where`` names it; ``InvalidAssetFile`` for an asset file's
+            own checks); the database is unchanged.
         :raises fleet.common.exception.LockTimeout: another sync held the
             sync lock longer than ``[database] lock_timeout``.
         """
-        validate_step.validate(snapshot)
+        snapshot_checks.check(snapshot)
         st = state_mod.State(self.fleet, snapshot.owner or source, snapshot,
                              cloud, region, progress)
         timeout = self.fleet.lock_timeout
@@ -98,6 +100,7 @@ class Sync:
 
 def _apply(st):
     """Every step of one sync, inside its transaction and lock."""
+    owners.adopt_legacy(st.txn, st.snap, st.source, st.batch)
     st.index = index_mod.LevelIndex.load(st.session, devices=False)
     hierarchy = hierarchy_step.Hierarchy(st)
     hierarchy.apply()

@@ -12,6 +12,7 @@ import uuid as uuid_mod
 
 import sqlalchemy as sa
 
+from fleet.api import snapshot_checks
 from fleet.api.sync import state as state_mod
 from fleet.db import bulk
 from fleet.db import models
@@ -46,7 +47,6 @@ class Devices:
         st.progress('comparing %d devices with %d in the inventory'
                     % (len(st.snap.devices), len(self.existing)))
         inserts, updates = [], []
-        uuids = {r.uuid: r.name for r in self.existing.values()}
         for rec in st.snap.devices:
             row = None
             if rec.external_id:
@@ -54,11 +54,6 @@ class Devices:
             if row is None:
                 row = self.existing.get(rec.name)
             if row is None:
-                if rec.uuid in uuids:
-                    raise invalid(rec.where or 'device %r' % rec.name,
-                                  'uuid %r is already the uuid of device %r;'
-                                  ' give the new device its own uuid'
-                                  % (rec.uuid, uuids[rec.uuid]))
                 inserts.append(self._new_device(rec))
                 continue
             self.seen.add(row.id)
@@ -66,6 +61,7 @@ class Devices:
             upd = self._diff(rec, row)
             if upd:
                 updates.append(upd)
+        snapshot_checks.new_uuids(st.snap, inserts, self.existing.values())
         self._write(inserts, updates)
         self._apply_parents()
         self._apply_labels()

@@ -125,8 +125,8 @@ class TestSync(base.FleetTestCase):
             name='n1', vars={'pw': 'plain'}, secrets={'pw': 's3cr3t'},
             where='assets.yaml: devices[0] (n1)')])
         err = self.assertRaises(exception.InvalidInput, self.apply, snap)
-        self.assertEqual("assets.yaml: devices[0] (n1): variable 'pw' is "
-                         "under both vars and secrets; keep it under one",
+        self.assertEqual("assets.yaml: devices[0] (n1): vars.pw: given under "
+                         "both vars and secrets; keep it under one of them",
                          str(err))
         self.assertNotIn('s3cr3t', str(err))
         self.assertEqual([], self.fleet().devices.list(self.ctx, ))
@@ -148,17 +148,16 @@ class TestSync(base.FleetTestCase):
             sources.DeviceRecord(name=n, uuid=uid, where='row %s' % n)
             for n in ('a', 'b')])
         err = self.assertRaises(exception.InvalidInput, self.apply, twice)
-        self.assertEqual("row b: duplicate uuid '%s' (also at row a); give "
-                         "each device its own uuid" % uid, str(err))
+        self.assertEqual("row b: duplicate device uuid '%s' (also at row "
+                         "a); give each device its own" % uid, str(err))
         self.apply(sources.Snapshot(devices=twice.devices[:1]))
         other = sources.Snapshot(complete=False, devices=[
             sources.DeviceRecord(name='c', uuid=uid, where='row c')])
         err = self.assertRaises(exception.InvalidInput, self.fleet(
         ).sync.apply, self.ctx, 'other', other, cloud='lab',
             region='RegionOne')
-        self.assertEqual("row c: uuid '%s' is already the uuid of device "
-                         "'a'; give the new device its own uuid" % uid,
-                         str(err))
+        self.assertEqual("row c: uuid %s is already the UUID of device 'a'; "
+                         "give another UUID or leave it out" % uid, str(err))
 
     def test_owner_changes_other_source_fills_empty(self):
         fleet = self.fleet()
