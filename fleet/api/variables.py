@@ -102,8 +102,7 @@ class Variables:
         if not encoded and not hidden:
             raise exception.Invalid('variables', 'nothing to set',
                                     'give at least one key=value')
-        with locks.conflicts('var set', self.fleet.lock_timeout), \
-                self.fleet.transaction(ctx) as txn:
+        with self.fleet.transaction(ctx) as txn:
             scope_id, obj_name = refs.scope_object(txn.session, scope, name,
                                                    region, cloud)
             self._lock(txn, scope, scope_id)
@@ -168,8 +167,7 @@ class Variables:
         return changed
 
     def unset(self, ctx, scope, name, keys, region=None, cloud=None):
-        with locks.conflicts('var unset', self.fleet.lock_timeout), \
-                self.fleet.transaction(ctx) as txn:
+        with self.fleet.transaction(ctx) as txn:
             s = txn.session
             scope_id, obj_name = refs.scope_object(s, scope, name, region,
                                                    cloud)

@@ -24,7 +24,6 @@ sync come after the lock. Writers that must read first (to find the object
 a lock is named after) read the rows they compare with ``FOR UPDATE``.
 """
 
-import contextlib
 import hashlib
 import math
 
@@ -69,8 +68,8 @@ def acquire(session, name, timeout):
         raise NotImplementedError('no writer lock on %s' % dialect)
 
 
-# Driver error codes: deadlock, lock wait timeout.
-_DEADLOCK = {'40P01', 1213}
+# Driver error codes of a lock wait timeout (other database errors are
+# translated by fleet.db.errors around every transaction).
 _LOCK_WAIT = {'55P03', 1205}
 
 
@@ -80,35 +79,6 @@ def _code(exc):
     if code is None and getattr(orig, 'args', None):
         code = orig.args[0]
     return code
-
-
-@contextlib.contextmanager
-def conflicts(what, timeout):
-    """Turn a clash with a concurrent writer into one clear line.
-
-    Around a write transaction: a unique key that another writer took
-    meanwhile, a deadlock, or a row-lock wait longer than ``timeout``
-    become :class:`~fleet.common.exception.Conflict` or
-    :class:`~fleet.common.exception.LockTimeout`; the database's own text
-    (which holds the statement's parameters) never reaches the caller.
-
-    :param what: what was being written, for the message (``the sync``).
-    """
-    try:
-        yield
-    except sa.exc.IntegrityError:
-        raise exception.Conflict(
-            'another writer wrote the same objects during %s; nothing was '
-            'written, try again' % what) from None
-    except sa.exc.OperationalError as exc:
-        code = _code(exc)
-        if code in _DEADLOCK:
-            raise exception.Conflict(
-                'another writer wrote the same objects during %s (deadlock); '
-                'nothing was written, try again' % what) from None
-        if code in _LOCK_WAIT:
-            raise _timed_out('row', timeout) from None
-        raise
 
 
 def _timed_out(name, timeout):

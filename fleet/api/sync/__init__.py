@@ -79,14 +79,10 @@ class Sync:
         st = state_mod.State(self.fleet, snapshot.owner or source, snapshot,
                              cloud, region, progress)
         timeout = self.fleet.lock_timeout
-        # Syncs wait for each other; a clash with another kind of writer
-        # (a level created by hand meanwhile) is one line.
-        with locks.conflicts('the sync', timeout):
-            with self.fleet.transaction(
-                    ctx, 'inventory sync %s' % source) as txn:
-                st.txn = txn
-                locks.acquire(txn.session, locks.SYNC, timeout)
-                _apply(st)
+        with self.fleet.transaction(ctx, 'inventory sync %s' % source) as txn:
+            st.txn = txn
+            locks.acquire(txn.session, locks.SYNC, timeout)
+            _apply(st)
         # Names and counts only: values (secrets among them) never.
         LOG.info('sync %s by %s%s: %s', st.source, ctx.actor,
                  ' (dry run)' if ctx.dry_run else '',

@@ -43,8 +43,17 @@ class VarChange:
     observed: bool
 
 
-def _differs(old, text, secret):
-    return old is None or old.value != text or old.secret != secret
+def _differs(st, old, key, text, secret):
+    """Whether stored row ``old`` (or None) differs from ``text``."""
+    return (old is None or old.secret != secret or
+            _plain(st, old, key) != text)
+
+
+def _plain(st, row, key):
+    """The JSON text of a stored row (secret values are encrypted)."""
+    if row.secret:
+        return st.fleet.keyring.decrypt(row.value, 'vars.' + key)
+    return row.value
 
 
 def apply_device_vars(st, ids, matched):
@@ -73,7 +82,7 @@ def apply_device_vars(st, ids, matched):
             for key, value in values.items():
                 text = json.dumps(value, sort_keys=True)
                 old = have.get(key)
-                if _differs(old, text, secret):
+                if _differs(st, old, key, text, secret):
                     changes.append(VarChange('device', dev_id, rec.name, key,
                                              old, text, secret, observed))
     changes = _recheck(st, changes)
@@ -106,7 +115,7 @@ def _recheck(st, changes):
     for ch in changes:
         if ch.old is not None:
             ch.old = fresh.get(ch.old.id)
-            if not _differs(ch.old, ch.text, ch.secret):
+            if not _differs(st, ch.old, ch.key, ch.text, ch.secret):
                 continue
         kept.append(ch)
     return kept
@@ -145,7 +154,7 @@ def apply_level_vars(st, hierarchy, ids):
                                                           obj_name, first))
                 given[(scope, scope_id, key)] = where
                 old = have.get(key)
-                if _differs(old, text, secret):
+                if _differs(st, old, key, text, secret):
                     changes.append(VarChange(scope, scope_id, obj_name, key,
                                              old, text, secret, False))
                     changed.append((scope, obj_name))
@@ -172,25 +181,32 @@ def _rows_of(st, objects):
 
 
 def _write(st, changes):
-    """Create and update the variables of ``changes``; record each."""
+    """Create and update the variables of ``changes``; record each.
+
+    Secret values are stored encrypted (``fleet.keyring``); the change log
+    masks them.
+    """
     now = st.txn.now
+    keyring = st.fleet.keyring
     inserts, updates = [], []
     for ch in changes:
         field = 'vars.' + ch.key
+        stored = keyring.encrypt(ch.text, field) if ch.secret else ch.text
         if ch.old is None:
             inserts.append({
                 'scope': ch.scope, 'scope_id': ch.scope_id, 'key': ch.key,
-                'value': ch.text, 'secret': ch.secret,
+                'value': stored, 'secret': ch.secret,
                 'observed': ch.observed, 'updated_at': now})
             st.txn.record('create', ch.scope, ch.scope_id, ch.obj_name,
                           field=field, new=ch.text, secret=ch.secret,
                           raw=True)
         else:
-            updates.append({'_id': ch.old.id, 'value': ch.text,
+            updates.append({'_id': ch.old.id, 'value': stored,
                             'secret': ch.secret, 'observed': ch.observed,
                             'updated_at': now})
             st.txn.record('update', ch.scope, ch.scope_id, ch.obj_name,
-                          field=field, old=ch.old.value, new=ch.text,
-                          secret=ch.secret or ch.old.secret, raw=True)
+                          field=field, old=_plain(st, ch.old, ch.key),
+                          new=ch.text, secret=ch.secret or ch.old.secret,
+                          raw=True)
     bulk.insert_many(st.session, models.Variable, inserts, st.batch)
     bulk.update_many(st.session, models.Variable, updates, st.batch)

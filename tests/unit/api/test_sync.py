@@ -131,6 +131,33 @@ class TestSync(base.FleetTestCase):
         self.assertNotIn('s3cr3t', str(err))
         self.assertEqual([], self.fleet().devices.list(self.ctx, ))
 
+    def test_secrets_stored_encrypted_and_compared_decrypted(self):
+        import sqlalchemy as sa
+
+        from fleet.db import models
+        fleet = self.fleet()
+        snap = sources.Snapshot(
+            variables=[{'scope': 'region', 'name': 'RegionOne',
+                        'secrets': {'ipmi_pw': 'level-pw'}}],
+            devices=[sources.DeviceRecord(name='n1',
+                                          secrets={'bmc_pw': 'dev-pw'})])
+        self.apply(snap, fleet)
+        with fleet.reading() as s:
+            raw = ' '.join(s.scalars(sa.select(models.Variable.value)))
+        self.assertNotIn('level-pw', raw)
+        self.assertNotIn('dev-pw', raw)
+        self.assertEqual('dev-pw', fleet.variables.secret_value(
+            self.ctx, 'n1', 'bmc_pw'))
+        self.assertEqual('level-pw', fleet.variables.secret_value(
+            self.ctx, 'n1', 'ipmi_pw'))
+        self.assertEqual([], self.apply(snap, fleet).rows)
+        snap.devices[0].secrets = {'bmc_pw': 'new-pw'}
+        rep = self.apply(snap, fleet)
+        self.assertEqual([('changed', 'n1')],
+                         [(r['action'], r['name']) for r in rep.rows])
+        self.assertEqual('new-pw', fleet.variables.secret_value(
+            self.ctx, 'n1', 'bmc_pw'))
+
     def test_level_variable_given_twice_is_an_input_error(self):
         snap = sources.Snapshot(variables=[
             {'scope': 'region', 'name': 'RegionOne', 'vars': {'ntp': 'a'},
