@@ -5,6 +5,7 @@ import json
 
 from fleet.api import validate
 from fleet.common import constants
+from fleet.db import bulk
 from fleet.db import engine as db_engine
 from fleet.db import errors as db_errors
 from fleet.db import models
@@ -42,7 +43,7 @@ def connect(url=None, conf=None, auto_migrate=None):
         db_engine.ensure_schema(engine, auto_migrate=auto_migrate,
                                 keyring=keyring)
     return Fleet(engine, conf=conf, batch_size=conf.database.batch_size,
-                 keyring=keyring)
+                 keyring=keyring, lock_timeout=conf.database.lock_timeout)
 
 
 class Txn:
@@ -84,10 +85,7 @@ class Txn:
 
     def flush_changes(self, batch_size):
         rows, self._rows = self._rows, []
-        insert = models.Change.__table__.insert()
-        conn = self.session.connection()
-        for i in range(0, len(rows), batch_size):
-            conn.execute(insert, rows[i:i + batch_size])
+        bulk.insert_many(self.session, models.Change, rows, batch_size)
 
 
 class Fleet:
@@ -101,7 +99,8 @@ class Fleet:
     takes a request context first.
     """
 
-    def __init__(self, engine, conf=None, batch_size=2000, keyring=None):
+    def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
+                 lock_timeout=60.0):
         from fleet.api import changes
         from fleet.api import devices
         from fleet.api import export
@@ -116,6 +115,7 @@ class Fleet:
             from fleet.common import crypto
             keyring = crypto.Keyring(None)
         self.keyring = keyring
+        self.lock_timeout = lock_timeout
         self._sessions = db_engine.session_factory(engine)
         self._db_errors = db_errors.catchable(engine)
         self.clouds = hierarchy.Clouds(self)

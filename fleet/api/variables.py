@@ -18,6 +18,7 @@ from fleet.api import validate
 from fleet.common import constants
 from fleet.common import exception
 from fleet.common import values as value_text
+from fleet.db import locks
 from fleet.db import models
 
 KEY_RE = validate.KEY_RE
@@ -106,6 +107,7 @@ class Variables:
         with self.fleet.transaction(ctx) as txn:
             scope_id, obj_name = refs.scope_object(txn.session, scope, name,
                                                    region, cloud)
+            self._lock(txn, scope, scope_id)
             for items, is_secret in ((encoded, secret), (hidden, True)):
                 if items:
                     self.apply(txn, scope, scope_id, obj_name, items,
@@ -126,11 +128,14 @@ class Variables:
         s = txn.session
         keyring = self.fleet.keyring
         if existing is None:
+            # FOR UPDATE: the values really replaced, even where the
+            # transaction's snapshot began before the lock (MariaDB).
             existing = {v.key: v for v in s.scalars(
                 sa.select(models.Variable).where(
                     models.Variable.scope == scope,
                     models.Variable.scope_id == scope_id,
-                    models.Variable.key.in_(list(encoded))))}
+                    models.Variable.key.in_(list(encoded))
+                ).with_for_update())}
         changed = 0
         for key, text in encoded.items():
             var = existing.get(key)
@@ -168,10 +173,12 @@ class Variables:
             s = txn.session
             scope_id, obj_name = refs.scope_object(s, scope, name, region,
                                                    cloud)
+            self._lock(txn, scope, scope_id)
             rows = {v.key: v for v in s.scalars(
                 sa.select(models.Variable).where(
                     models.Variable.scope == scope,
-                    models.Variable.scope_id == scope_id))}
+                    models.Variable.scope_id == scope_id
+                ).with_for_update())}
             missing = [k for k in keys if k not in rows]
             if missing:
                 raise exception.Invalid(
@@ -184,6 +191,11 @@ class Variables:
                            field='vars.' + key, old=var.value,
                            secret=var.secret, raw=True)
                 s.delete(var)
+
+    def _lock(self, txn, scope, scope_id):
+        """Serialise writers of one object's variables (fleet.db.locks)."""
+        locks.acquire(txn.session, locks.scope_lock(scope, scope_id),
+                      self.fleet.lock_timeout)
 
     # -- reads ---------------------------------------------------------------
     def show(self, ctx, scope, name=None, region=None, cloud=None):

@@ -134,6 +134,19 @@ class InvalidAssetFile(InvalidInput):
     """An asset file is malformed; ``where`` gives file and line/entry."""
 
 
+class LockTimeout(Conflict):
+    """Another writer held a lock longer than ``[database] lock_timeout``."""
+
+    msg_fmt = ('Another writer held the %(name)s lock for more than '
+               '%(timeout)g s; nothing was written. Try again, or raise '
+               '[database] lock_timeout.')
+    code = 'lock_timeout'
+
+    def __init__(self, name, timeout):
+        FleetError.__init__(self, None, field='lock', value=name, name=name,
+                            timeout=timeout)
+
+
 class SourceUnavailable(FleetError):
     msg_fmt = ('Inventory source %(source)s could not reach %(service)s: '
                '%(reason)s')

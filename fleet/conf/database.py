@@ -34,6 +34,13 @@ opts = [
                default=2000, min=1,
                help='Rows written or read per statement in bulk operations '
                     '(asset loads, syncs, exports).'),
+    cfg.FloatOpt('lock_timeout',
+                 default=60.0, min=0.1,
+                 help='Seconds a writer waits for another one that holds '
+                      'the lock it needs (a sync waits for another sync, '
+                      '"var set" for a write to the same object) before it '
+                      'gives up with an error and writes nothing. On '
+                      'MySQL/MariaDB keep it below read_timeout.'),
 ]
 
 

@@ -47,7 +47,8 @@ _SQLITE_UNIQUE_RE = re.compile(r'UNIQUE constraint failed: (\w+)\.(\w+)')
 _MYSQL_KEY_RE = re.compile(r"for key '(?:\w+\.)?(\w+)'")
 _COLUMN_RE = re.compile(r"column '(\w+)'")
 _BUSY = ('deadlock', 'lock wait timeout', 'database is locked',
-         'could not serialize', 'could not obtain lock')
+         'could not serialize', 'could not obtain lock',
+         'due to lock timeout')  # PostgreSQL's lock_timeout
 #: Fixed phrases for why a database cannot be reached: (pattern, phrase).
 _REASONS = (
     ('connection refused', 'connection refused'),

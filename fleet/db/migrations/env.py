@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from fleet.db import locks
 from fleet.db import models
 
 config = context.config
@@ -24,6 +25,10 @@ def run_migrations_online():
             connection.commit()
         try:
             with connection.begin():
+                # One migration at a time: a second process waits, then
+                # finds the schema at its revision and has nothing to do.
+                locks.acquire(connection, locks.SCHEMA,
+                              config.attributes.get('lock_timeout', 600))
                 context.configure(connection=connection,
                                   target_metadata=target_metadata,
                                   render_as_batch=True)

@@ -127,3 +127,57 @@ class TestInventoryExport(base.CLITestCase):
                              '/nonexistent/dir/x.json', expect=1)
         self.assertEqual('--output: cannot write /nonexistent/dir/x.json: '
                          'No such file or directory\n', res.err)
+
+
+TWO_CLOUDS = """\
+clouds: [{name: prod}]
+regions: [{name: RegionOne, cloud: prod}]
+cells: [{name: c1, region: RegionOne}]
+racks: [{name: k1, region: RegionOne, cell: c1}]
+vars:
+  - {scope: region, name: RegionOne, vars: {ntp: pool}}
+devices:
+  - {name: node-1, region: RegionOne, rack: k1}
+  - {name: node-2, rack: k1}
+"""
+
+
+class TestInventorySyncTwoClouds(base.CLITestCase):
+    """A RegionOne of an API sync beside an asset file's RegionOne."""
+
+    def setUp(self):
+        super().setUp()
+        self.path = os.path.join(self.home, 'assets.yaml')
+        with open(self.path, 'w') as f:
+            f.write(TWO_CLOUDS)
+
+    def api_sync(self):
+        """What an Ironic sync of clouds.yaml cloud "lab" creates."""
+        from fleet.plugins.sources import base as sources
+        snap = sources.Snapshot(devices=[sources.DeviceRecord(
+            name='ir-1', external_id='u1', cloud='lab', region='RegionOne',
+            where='ironic node ir-1')])
+        self.fleet().sync.apply(self.ctx, 'ironic', snap)
+
+    def sync_file(self):
+        return self.fleet_cli('inventory', 'sync', 'static', '--file',
+                              self.path, '-f', 'json')
+
+    def check(self):
+        api = self.fleet()
+        for name in ('node-1', 'node-2'):
+            dev = api.devices.show(self.ctx, name)
+            self.assertEqual(('prod', 'RegionOne', 'k1'),
+                             (dev['cloud'], dev['region'], dev['rack']))
+        self.assertEqual('lab', api.devices.show(self.ctx, 'ir-1')['cloud'])
+        self.assertEqual([], self.sync_file().json())
+
+    def test_api_sync_first(self):
+        self.api_sync()
+        self.sync_file()
+        self.check()
+
+    def test_asset_file_first(self):
+        self.sync_file()
+        self.api_sync()
+        self.check()
