@@ -66,24 +66,80 @@ def _global_parse(parse_known_args):
     return parse
 
 
+def _distribution():
+    """openstack-fleet's installed distribution, or None (source tree)."""
+    from importlib import metadata
+    try:
+        return metadata.distribution('openstack-fleet')
+    except metadata.PackageNotFoundError:
+        return None
+
+
 class FleetCommandManager(commandmanager.CommandManager):
-    """Loads ``openstack.fleet.v1`` and drops the leading ``fleet``."""
+    """``openstack.fleet.v1`` without the leading ``fleet``, loaded lazily.
+
+    Running a command reads the entry points of openstack-fleet's own
+    distribution (one metadata file) and imports that command's module
+    only. The whole namespace, every distribution's entry points through
+    stevedore (which imports each command module), is loaded only when a
+    listing needs it (``help``, completion) or the command is not one of
+    openstack-fleet's own.
+    """
 
     prefix = 'fleet '
 
+    def __init__(self, namespace, distribution=None):
+        self._distribution = distribution
+        self._complete = False
+        super().__init__(namespace)
+
+    def _name(self, name):
+        name = name.replace('_', ' ') if self.convert_underscores else name
+        return name[len(self.prefix):] if name.startswith(self.prefix) \
+            else name
+
+    def _load_commands(self):
+        if self._distribution is None:
+            self._load_all()
+            return
+        self.group_list.append(self.namespace)
+        for ep in self._distribution.entry_points.select(
+                group=self.namespace):
+            self.commands[self._name(ep.name)] = ep
+
+    def _load_all(self):
+        """Every command of the namespace, from any distribution."""
+        if self._complete:
+            return
+        self._complete = True
+        groups = list(self.group_list)
+        super().load_commands(self.namespace)
+        self.group_list = groups or [self.namespace]
+        self.commands = {self._name(name): ep
+                         for name, ep in self.commands.items()}
+
     def load_commands(self, namespace):
         super().load_commands(namespace)
-        self.commands = {
-            (name[len(self.prefix):] if name.startswith(self.prefix)
-             else name): ep for name, ep in self.commands.items()}
+        self.commands = {self._name(name): ep
+                         for name, ep in self.commands.items()}
 
+    def __iter__(self):
+        self._load_all()
+        return super().__iter__()
 
-def _version():
-    from importlib import metadata
-    try:
-        return metadata.version('openstack-fleet')
-    except metadata.PackageNotFoundError:
-        return 'unknown'
+    def get_command_names(self, group=None):
+        if group is None:
+            self._load_all()
+        return super().get_command_names(group)
+
+    def find_command(self, argv):
+        try:
+            return super().find_command(argv)
+        except ValueError:
+            if self._complete:
+                raise
+            self._load_all()
+            return super().find_command(argv)
 
 
 class FleetApp(app.App):
@@ -94,10 +150,14 @@ class FleetApp(app.App):
     _handlers = []
 
     def __init__(self, stdout=None, stderr=None):
+        dist = _distribution()
         super().__init__(
             description=self.__doc__,
-            version=_version(),
-            command_manager=FleetCommandManager(NAMESPACE),
+            version=dist.version if dist else 'unknown',
+            command_manager=FleetCommandManager(NAMESPACE, dist),
+            # "fleet device list --help" is the command's help, as in
+            # OpenStackClient, not the list of every command.
+            deferred_help=True,
             stdout=stdout, stderr=stderr)
         self.fleet_client = None
 
