@@ -62,7 +62,7 @@ class TestCommandImports(base.CLITestCase):
 
     def test_device_list_imports_only_what_it_needs(self):
         self.make_place()
-        self.fleet().devices.create('node-1')
+        self.fleet().devices.create(self.ctx, 'node-1')
         proc = subprocess.run(
             [sys.executable, '-c', RUN % {'conf': self.config_file,
                                           'names': NOT_FOR_A_LIST}],
