@@ -34,8 +34,10 @@ class TestRegistry(testtools.TestCase):
 
 
 class TestListColumn(testtools.TestCase):
-    """fleet's ListColumn prints as osc-lib's (which imports openstacksdk,
-    too heavy for the standalone command)."""
+    """fleet's ListColumn prints as osc-lib's.
+
+    osc-lib's imports openstacksdk, too heavy for the standalone command.
+    """
 
     def test_same_as_osc_lib(self):
         from osc_lib.cli import format_columns
