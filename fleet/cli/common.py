@@ -6,7 +6,9 @@ exceptions and the standard library at module level; oslo.config, the
 service layer and SQLAlchemy only when a command runs.
 """
 
+import contextlib
 import datetime
+import gc
 import json
 import os
 
@@ -56,6 +58,32 @@ def load_conf(extra_files=()):
     return CONF
 
 
+_START_UP = [0]
+
+
+@contextlib.contextmanager
+def start_up():
+    """Run a command's set-up (imports, configuration, connecting) without
+    the cyclic garbage collector, then freeze what it made.
+
+    Imports make tens of thousands of objects that live as long as the
+    process; collecting while they are made rescans them over and over
+    (tens of milliseconds of a command's start-up). :func:`gc.freeze` moves
+    them out of the collector's sight; the collector is on again for the
+    command's own work. The ``fleet`` console script turns the collector
+    off from its first import (:mod:`fleet.cli.shell`).
+    """
+    _START_UP[0] += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _START_UP[0] -= 1
+        if not _START_UP[0]:
+            gc.freeze()
+            gc.enable()
+
+
 class FleetClient:
     """A lazy handle on the fleet service layer.
 
@@ -75,15 +103,17 @@ class FleetClient:
     @property
     def conf(self):
         if self._conf is None:
-            self._conf = load_conf(self._config_files)
+            with start_up():
+                self._conf = load_conf(self._config_files)
         return self._conf
 
     @property
     def fleet(self):
         if self._fleet is None:
-            from fleet import api
-            conf = self.conf
-            self._fleet = api.connect(conf=conf)
+            with start_up():
+                from fleet import api
+                conf = self.conf
+                self._fleet = api.connect(conf=conf)
         return self._fleet
 
     def context(self, parsed_args=None):
@@ -92,12 +122,13 @@ class FleetClient:
         The actor is ``--actor`` / ``$FLEET_ACTOR`` or ``[DEFAULT] actor``;
         ``--reason`` and ``--dry-run`` come from the command's arguments.
         """
-        from fleet.api import context
+        with start_up():
+            from fleet.api import context
 
-        return context.RequestContext(
-            actor=self._actor or self.conf.actor,
-            reason=getattr(parsed_args, 'reason', None),
-            dry_run=bool(getattr(parsed_args, 'dry_run', False)))
+            return context.RequestContext(
+                actor=self._actor or self.conf.actor,
+                reason=getattr(parsed_args, 'reason', None),
+                dry_run=bool(getattr(parsed_args, 'dry_run', False)))
 
     def __getattr__(self, name):
         if name.startswith('_'):

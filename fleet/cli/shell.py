@@ -6,14 +6,19 @@ device list`` (entry points ``openstack.fleet.v1``, whose names all start
 with ``fleet_``; the prefix is dropped here).
 """
 
+import gc
 import logging
 import os
 import sys
 
-from cliff import app
-from cliff import commandmanager
+# No cyclic garbage collection while the command starts up (imports make
+# long-lived objects only); fleet.cli.common.start_up turns it back on.
+gc.disable()
 
-from fleet.cli import common
+from cliff import app  # noqa: E402
+from cliff import commandmanager  # noqa: E402
+
+from fleet.cli import common  # noqa: E402
 
 NAMESPACE = 'openstack.fleet.v1'
 #: Global options that take a value (to find where the command starts).
@@ -216,7 +221,10 @@ def main(argv=None, stdout=None, stderr=None):
     """Run ``fleet``; returns the exit code."""
     if argv is None:
         argv = sys.argv[1:]
-    return FleetApp(stdout=stdout, stderr=stderr).run(argv)
+    try:
+        return FleetApp(stdout=stdout, stderr=stderr).run(argv)
+    finally:
+        gc.enable()
 
 
 if __name__ == '__main__':

@@ -174,3 +174,20 @@ class TestChoicesMatchServiceLayer(base.CLITestCase):
         self.assertEqual(set(refs.SCOPES), set(change.OBJECT_TYPES))
         self.assertEqual(set(devices.UNSETTABLE),
                          {f for f, _w in device.UNSETTABLE})
+
+
+class TestGarbageCollector(base.CLITestCase):
+    """Start-up runs without the cyclic collector; the command's work not."""
+
+    def test_on_after_connecting_and_after_a_run(self):
+        import gc
+
+        from fleet.cli import common
+        gc.disable()
+        client = common.FleetClient(config_files=[self.config_file])
+        self.assertIsNotNone(client.fleet)
+        self.assertTrue(gc.isenabled())
+        self.assertGreater(gc.get_freeze_count(), 0)
+        gc.disable()
+        self.fleet_cli('--bogus-option', expect=2)
+        self.assertTrue(gc.isenabled())
