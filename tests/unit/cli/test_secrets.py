@@ -115,7 +115,8 @@ class SecretScenarios:
 
                 def other():
                     fleet.variables.set(self.ctx, 'device', 'node-1',
-                                        {'bmc_pw': 'other'}, secret=True)
+                                        {'bmc_pw': 'Racing-0th3r-V4lue'},
+                                        secret=True)
                     done.set()
                 threading.Thread(target=other).start()
                 done.wait(30)
