@@ -78,40 +78,69 @@ htmlhelp_basename = 'openstack-fleetdoc'
 
 # -- Local extension --------------------------------------------------------
 
-def _tolerant_autoprogram(app):
-    """Make ``autoprogram-cliff`` say "not registered" instead of failing.
+#: The namespace whose every command the CLI reference must show.
+CLI_NAMESPACE = 'openstack.fleet.v1'
 
-    cliff raises a warning (an error under -W) when a namespace or pattern
-    matches no command. The CLI is written alongside these docs, so a
-    missing noun becomes a visible note in the page instead of a broken
-    build. Every other error still fails the build.
+
+def _complete_cli_reference(app):
+    """Fail the build when the CLI reference misses a command.
+
+    ``autoprogram-cliff`` itself warns (an error under ``-W``) when its
+    pattern matches no command, e.g. a misnamed noun. This adds the other
+    half: every command of :data:`CLI_NAMESPACE` must be documented by some
+    ``autoprogram-cliff`` directive, so a new command cannot be left out.
     """
     from cliff import sphinxext as cliff_sphinxext
-    from docutils import nodes
-    from docutils.parsers.rst import DirectiveError
-    from sphinx.util import logging
 
-    log = logging.getLogger(__name__)
-
-    class TolerantAutoprogramCliff(
+    class RecordingAutoprogramCliff(
             cliff_sphinxext.AutoprogramCliffDirective):
 
-        def run(self):
-            try:
-                return super().run()
-            except DirectiveError as exc:
-                if exc.level > 2 or 'No commands found' not in exc.msg:
-                    raise
-                pattern = self.options.get('command') or self.arguments[0]
-                log.info('autoprogram-cliff: nothing registered for %s',
-                         pattern)
-                text = ('No command matching "%s" is registered in the '
-                        'installed package.' % pattern)
-                return [nodes.note('', nodes.paragraph(text=text))]
+        def _load_commands(self):
+            commands = super()._load_commands()
+            env = self.state.document.settings.env
+            if not hasattr(env, 'fleet_cli_documented'):
+                env.fleet_cli_documented = {}
+            env.fleet_cli_documented.setdefault(
+                self.arguments[0], {}).update(
+                    (name, env.docname) for name in commands)
+            return commands
 
-    app.add_directive('autoprogram-cliff', TolerantAutoprogramCliff,
+    app.add_directive('autoprogram-cliff', RecordingAutoprogramCliff,
                       override=True)
+    app.connect('env-purge-doc', _purge_documented)
+    app.connect('env-merge-info', _merge_documented)
+    app.connect('env-check-consistency', _check_documented)
+
+
+def _purge_documented(app, env, docname):
+    for names in getattr(env, 'fleet_cli_documented', {}).values():
+        for name in [n for n, doc in names.items() if doc == docname]:
+            del names[name]
+
+
+def _merge_documented(app, env, docnames, other):
+    for namespace, names in getattr(other, 'fleet_cli_documented',
+                                    {}).items():
+        if not hasattr(env, 'fleet_cli_documented'):
+            env.fleet_cli_documented = {}
+        env.fleet_cli_documented.setdefault(namespace, {}).update(names)
+
+
+def _check_documented(app, env):
+    from cliff import commandmanager
+    from sphinx.util import logging
+
+    documented = getattr(env, 'fleet_cli_documented', {}).get(
+        CLI_NAMESPACE, {})
+    missing = sorted(set(commandmanager.CommandManager(
+        CLI_NAMESPACE).commands) - set(documented))
+    for name in missing:
+        logging.getLogger(__name__).warning(
+            'command "%s" (entry point namespace %s) is not in the CLI '
+            'reference: add an autoprogram-cliff directive for it to '
+            'doc/source/cli/index.rst', name, CLI_NAMESPACE)
 
 
 def setup(app):
-    _tolerant_autoprogram(app)
+    _complete_cli_reference(app)
+    return {'parallel_read_safe': True, 'parallel_write_safe': True}

@@ -1,10 +1,11 @@
-"""Show, set and delete commands shared by the hierarchy levels.
+"""Create, list, show, set and delete commands shared by the levels.
 
 Clouds, regions, cells and racks differ only in their name, the service
-layer collection that holds them and the options that place them
-(``--region``, ``--cloud``). Each command module subclasses these with its
-own docstring (the command's help) and those three attributes. Light: only
-cliff via :mod:`fleet.cli.common` at import time.
+layer collection that holds them, the options that place them
+(``--region``, ``--cloud``), the filters of their list and their columns
+(:mod:`fleet.cli.v1.resource_fields`). Each command module subclasses
+these with its own docstring (the command's help) and those attributes.
+Light: only cliff via :mod:`fleet.cli.common` at import time.
 """
 
 from fleet.cli import common
@@ -14,6 +15,11 @@ PLACE_HELP = {
               'unique or there is more than one region).',
     'cloud': 'Cloud %(of)s (needed when %(what)s is not unique or there is '
              'more than one cloud).',
+}
+FILTER_HELP = {
+    'cloud': 'Only %s in this cloud.',
+    'region': 'Only %s in this region.',
+    'cell': 'Only %s in this cell.',
 }
 
 
@@ -26,8 +32,15 @@ class LevelCommand:
     collection = None
     #: placing options, of 'region' and 'cloud'
     place_options = ()
-    #: fields shown by ShowOne commands
-    fields = ()
+    #: columns (fleet.cli.v1.resource_fields.Resource); ShowOne commands
+    #: show all its fields
+    resource = None
+    #: filters of the list command, keywords of the service layer's list()
+    list_filters = ()
+
+    @property
+    def fields(self):
+        return self.resource.fields
 
     def add_place(self, parser, plural=False):
         words = {'kind': self.kind + ('s' if plural else ''),
@@ -70,6 +83,24 @@ class CreateLevel(LevelCommand, common.ShowOne):
                                 description=parsed_args.description,
                                 **self.create_args(parsed_args))
         return common.show_output(obj, self.fields)
+
+
+class ListLevel(LevelCommand, common.Lister):
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        for option in self.list_filters:
+            parser.add_argument('--' + option, metavar='<%s>' % option,
+                                help=FILTER_HELP[option] % (self.kind + 's'))
+        common.add_columns(parser, self.resource)
+        return parser
+
+    def take_action(self, parsed_args):
+        columns = common.list_columns(self.resource, parsed_args)
+        ctx = self.ctx(parsed_args)
+        rows = self.api().list(ctx, **{f: getattr(parsed_args, f)
+                                       for f in self.list_filters})
+        return common.list_output(rows, columns)
 
 
 class ShowLevel(LevelCommand, common.ShowOne):

@@ -6,14 +6,19 @@ device list`` (entry points ``openstack.fleet.v1``, whose names all start
 with ``fleet_``; the prefix is dropped here).
 """
 
+import gc
 import logging
 import os
 import sys
 
-from cliff import app
-from cliff import commandmanager
+# No cyclic garbage collection while the command starts up (imports make
+# long-lived objects only); fleet.cli.common.start_up turns it back on.
+gc.disable()
 
-from fleet.cli import common
+from cliff import app  # noqa: E402
+from cliff import commandmanager  # noqa: E402
+
+from fleet.cli import common  # noqa: E402
 
 NAMESPACE = 'openstack.fleet.v1'
 #: Global options that take a value (to find where the command starts).
@@ -66,24 +71,98 @@ def _global_parse(parse_known_args):
     return parse
 
 
+def _distribution():
+    """openstack-fleet's installed distribution, or None (source tree)."""
+    from importlib import metadata
+    try:
+        return metadata.distribution('openstack-fleet')
+    except metadata.PackageNotFoundError:
+        return None
+
+
 class FleetCommandManager(commandmanager.CommandManager):
-    """Loads ``openstack.fleet.v1`` and drops the leading ``fleet``."""
+    """``openstack.fleet.v1`` without the leading ``fleet``, loaded lazily.
+
+    Running a command reads the entry points of openstack-fleet's own
+    distribution (one metadata file) and imports that command's module
+    only. The whole namespace, every distribution's entry points through
+    stevedore (which imports each command module), is loaded only when a
+    listing needs it (``help``, completion) or the command is not one of
+    openstack-fleet's own.
+    """
 
     prefix = 'fleet '
 
+    def __init__(self, namespace, distribution=None):
+        self._distribution = distribution
+        self._complete = False
+        super().__init__(namespace)
+
+    def _name(self, name):
+        name = name.replace('_', ' ') if self.convert_underscores else name
+        return name[len(self.prefix):] if name.startswith(self.prefix) \
+            else name
+
+    def _load_commands(self):
+        if self._distribution is None:
+            self._load_all()
+            return
+        self.group_list.append(self.namespace)
+        for ep in self._distribution.entry_points.select(
+                group=self.namespace):
+            self.commands[self._name(ep.name)] = ep
+
+    def _load_all(self):
+        """Every command of the namespace, from any distribution."""
+        if self._complete:
+            return
+        self._complete = True
+        groups = list(self.group_list)
+        super().load_commands(self.namespace)
+        self.group_list = groups or [self.namespace]
+        self.commands = {self._name(name): ep
+                         for name, ep in self.commands.items()}
+
     def load_commands(self, namespace):
         super().load_commands(namespace)
-        self.commands = {
-            (name[len(self.prefix):] if name.startswith(self.prefix)
-             else name): ep for name, ep in self.commands.items()}
+        self.commands = {self._name(name): ep
+                         for name, ep in self.commands.items()}
+
+    def __iter__(self):
+        self._load_all()
+        return super().__iter__()
+
+    def get_command_names(self, group=None):
+        if group is None:
+            self._load_all()
+        return super().get_command_names(group)
+
+    def find_command(self, argv):
+        try:
+            return super().find_command(argv)
+        except ValueError:
+            if self._complete:
+                raise
+            self._load_all()
+            return super().find_command(argv)
 
 
-def _version():
-    from importlib import metadata
-    try:
-        return metadata.version('openstack-fleet')
-    except metadata.PackageNotFoundError:
-        return 'unknown'
+def _known_distributions():
+    """Tell cliff which distributions fleet's commands come from.
+
+    cliff's ``--help`` names the distribution of each command that is not
+    the app's own, and finds them with
+    ``importlib.metadata.packages_distributions()``, a scan of every
+    installed distribution's files (tens of milliseconds, more the more is
+    installed). The commands of the ``fleet`` app are openstack-fleet's and
+    cliff's (``help``, ``complete``); cliff keeps the mapping in a module
+    cache, which is filled here when it is still empty.
+    """
+    from cliff import command
+
+    if getattr(command, '_dists_by_mods', False) is None:
+        command._dists_by_mods = {'fleet': 'openstack-fleet',
+                                  'cliff': 'cliff'}
 
 
 class FleetApp(app.App):
@@ -94,10 +173,15 @@ class FleetApp(app.App):
     _handlers = []
 
     def __init__(self, stdout=None, stderr=None):
+        _known_distributions()
+        dist = _distribution()
         super().__init__(
             description=self.__doc__,
-            version=_version(),
-            command_manager=FleetCommandManager(NAMESPACE),
+            version=dist.version if dist else 'unknown',
+            command_manager=FleetCommandManager(NAMESPACE, dist),
+            # "fleet device list --help" is the command's help, as in
+            # OpenStackClient, not the list of every command.
+            deferred_help=True,
             stdout=stdout, stderr=stderr)
         self.fleet_client = None
 
@@ -156,7 +240,10 @@ def main(argv=None, stdout=None, stderr=None):
     """Run ``fleet``; returns the exit code."""
     if argv is None:
         argv = sys.argv[1:]
-    return FleetApp(stdout=stdout, stderr=stderr).run(argv)
+    try:
+        return FleetApp(stdout=stdout, stderr=stderr).run(argv)
+    finally:
+        gc.enable()
 
 
 if __name__ == '__main__':

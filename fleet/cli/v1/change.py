@@ -3,16 +3,11 @@
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
 OBJECT_TYPES = constants.CHANGE_OBJECT_TYPES
-FIELDS = (('id', 'ID'), ('created_at', 'Time'), ('actor', 'Actor'),
-          ('action', 'Action'), ('object_type', 'Type'),
-          ('object_name', 'Name'), ('field', 'Field'), ('old', 'Old'),
-          ('new', 'New'), ('reason', 'Reason'))
-LONG_FIELDS = FIELDS + (('request_id', 'Request ID'), ('secret', 'Secret'))
-SHOW = ('id', 'request_id', 'created_at', 'actor', 'action', 'object_type',
-        'object_name', 'field', 'old', 'new', 'secret', 'reason')
+RESOURCE = resource_fields.CHANGE
 
 
 def _with_values(change):
@@ -55,8 +50,8 @@ class ListChange(common.Lister):
         parser.add_argument('--limit', metavar='<n>', type=int, default=100,
                             help='Show at most this many changes (default '
                                  '100; 0 for all).')
-        parser.add_argument('--long', action='store_true',
-                            help='Also show request ids and secret flags.')
+        common.add_columns(parser, RESOURCE, long_help='Also show request '
+                           'ids and secret flags.')
         return parser
 
     def take_action(self, parsed_args):
@@ -64,12 +59,12 @@ class ListChange(common.Lister):
         a = parsed_args
         if a.limit < 0:
             raise osc_exc.CommandError('--limit: must be 0 or more.')
+        columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).changes.list(
             ctx, object_type=a.type, name=a.name, actor=a.actor,
             since=_time('--since', a.since), until=_time('--until', a.until),
             request_id=a.request_id, limit=a.limit or None)
-        return common.list_output([_with_values(r) for r in rows],
-                                  LONG_FIELDS if a.long else FIELDS)
+        return common.list_output([_with_values(r) for r in rows], columns)
 
 
 class ShowChange(common.ShowOne):
@@ -85,4 +80,4 @@ class ShowChange(common.ShowOne):
         ctx = self.ctx(parsed_args)
         change = common.get_fleet(self.app).changes.show(
             ctx, parsed_args.change)
-        return common.show_output(_with_values(change), SHOW)
+        return common.show_output(_with_values(change), RESOURCE.fields)

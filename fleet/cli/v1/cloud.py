@@ -1,30 +1,23 @@
 """``fleet cloud ...``: the clouds at the top of the hierarchy."""
 
-from fleet.cli import common
 from fleet.cli import level
-
-FIELDS = ('id', 'name', 'description', 'created_at', 'updated_at')
-LIST_FIELDS = (('name', 'Name'), ('description', 'Description'))
+from fleet.cli.v1 import resource_fields
 
 
 class _Cloud(level.LevelCommand):
     kind = 'cloud'
     collection = 'clouds'
     place_options = ()
-    fields = FIELDS
+    resource = resource_fields.CLOUD
+    list_filters = ()
 
 
 class CreateCloud(_Cloud, level.CreateLevel):
     """Create a cloud."""
 
 
-class ListCloud(common.Lister):
+class ListCloud(_Cloud, level.ListLevel):
     """List clouds."""
-
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
-        return common.list_output(common.get_fleet(self.app).clouds.list(ctx),
-                                  LIST_FIELDS)
 
 
 class ShowCloud(_Cloud, level.ShowLevel):

@@ -3,30 +3,13 @@
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
 DEVICE_TYPES = constants.DEVICE_TYPES
 
-# One registry of the device fields: (key, list heading).
-FIELDS = (
-    ('uuid', 'UUID'), ('name', 'Name'), ('type', 'Type'), ('role', 'Role'),
-    ('cloud', 'Cloud'), ('region', 'Region'), ('cell', 'Cell'),
-    ('rack', 'Rack'), ('parent', 'Parent'), ('serial', 'Serial'),
-    ('asset_tag', 'Asset Tag'), ('mgmt_address', 'Mgmt Address'),
-    ('labels', 'Labels'), ('source', 'Source'), ('missing', 'Missing'),
-    ('last_seen', 'Last Seen'), ('created_at', 'Created At'),
-    ('updated_at', 'Updated At'))
-LIST_DEFAULT = ('name', 'type', 'role', 'region', 'cell', 'rack', 'missing')
-LIST_LONG = ('uuid', 'name', 'type', 'role', 'cloud', 'region', 'cell',
-             'rack', 'parent', 'serial', 'asset_tag', 'mgmt_address',
-             'labels', 'source', 'missing', 'last_seen')
-SHOW = tuple(k for k, _h in FIELDS)
+RESOURCE = resource_fields.DEVICE
 FORMATTERS = {'labels': common.ListColumn}
-
-
-def _fields(keys):
-    headings = dict(FIELDS)
-    return [(k, headings[k]) for k in keys]
 
 
 def _add_attributes(parser, creating):
@@ -83,7 +66,7 @@ class CreateDevice(common.ShowOne):
             rack=a.rack, cloud=a.cloud, parent=a.parent, role=a.role,
             serial=a.serial, asset_tag=a.asset_tag,
             mgmt_address=a.mgmt_address, labels=a.labels)
-        return common.show_output(dev, SHOW, FORMATTERS)
+        return common.show_output(dev, RESOURCE.fields, FORMATTERS)
 
 
 class ListDevice(common.Lister):
@@ -119,8 +102,7 @@ class ListDevice(common.Lister):
                            help='Only devices not flagged missing.')
         parser.add_argument('--limit', metavar='<n>', type=int,
                             help='Show at most this many devices.')
-        parser.add_argument('--long', action='store_true',
-                            help='Show more columns.')
+        common.add_columns(parser, RESOURCE)
         return parser
 
     def take_action(self, parsed_args):
@@ -128,12 +110,13 @@ class ListDevice(common.Lister):
         a = parsed_args
         if a.limit is not None and a.limit < 1:
             raise osc_exc.CommandError('--limit: must be 1 or more.')
+        columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).devices.list(
             ctx, region=a.region, cell=a.cell, rack=a.rack, role=a.role,
             label=a.labels, type=a.type, cloud=a.cloud, source=a.source,
-            missing=a.missing, limit=a.limit, with_labels=a.long)
-        return common.list_output(
-            rows, _fields(LIST_LONG if a.long else LIST_DEFAULT), FORMATTERS)
+            missing=a.missing, limit=a.limit,
+            with_labels=any(k == 'labels' for k, _h in columns))
+        return common.list_output(rows, columns, FORMATTERS)
 
 
 class ShowDevice(common.ShowOne):
@@ -154,7 +137,7 @@ class ShowDevice(common.ShowOne):
         fleet = common.get_fleet(self.app)
         if parsed_args.at is None:
             return common.show_output(
-                fleet.devices.show(ctx, parsed_args.device), SHOW,
+                fleet.devices.show(ctx, parsed_args.device), RESOURCE.fields,
                 FORMATTERS)
         at = common.parse_revision('--at', parsed_args.at)
         past = fleet.changes.device_as_of(ctx, parsed_args.device, at)

@@ -1,6 +1,7 @@
 """``fleet label ...``: free tags on devices."""
 
 from fleet.cli import common
+from fleet.cli.v1 import resource_fields
 
 
 class AddLabel(common.Command):
@@ -46,13 +47,14 @@ class ListLabel(common.Lister):
         parser = super().get_parser(prog_name)
         parser.add_argument('device', metavar='<device>', nargs='?',
                             help='Device name or UUID (default: all labels '
-                                 'in use).')
+                                 'in use, with their device counts).')
+        common.add_columns(parser, resource_fields.LABEL)
         return parser
 
     def take_action(self, parsed_args):
+        resource = (resource_fields.DEVICE_LABEL if parsed_args.device
+                    else resource_fields.LABEL)
+        columns = common.list_columns(resource, parsed_args)
         ctx = self.ctx(parsed_args)
         rows = common.get_fleet(self.app).labels.list(ctx, parsed_args.device)
-        fields = [('label', 'Label')]
-        if not parsed_args.device:
-            fields.append(('devices', 'Devices'))
-        return common.list_output(rows, fields)
+        return common.list_output(rows, columns)

@@ -49,7 +49,7 @@ class CLITestCase(base.FleetTestCase):
         # Runs before the database is disposed of (cleanups are LIFO).
         self.addCleanup(self.assert_no_secret_leaked)
 
-    # -- no secret in anything the suite produced ------------------------------
+    # -- no secret in anything the suite produced -----------------------------
     def secret_values(self):
         """Plain values of every secret the test stored or typed."""
         import sqlalchemy as sa

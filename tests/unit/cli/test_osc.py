@@ -58,3 +58,11 @@ class TestOpenStackClient(base.CLITestCase):
                           expect=1, env=env)
         self.assertEqual("No device named 'nope'. See: fleet device list.\n",
                          res.err)
+
+    def test_command_help_names_the_plugin(self):
+        res = self.script('openstack', 'fleet', 'device', 'list', '--help')
+        self.assertTrue(res.out.startswith('usage: openstack fleet device '
+                                           'list '), res.out[:200])
+        self.assertTrue(res.out.rstrip().endswith(
+            'This command is provided by the openstack-fleet plugin.'),
+            res.out[-300:])

@@ -102,6 +102,56 @@ class TestHelp(base.CLITestCase):
         self.assertIn('--blame', res.out)
         self.assertIn("Show the variables set on one object", res.out)
 
+    def test_help_option_after_command_is_the_commands_help(self):
+        res = self.fleet_cli('var', 'show', '--help')
+        self.assertTrue(res.out.startswith('usage: fleet var show '),
+                        res.out)
+        self.assertIn('--blame', res.out)
+        self.assertNotIn('  device list ', res.out)
+
+    def test_standalone_help_has_no_plugin_line(self):
+        res = self.fleet_cli('device', 'list', '--help')
+        self.assertNotIn('plugin', res.out)
+
+
+class TestCommandManager(base.CLITestCase):
+    """Running a command loads that command only; listings load all."""
+
+    def manager(self):
+        return shell.FleetCommandManager(shell.NAMESPACE,
+                                         shell._distribution())
+
+    def test_find_loads_one_command(self):
+        manager = self.manager()
+        cls, name, rest = manager.find_command(['device', 'list', '--long'])
+        from fleet.cli.v1 import device
+        self.assertIs(device.ListDevice, cls)
+        self.assertEqual(('device list', ['--long']), (name, rest))
+        self.assertFalse(manager._complete)
+
+    def test_partial_names(self):
+        cls, name, _rest = self.manager().find_command(['dev', 'li'])
+        self.assertEqual('ListDevice', cls.__name__)
+
+    def test_listing_is_the_whole_namespace(self):
+        manager = self.manager()
+        names = sorted(name for name, _ep in manager)
+        self.assertTrue(manager._complete)
+        full = sorted(name[len('fleet '):] for name, _ep in
+                      commandmanager.CommandManager(shell.NAMESPACE))
+        self.assertEqual(full, names)
+
+    def test_unknown_command_falls_back_to_the_namespace(self):
+        manager = self.manager()
+        self.assertRaises(ValueError, manager.find_command, ['frob'])
+        self.assertTrue(manager._complete)
+
+    def test_without_distribution_metadata(self):
+        manager = shell.FleetCommandManager(shell.NAMESPACE, None)
+        self.assertTrue(manager._complete)
+        cls, _name, _rest = manager.find_command(['cloud', 'list'])
+        self.assertEqual('ListCloud', cls.__name__)
+
 
 class TestScriptPaths(base.CLITestCase):
 
@@ -124,3 +174,20 @@ class TestChoicesMatchServiceLayer(base.CLITestCase):
         self.assertEqual(set(refs.SCOPES), set(change.OBJECT_TYPES))
         self.assertEqual(set(devices.UNSETTABLE),
                          {f for f, _w in device.UNSETTABLE})
+
+
+class TestGarbageCollector(base.CLITestCase):
+    """Start-up runs without the cyclic collector; the command's work not."""
+
+    def test_on_after_connecting_and_after_a_run(self):
+        import gc
+
+        from fleet.cli import common
+        gc.disable()
+        client = common.FleetClient(config_files=[self.config_file])
+        self.assertIsNotNone(client.fleet)
+        self.assertTrue(gc.isenabled())
+        self.assertGreater(gc.get_freeze_count(), 0)
+        gc.disable()
+        self.fleet_cli('--bogus-option', expect=2)
+        self.assertTrue(gc.isenabled())

@@ -1,0 +1,95 @@
+"""The columns of every resource the commands print, in one registry.
+
+As python-ironicclient's ``ironicclient/v1/resource_fields.py``: one table
+of field keys and their headings (:data:`HEADINGS`), and per resource the
+fields a list shows by default, with ``--long`` and in ``show``
+(:class:`Resource`). ``--fields <field> ...`` picks any of the resource's
+fields. Standard library only: every command module imports this.
+"""
+
+#: Field key (as the service layer returns it) -> column heading.
+HEADINGS = {
+    'id': 'ID', 'uuid': 'UUID', 'name': 'Name', 'type': 'Type',
+    'role': 'Role', 'cloud': 'Cloud', 'region': 'Region', 'cell': 'Cell',
+    'rack': 'Rack', 'parent': 'Parent', 'serial': 'Serial',
+    'asset_tag': 'Asset Tag', 'mgmt_address': 'Mgmt Address',
+    'labels': 'Labels', 'source': 'Source', 'missing': 'Missing',
+    'last_seen': 'Last Seen', 'description': 'Description',
+    'created_at': 'Created At', 'updated_at': 'Updated At',
+    'label': 'Label', 'devices': 'Devices',
+    # change log
+    'request_id': 'Request ID', 'actor': 'Actor', 'action': 'Action',
+    'object_type': 'Type', 'object_name': 'Name', 'field': 'Field',
+    'old': 'Old', 'new': 'New', 'secret': 'Secret', 'reason': 'Reason',
+}
+#: Headings that differ for one resource.
+CHANGE_HEADINGS = {'created_at': 'Time'}
+
+
+class Resource:
+    """The columns of one resource.
+
+    :param default: fields a list shows without options, in order.
+    :param long: fields ``--long`` shows; default every field.
+    :param fields: every field of the resource (``--fields`` choices and
+        ``show``), in order.
+    :param headings: headings overriding :data:`HEADINGS` for this
+        resource.
+    """
+
+    def __init__(self, default, fields, long=None, headings=None):
+        self.default = tuple(default)
+        self.fields = tuple(fields)
+        self.long = tuple(long or fields)
+        self._headings = dict(HEADINGS, **(headings or {}))
+        unknown = set(self.default + self.long) - set(self.fields)
+        if unknown:
+            raise ValueError('not fields of the resource: %s'
+                             % ', '.join(sorted(unknown)))
+
+    def heading(self, key):
+        return self._headings[key]
+
+    def columns(self, keys):
+        """``[(key, heading)]`` for these field keys."""
+        return [(k, self._headings[k]) for k in keys]
+
+    def unknown(self, keys):
+        """The keys that are not fields of this resource, in order."""
+        return [k for k in keys if k not in self.fields]
+
+
+_LEVEL = ('id', 'name', 'description', 'created_at', 'updated_at')
+
+CLOUD = Resource(default=('name', 'description'), fields=_LEVEL)
+REGION = Resource(default=('name', 'cloud', 'description'),
+                  fields=('id', 'name', 'cloud') + _LEVEL[2:])
+CELL = Resource(default=('name', 'region', 'description'),
+                fields=('id', 'name', 'region') + _LEVEL[2:])
+RACK = Resource(default=('name', 'region', 'cell', 'description'),
+                fields=('id', 'name', 'region', 'cell') + _LEVEL[2:])
+
+DEVICE = Resource(
+    default=('name', 'type', 'role', 'region', 'cell', 'rack', 'missing'),
+    long=('uuid', 'name', 'type', 'role', 'cloud', 'region', 'cell', 'rack',
+          'parent', 'serial', 'asset_tag', 'mgmt_address', 'labels',
+          'source', 'missing', 'last_seen'),
+    fields=('uuid', 'name', 'type', 'role', 'cloud', 'region', 'cell',
+            'rack', 'parent', 'serial', 'asset_tag', 'mgmt_address',
+            'labels', 'source', 'missing', 'last_seen', 'created_at',
+            'updated_at'))
+
+#: Labels of all devices (with a count) and of one device.
+LABEL = Resource(default=('label', 'devices'), fields=('label', 'devices'))
+DEVICE_LABEL = Resource(default=('label',), fields=('label',))
+
+CHANGE = Resource(
+    default=('id', 'created_at', 'actor', 'action', 'object_type',
+             'object_name', 'field', 'old', 'new', 'reason'),
+    long=('id', 'created_at', 'actor', 'action', 'object_type',
+          'object_name', 'field', 'old', 'new', 'reason', 'request_id',
+          'secret'),
+    fields=('id', 'request_id', 'created_at', 'actor', 'action',
+            'object_type', 'object_name', 'field', 'old', 'new', 'secret',
+            'reason'),
+    headings=CHANGE_HEADINGS)
