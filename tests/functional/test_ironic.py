@@ -47,9 +47,8 @@ class TestIronicSync(base.LabTestCase):
         # The real BMC password is stored (as a secret) ...
         fleet = self.api()
         passwords = self.bmc_passwords()
-        self.assertIn(fleet.variables.secret_value(fleet.context(), 'lab-compute-1',
-                                                   'bmc_password'),
-                      passwords)
+        self.assertIn(fleet.variables.secret_value(
+            fleet.context(), 'lab-compute-1', 'bmc_password'), passwords)
         # ... and never shown: not by sync, show, the change log, export.
         outputs = [first.stdout, first.stderr]
         for args in (('device', 'show', 'lab-compute-1', '-f', 'json'),

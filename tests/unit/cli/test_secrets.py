@@ -127,10 +127,11 @@ class SecretScenarios:
                     # A sync (var set of one object waits for another, so
                     # it cannot race this one).
                     from fleet.plugins.sources import base as sources
+                    record = sources.DeviceRecord(
+                        name='node-1',
+                        secrets={'bmc_pw': 'Racing-0th3r-V4lue'})
                     fleet.sync.apply(self.ctx, 'api', sources.Snapshot(
-                        complete=False, devices=[sources.DeviceRecord(
-                            name='node-1',
-                        secrets={'bmc_pw': 'Racing-0th3r-V4lue'})]),
+                        complete=False, devices=[record]),
                         region='RegionOne')
                     done.set()
                 threading.Thread(target=other).start()
