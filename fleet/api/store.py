@@ -104,8 +104,10 @@ class Fleet:
         from fleet.api import changes
         from fleet.api import devices
         from fleet.api import export
+        from fleet.api import health
         from fleet.api import hierarchy
         from fleet.api import sync
+        from fleet.api import telemetry
         from fleet.api import variables
 
         self.engine = engine
@@ -128,6 +130,8 @@ class Fleet:
         self.changes = changes.ChangeLog(self)
         self.exporter = export.Exporter(self)
         self.sync = sync.Sync(self)
+        self.telemetry = telemetry.Telemetry(self)
+        self.health = health.Health(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -27,12 +27,13 @@ from fleet.conf import inventory
 from fleet.conf import notifications
 from fleet.conf import remediation
 from fleet.conf import secrets
+from fleet.conf import telemetry
 
 CONF = cfg.CONF
 
 #: The option modules, one per group, in sample-configuration order.
-MODULES = (default, database, inventory, collectors, audit, remediation,
-           notifications, secrets)
+MODULES = (default, database, inventory, collectors, telemetry, audit,
+           remediation, notifications, secrets)
 
 # What oslo_log.log.register_options registers, without importing it.
 CONF.register_cli_opts(log_options.common_cli_opts)

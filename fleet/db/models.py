@@ -175,3 +175,46 @@ class Change(Base):
     secret: orm.Mapped[bool] = orm.mapped_column(
         sa.Boolean, default=False, nullable=False)
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+# -- telemetry ---------------------------------------------------------------
+# Readings are not inventory: they churn, so they are not change-logged, and
+# the history is bounded (fleet is not a time-series database).
+class LatestReading(Base):
+    """The latest reading of one metric of one device."""
+
+    __tablename__ = 'readings_latest'
+    __table_args__ = (
+        sa.Index('ix_readings_latest_metric_status', 'metric', 'status'),
+    )
+    device_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='CASCADE'), primary_key=True)
+    metric: orm.Mapped[str] = orm.mapped_column(sa.String(128),
+                                                primary_key=True)
+    value: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+    unit: orm.Mapped[str | None] = orm.mapped_column(sa.String(32))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    threshold: orm.Mapped[str | None] = orm.mapped_column(sa.String(128))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    source: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    read_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, nullable=False)
+
+
+class ReadingHistory(Base):
+    """Past readings, pruned by age and by count per device and metric."""
+
+    __tablename__ = 'readings_history'
+    __table_args__ = (
+        sa.Index('ix_readings_history_device_metric', 'device_id', 'metric',
+                 'read_at'),
+        sa.Index('ix_readings_history_read_at', 'read_at'),
+    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    device_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='CASCADE'))
+    metric: orm.Mapped[str] = orm.mapped_column(sa.String(128))
+    value: orm.Mapped[float | None] = orm.mapped_column(sa.Double)
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    read_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, nullable=False)
