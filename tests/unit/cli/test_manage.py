@@ -5,6 +5,7 @@ import os
 import stat
 
 from fleet.cli import manage
+from fleet.db import engine as db_engine
 from tests.unit.cli import base
 
 
@@ -23,11 +24,15 @@ class TestManage(base.CLITestCase):
         self.conf.clear_override('connection', group='database')
         self.assertEqual((0, 'empty (run: fleet-manage db upgrade)\n', ''),
                          self.run_manage('db', 'version'))
-        self.assertEqual((0, 'Database upgraded from empty to 0002.\n', ''),
+        head = db_engine.HEAD_REVISION
+        self.assertEqual((0, 'Database upgraded from empty to %s.\n' % head,
+                          ''),
                          self.run_manage('db', 'upgrade'))
-        self.assertEqual((0, 'Database already at revision 0002.\n', ''),
+        self.assertEqual((0, 'Database already at revision %s.\n' % head,
+                          ''),
                          self.run_manage('db', 'upgrade'))
-        self.assertEqual((0, '0002\n', ''), self.run_manage('db', 'version'))
+        self.assertEqual((0, head + '\n', ''),
+                         self.run_manage('db', 'version'))
 
     def test_missing_config_file(self):
         out_io, err_io = io.StringIO(), io.StringIO()
@@ -108,3 +113,13 @@ class TestSecretKey(base.CLITestCase):
         self.assertEqual('fleet-manage: no secret key file at %s. Run: '
                          'fleet-manage secret-key create.\n' % self.new_key,
                          err)
+
+
+class TestMigrationHead(base.CLITestCase):
+
+    def test_head_revision_is_the_migrations_single_head(self):
+        from alembic import script
+
+        scripts = script.ScriptDirectory.from_config(
+            db_engine._alembic_config(None))
+        self.assertEqual([db_engine.HEAD_REVISION], scripts.get_heads())
