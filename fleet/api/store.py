@@ -104,6 +104,7 @@ class Fleet:
         from fleet.api import changes
         from fleet.api import devices
         from fleet.api import export
+        from fleet.api import exposition
         from fleet.api import health
         from fleet.api import hierarchy
         from fleet.api import sync
@@ -132,6 +133,7 @@ class Fleet:
         self.sync = sync.Sync(self)
         self.telemetry = telemetry.Telemetry(self)
         self.health = health.Health(self)
+        self.exposition = exposition.Exposition(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -335,6 +335,28 @@ def list_columns(resource, parsed_args):
     return resource.columns(keys)
 
 
+def add_device_filters(parser, what='devices'):
+    """``--region/--cell/--rack/--cloud/--role/--label`` for a selection."""
+    for option, text in (('region', 'in this region'),
+                         ('cell', 'in this cell'),
+                         ('rack', 'in this rack'),
+                         ('cloud', 'in this cloud'),
+                         ('role', 'with this role')):
+        parser.add_argument('--' + option, metavar='<%s>' % option,
+                            help='Only %s of devices %s.' % (what, text))
+    parser.add_argument('--label', metavar='<label>', action='append',
+                        dest='labels', default=[],
+                        help='Only %s of devices with this label '
+                             '(repeatable: all of them).' % what)
+
+
+def device_filters(parsed_args):
+    """The keyword filters :func:`add_device_filters` parsed."""
+    a = parsed_args
+    return {'region': a.region, 'cell': a.cell, 'rack': a.rack,
+            'cloud': a.cloud, 'role': a.role, 'label': a.labels or None}
+
+
 def intermixed(parser):
     """Let options come between a command's positionals.
 

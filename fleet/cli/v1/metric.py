@@ -1,0 +1,142 @@
+"""``fleet metric ...`` and ``fleet health``: telemetry readings.
+
+Readings come from collectors (``fleet collect``); the store keeps the
+latest reading per device and metric and a short history. ``metric export
+--format prometheus`` writes them for an existing Prometheus to scrape.
+"""
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+
+STATUSES = ('ok', 'unknown', 'warning', 'critical')
+LIST_FIELDS = (('name', 'Device'), ('metric', 'Metric'), ('value', 'Value'),
+               ('unit', 'Unit'), ('status', 'Status'), ('read_at', 'Read at'))
+LONG_FIELDS = LIST_FIELDS + (('threshold', 'Threshold'),
+                             ('reason', 'Reason'), ('source', 'Source'))
+HISTORY_FIELDS = (('metric', 'Metric'), ('value', 'Value'),
+                  ('status', 'Status'), ('read_at', 'Read at'))
+HEALTH_FIELDS = (('group', 'Group'), ('status', 'Status'),
+                 ('devices', 'Devices'), ('ok', 'OK'),
+                 ('warning', 'Warning'), ('critical', 'Critical'),
+                 ('unknown', 'Unknown'), ('worst', 'Worst devices'))
+
+
+def _limit(value):
+    if value is not None and value < 1:
+        raise osc_exc.CommandError('--limit: must be 1 or more.')
+    return value
+
+
+def _add_metric_options(parser):
+    parser.add_argument('--metric', metavar='<metric>',
+                        help='Only this metric, or a kind such as '
+                             'temperature, fan, power.')
+    parser.add_argument('--limit', metavar='<n>', type=int,
+                        help='Show at most this many readings.')
+
+
+class ListMetric(common.Lister):
+    """List the latest readings, worst first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--device', metavar='<device>',
+                            help='Only readings of this device.')
+        common.add_device_filters(parser, 'readings')
+        _add_metric_options(parser)
+        parser.add_argument('--status', metavar='<status>', choices=STATUSES,
+                            help='Only readings with this status: %s.'
+                            % ', '.join(STATUSES))
+        parser.add_argument('--long', action='store_true',
+                            help='Also show threshold, reason and source.')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        rows = common.get_fleet(self.app).telemetry.latest(
+            self.ctx(a), device=a.device, metric=a.metric, status=a.status,
+            limit=_limit(a.limit), **common.device_filters(a))
+        return common.list_output(rows, LONG_FIELDS if a.long
+                                  else LIST_FIELDS)
+
+
+class ShowMetric(common.Lister):
+    """Show one device's latest readings, or their history."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('device', metavar='<device>',
+                            help='Device name or UUID.')
+        _add_metric_options(parser)
+        parser.add_argument('--history', action='store_true',
+                            help='Show past readings, newest first.')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        telemetry = common.get_fleet(self.app).telemetry
+        if a.history:
+            rows = telemetry.history(self.ctx(a), a.device, metric=a.metric,
+                                     limit=_limit(a.limit) or 100)
+            return common.list_output(rows, HISTORY_FIELDS)
+        rows = telemetry.latest(self.ctx(a), device=a.device,
+                                metric=a.metric, limit=_limit(a.limit))
+        return common.list_output(rows, LONG_FIELDS[1:])
+
+
+class ExportMetric(common.Command):
+    """Write the latest readings for Prometheus (exposition format)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--format', metavar='<format>',
+                            choices=('prometheus',), default='prometheus',
+                            help='Output format: prometheus (default).')
+        parser.add_argument('--output', metavar='<file>',
+                            help='Write to this file instead of stdout.')
+        common.add_device_filters(parser, 'readings')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        text = common.get_fleet(self.app).exposition.prometheus(
+            self.ctx(a), **common.device_filters(a))
+        if a.output:
+            with open(a.output, 'w') as f:
+                f.write(text)
+        else:
+            self.app.stdout.write(text)
+
+
+class _Worst(common.JsonColumn):
+    """Worst devices: ``n1 (critical: temperature.cpu)`` in tables."""
+
+    def human_readable(self):
+        return '; '.join('%s (%s: %s)' % (w['device'], w['status'],
+                                          ', '.join(w['readings']))
+                         for w in self._value or ())
+
+
+class ShowHealth(common.Lister):
+    """Fleet health: OK / warning / critical / unknown devices per group."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--by', metavar='<level>', default='region',
+                            choices=('region', 'cell', 'rack', 'role'),
+                            help='Group by region (default), cell, rack or '
+                                 'role.')
+        parser.add_argument('--worst', metavar='<n>', type=int, default=3,
+                            help='Name this many of the worst devices per '
+                                 'group (default 3).')
+        common.add_device_filters(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        if a.worst < 0:
+            raise osc_exc.CommandError('--worst: must be 0 or more.')
+        rows = common.get_fleet(self.app).health.report(
+            self.ctx(a), by=a.by, worst=a.worst, **common.device_filters(a))
+        return common.list_output(rows, HEALTH_FIELDS, {'worst': _Worst})
