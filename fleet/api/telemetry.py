@@ -26,13 +26,17 @@ LATEST_UPDATE = ('value', 'unit', 'status', 'threshold', 'reason', 'source',
 Summary = collections.namedtuple('Summary', 'written unknown pruned')
 
 
-def _check(reading):
-    """A reading as store rows, or a one-line error naming the field."""
-    if not isinstance(reading.device_id, int):
+def _check(reading, good_metrics):
+    """A one-line error naming the field of a bad reading."""
+    if type(reading.device_id) is not int:
         raise exception.Invalid('device_id', 'not a device id: %.40r'
                                 % (reading.device_id,))
     metric = reading.metric
-    if not isinstance(metric, str) or not METRIC_RE.match(metric):
+    if metric in good_metrics:
+        pass
+    elif isinstance(metric, str) and METRIC_RE.match(metric):
+        good_metrics.add(metric)
+    else:
         raise exception.Invalid(
             'metric', 'invalid metric name %.80r' % (metric,),
             'use <kind>.<name>: lower-case kind, then letters, digits and '
@@ -84,9 +88,14 @@ class Telemetry:
         history = []
         unknown = 0
         clip = _clip
+        good_metrics = set()
         for reading in readings:
-            _check(reading)
-            reading = reading.checked()
+            _check(reading, good_metrics)
+            value = reading.value
+            if not (type(value) is float and value - value == 0.0 and
+                    reading.status != 'unknown'):
+                # Not a plain finite float: the careful path.
+                reading = reading.checked()
             read_at = reading.read_at or now
             if reading.status == 'unknown':
                 unknown += 1
@@ -113,9 +122,8 @@ class Telemetry:
                                list(latest.values()),
                                ('device_id', 'metric'), LATEST_UPDATE, batch)
             if keep_history:
-                insert = models.ReadingHistory.__table__.insert()
-                for i in range(0, len(history), batch):
-                    conn.execute(insert, history[i:i + batch])
+                upsert.insert_many(conn, models.ReadingHistory.__table__,
+                                   history, batch)
             if prune:
                 pruned = self._prune(conn, now, {k[0] for k in latest})
         return Summary(len(history), unknown, pruned)
