@@ -78,8 +78,21 @@ def _baseline(fleet, readings):
                for r in readings]
     raw = fleet.engine.raw_connection()
     try:
-        param = '?' if fleet.engine.dialect.paramstyle == 'qmark' else '%s'
         cur = raw.cursor()
+        if fleet.engine.dialect.driver == 'psycopg2':
+            # psycopg2's own executemany is a round trip per row; its bulk
+            # idiom is execute_values.
+            from psycopg2 import extras
+            extras.execute_values(
+                cur, 'INSERT INTO readings_latest (device_id, metric, value, '
+                'unit, status, threshold, reason, source, read_at) VALUES %s',
+                latest, page_size=2000)
+            extras.execute_values(
+                cur, 'INSERT INTO readings_history (device_id, metric, '
+                'value, status, read_at) VALUES %s', history, page_size=2000)
+            raw.commit()
+            return
+        param = '?' if fleet.engine.dialect.paramstyle == 'qmark' else '%s'
         cur.executemany(
             'INSERT INTO readings_latest (device_id, metric, value, unit, '
             'status, threshold, reason, source, read_at) VALUES (%s)'

@@ -8,7 +8,13 @@ The statement is compiled once and the rows go to the driver's
 ``executemany`` in batches, with the columns' bind processors applied by
 hand (e.g. SQLite's datetime text), so that a million rows do not pay
 SQLAlchemy's per-row parameter processing.
+On PostgreSQL (psycopg2) the rows go through ``execute_values``: one
+multi-row ``VALUES`` per batch instead of a round trip per row.
 """
+
+import re
+
+_VALUES = re.compile(r'VALUES \((?:%\(\w+\)s(?:, )?)+\)')
 
 
 def upsert_statement(dialect_name, table, keys, update):
@@ -60,12 +66,28 @@ def executemany(conn, stmt, table, rows, batch_size):
     if processors:
         rows = [{k: (processed(k, v) if k in processors and v is not None
                      else v) for k, v in row.items()} for row in rows]
+    if dialect.driver == 'psycopg2':
+        _execute_values(conn, sql, names, rows, batch_size)
+        return
     if compiled.positional:
         params = [tuple(row[n] for n in names) for row in rows]
     else:
         params = rows
     for i in range(0, len(params), batch_size):
         conn.exec_driver_sql(sql, params[i:i + batch_size])
+
+
+def _execute_values(conn, sql, names, rows, batch_size):
+    """psycopg2: ``INSERT ... VALUES %s ...`` with pages of tuples."""
+    from psycopg2 import extras
+
+    template = _VALUES.sub('VALUES %s', sql, count=1)
+    params = [tuple(row[n] for n in names) for row in rows]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        extras.execute_values(cursor, template, params, page_size=batch_size)
+    finally:
+        cursor.close()
 
 
 def upsert_many(conn, table, rows, keys, update, batch_size):
