@@ -102,6 +102,7 @@ class Fleet:
     def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
                  lock_timeout=60.0):
         from fleet.api import changes
+        from fleet.api import collect
         from fleet.api import devices
         from fleet.api import export
         from fleet.api import exposition
@@ -133,6 +134,7 @@ class Fleet:
         self.sync = sync.Sync(self)
         self.telemetry = telemetry.Telemetry(self)
         self.health = health.Health(self)
+        self.collect = collect.Collect(self)
         self.exposition = exposition.Exposition(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):

@@ -357,6 +357,32 @@ def device_filters(parsed_args):
             'cloud': a.cloud, 'role': a.role, 'label': a.labels or None}
 
 
+def progress(app):
+    """A ``progress(message)`` callback for long work.
+
+    On a terminal each message replaces the previous one on one stderr
+    line (cleared when the command ends); elsewhere messages are printed
+    one per line only with ``-v``, so scripts and logs stay clean.
+    """
+    stderr = app.stderr
+    tty = hasattr(stderr, 'isatty') and stderr.isatty()
+    verbose = getattr(getattr(app, 'options', None), 'verbose_level', 1)
+
+    def report(message):
+        if tty:
+            stderr.write('\r\033[K%s' % message)
+            stderr.flush()
+        elif verbose > 1:
+            stderr.write('%s\n' % message)
+
+    def done():
+        if tty:
+            stderr.write('\r\033[K')
+            stderr.flush()
+    report.done = done
+    return report
+
+
 def intermixed(parser):
     """Let options come between a command's positionals.
 
