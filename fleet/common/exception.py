@@ -148,9 +148,16 @@ class LockTimeout(Conflict):
 
 
 class SourceUnavailable(FleetError):
-    msg_fmt = ('Inventory source %(source)s could not reach %(service)s: '
-               '%(reason)s')
+    """A plugin's peer (Ironic, Nova, Prometheus ...) cannot be used.
+
+    ``kind`` says what the plugin is (``Inventory source``, ``Collector``).
+    """
+
+    msg_fmt = '%(kind)s %(source)s could not reach %(service)s: %(reason)s'
     code = 'source_unavailable'
+
+    def __init__(self, message=None, kind='Inventory source', **kwargs):
+        super().__init__(message, kind=kind, **kwargs)
 
 
 class PluginNotEnabled(FleetError):

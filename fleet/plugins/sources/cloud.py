@@ -1,10 +1,12 @@
-"""Shared base of sources that read an OpenStack cloud through openstacksdk.
+"""Shared base of plugins that read an OpenStack cloud through openstacksdk.
 
-Not a plugin itself. It turns the caller's connection parameters into an
-openstacksdk Connection, picks the cloud and region that new devices are
-placed in, bounds every request by the source's ``timeout`` option, and
-turns every SDK or network failure into one
-:class:`~fleet.common.exception.SourceUnavailable` line.
+Not a plugin itself. :class:`CloudClient` turns the caller's connection
+parameters into an openstacksdk Connection, bounds every request by the
+plugin's ``timeout`` option, and turns every SDK or network failure into
+one :class:`~fleet.common.exception.SourceUnavailable` line; inventory
+sources (:class:`CloudSource`) and collectors (the ``nova`` collector) use
+it alike. :class:`CloudSource` also picks the cloud and region that new
+devices are placed in.
 """
 
 import re
@@ -15,41 +17,36 @@ from oslo_config import cfg
 from fleet.common import exception
 from fleet.plugins.sources import base
 
-#: Default of ``[inventory_sources.<name>] timeout``, in seconds.
+#: Default of ``[<kind>.<name>] timeout``, in seconds.
 DEFAULT_TIMEOUT = 60
+#: ``service`` argument of :meth:`CloudClient.call` for Placement calls.
+PLACEMENT = ('Placement', 'placement')
 _URL = re.compile(r'https?://[^\s,;\'"()]+')
 
 
-class CloudSource(base.InventorySource):
-    """An inventory source backed by one OpenStack service.
+class CloudClient:
+    """Connection, timeout and error handling for a plugin that reads a cloud.
+
+    A mixin for a :class:`fleet.plugins.base.Plugin` subclass with
+    ``params`` (the caller's per-run parameters) and ``options`` (its own
+    group, holding a ``timeout`` option).
 
     Parameters: ``connection`` (an openstacksdk Connection) or
     ``connection_factory`` (a callable returning one; openstacksdk is then
-    imported only when the source runs); ``cloud`` and ``region`` override
-    where new devices are placed (default: the clouds.yaml cloud name and
-    its region_name, else ``params['default_region']``, which sync fills
-    from ``[inventory] default_region``).
+    imported only when the plugin runs).
 
     Every request to the cloud (Keystone, version discovery, the service)
-    gives up after ``[inventory_sources.<name>] timeout`` seconds without
-    an answer.
+    gives up after ``[<kind>.<name>] timeout`` seconds without an answer.
     """
 
     #: Human name of the service, for error messages.
     service = None
     #: openstacksdk proxy attribute, e.g. ``baremetal``.
     proxy = None
-
-    @classmethod
-    def get_config_opts(cls):
-        return [
-            cfg.FloatOpt('timeout', default=DEFAULT_TIMEOUT, min=0.1,
-                         help='Seconds to wait for an answer to each request '
-                              'to the cloud (Keystone, version discovery, '
-                              'the %s API) before the sync fails. Version '
-                              'discovery may try a few URLs, each with this '
-                              'timeout.' % (cls.service or 'service')),
-        ]
+    #: The plugin kind's key (its options are ``[<kind>.<name>]``).
+    kind = 'inventory_sources'
+    #: What error messages call the plugin.
+    kind_label = 'Inventory source'
 
     @property
     def timeout(self):
@@ -67,7 +64,8 @@ class CloudSource(base.InventorySource):
                 conn = factory()
             except Exception as exc:  # noqa: BLE001 - any SDK/config error
                 raise exception.SourceUnavailable(
-                    source=self.name, service=self.service,
+                    kind=self.kind_label, source=self.name,
+                    service=self.service,
                     reason=_one_line(exc) + ' (check clouds.yaml / '
                     '--os-cloud)')
             self.params['connection'] = conn
@@ -77,24 +75,31 @@ class CloudSource(base.InventorySource):
             session.timeout = float(self.timeout)
         return conn
 
-    def endpoint(self, ask=True):
+    def endpoint(self, ask=True, proxy=None):
         """The service endpoint (for messages), or None.
 
         :param ask: may ask the cloud (Keystone's catalogue); False when the
             cloud just failed to answer, so the message does not wait again.
+        :param proxy: another service's proxy than :attr:`proxy`.
         """
+        proxy = proxy or self.proxy
         conn = self.connection()
         config = getattr(conn, 'config', None)
         try:
-            endpoint = config.get_endpoint(self.proxy) if config else None
+            endpoint = config.get_endpoint(proxy) if config else None
             if endpoint or not ask:
                 return endpoint
-            return getattr(conn, self.proxy).get_endpoint()
+            return getattr(conn, proxy).get_endpoint()
         except Exception:  # noqa: BLE001 - only used in messages
             return None
 
-    def call(self, what, func):
-        """Run ``func()`` (SDK calls); list() generators; wrap failures."""
+    def call(self, what, func, service=None, proxy=None):
+        """Run ``func()`` (SDK calls); list() generators; wrap failures.
+
+        :param service: ``(name, proxy)`` of another service than the
+            plugin's own (Placement for the nova plugins), for messages.
+        """
+        service, proxy = service or (self.service, self.proxy)
         start = time.monotonic()
         try:
             result = func()
@@ -106,28 +111,88 @@ class CloudSource(base.InventorySource):
         except Exception as exc:  # noqa: BLE001 - SDK, HTTP, socket errors
             if _timed_out(exc, time.monotonic() - start, self.timeout):
                 raise exception.SourceUnavailable(
-                    source=self.name, service=self._peer(exc),
+                    kind=self.kind_label, source=self.name,
+                    service=self._peer(exc, service, proxy),
                     reason='no answer within %g s while %s '
-                    '([inventory_sources.%s] timeout)'
-                    % (self.timeout, what, self.name))
-            endpoint = self.endpoint()
-            where = '%s at %s' % (self.service, endpoint) if endpoint \
-                else self.service
+                    '([%s.%s] timeout)'
+                    % (self.timeout, what, self.kind, self.name))
+            endpoint = self.endpoint(proxy=proxy)
+            where = '%s at %s' % (service, endpoint) if endpoint \
+                else service
             raise exception.SourceUnavailable(
-                source=self.name, service=where,
+                kind=self.kind_label, source=self.name, service=where,
                 reason='%s failed: %s' % (what, _one_line(exc)))
 
-    def _peer(self, exc):
+    def _peer(self, exc, service, proxy):
         """'Ironic at URL' or 'Keystone (for Ironic) at URL' for ``exc``."""
-        url = _url_in(exc) or self.endpoint(ask=False)
+        url = _url_in(exc) or self.endpoint(ask=False, proxy=proxy)
         if not url:
-            return self.service
+            return service
         config = getattr(self.connection(), 'config', None)
         auth = (getattr(config, 'config', None) or {}).get('auth') or {}
         auth_url = auth.get('auth_url') if isinstance(auth, dict) else None
         if auth_url and url.startswith(auth_url.rstrip('/')):
-            return 'Keystone (for %s) at %s' % (self.service, url)
-        return '%s at %s' % (self.service, url)
+            return 'Keystone (for %s) at %s' % (service, url)
+        return '%s at %s' % (service, url)
+
+    # -- Placement, shared by the nova source and the nova collector -------
+    def inventories(self, conn, provider):
+        """``{resource class: inventory}`` of a Placement resource provider.
+
+        Each inventory is a dict with ``total``, ``reserved`` and
+        ``allocation_ratio``; ``capacity`` is what Placement lets
+        instances allocate: ``(total - reserved) * allocation_ratio``.
+
+        :raises fleet.common.exception.SourceUnavailable: Placement failed.
+        """
+        out = {}
+        for inv in self.call(
+                'reading inventories of %s' % provider.name,
+                lambda: conn.placement.resource_provider_inventories(
+                    provider), service=PLACEMENT):
+            total = inv.total or 0
+            reserved = inv.reserved or 0
+            ratio = float(inv.allocation_ratio or 1.0)
+            out[inv.resource_class] = {
+                'total': total, 'reserved': reserved,
+                'allocation_ratio': ratio,
+                'capacity': (total - reserved) * ratio}
+        return out
+
+    def usages(self, conn, provider):
+        """``{resource class: amount allocated}`` of a resource provider.
+
+        :raises fleet.common.exception.SourceUnavailable: Placement failed.
+        """
+        resp = self.call('reading usages of %s' % provider.name,
+                         lambda: conn.placement.get(
+                             '/resource_providers/%s/usages' % provider.id,
+                             raise_exc=True), service=PLACEMENT)
+        try:
+            return dict(resp.json().get('usages') or {})
+        except (ValueError, AttributeError):
+            return {}
+
+
+class CloudSource(CloudClient, base.InventorySource):
+    """An inventory source backed by one OpenStack service.
+
+    Parameters as :class:`CloudClient`; ``cloud`` and ``region`` override
+    where new devices are placed (default: the clouds.yaml cloud name and
+    its region_name, else ``params['default_region']``, which sync fills
+    from ``[inventory] default_region``).
+    """
+
+    @classmethod
+    def get_config_opts(cls):
+        return [
+            cfg.FloatOpt('timeout', default=DEFAULT_TIMEOUT, min=0.1,
+                         help='Seconds to wait for an answer to each request '
+                              'to the cloud (Keystone, version discovery, '
+                              'the %s API) before the sync fails. Version '
+                              'discovery may try a few URLs, each with this '
+                              'timeout.' % (cls.service or 'service')),
+        ]
 
     def placement(self):
         """(cloud, region) for devices this source creates."""

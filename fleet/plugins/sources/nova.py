@@ -4,19 +4,30 @@ Each nova-compute service becomes (or enriches) a ``host`` device named
 after the service's host, with role ``compute`` when the device has no role
 yet. Observed facts go to the ``nova`` variable: service state (up/down),
 status (enabled/disabled), disabled reason, forced-down, availability zone,
-hypervisor type, the number of instances on the host, and vCPU/RAM/disk
-capacity and usage. Capacity comes from Placement (inventories and usages of
-the host's resource provider) because the compute API stopped reporting it
-at microversion 2.88; when Placement cannot be read the hypervisor's own
-fields are used where the server still sends them. The hypervisor's
-``host_ip`` is the device's management address (the Ansible export's
-``ansible_host``).
+hypervisor hostname and type, and vCPU/RAM/disk capacity with the allocation
+ratios. Capacity comes from Placement (the inventories of the host's
+resource provider) because the compute API stopped reporting it at
+microversion 2.88; when Placement cannot be read the hypervisor's own
+fields are used where the server still sends them.
+
+Usage figures (vCPUs, RAM and disk used and free, the number of instances)
+churn with every boot and delete: they are telemetry readings of the
+``nova`` collector, not inventory. This source no longer reports them, and
+the next sync drops the ones it once recorded from the ``nova`` variable
+(one change per device, then none).
+
+The hypervisor's ``host_ip`` is the device's management address (the
+Ansible export's ``ansible_host``).
 """
 
 from fleet.plugins.sources import cloud
 
 CLASSES = (('VCPU', 'vcpus'), ('MEMORY_MB', 'memory_mb'),
            ('DISK_GB', 'disk_gb'))
+#: Keys of the ``nova`` variable that earlier versions of this source set
+#: and that are readings now (kept for the documentation and the tests).
+RETIRED_FACTS = ('instances', 'vcpus_used', 'vcpus_free', 'memory_mb_used',
+                 'memory_mb_free', 'disk_gb_used', 'disk_gb_free')
 
 
 class NovaSource(cloud.CloudSource):
@@ -33,14 +44,6 @@ class NovaSource(cloud.CloudSource):
         hypervisors = self.call(
             'listing hypervisors',
             lambda: conn.compute.hypervisors(details=True))
-        servers = self.call(
-            'listing servers',
-            lambda: conn.compute.servers(all_projects=True, details=True))
-        per_host = {}
-        for server in servers:
-            host = getattr(server, 'compute_host', None)
-            if host:
-                per_host[host] = per_host.get(host, 0) + 1
         by_host = {}
         for hyp in hypervisors:
             details = getattr(hyp, 'service_details', None) or {}
@@ -57,7 +60,6 @@ class NovaSource(cloud.CloudSource):
                 'disabled_reason': svc.disabled_reason,
                 'forced_down': bool(getattr(svc, 'is_forced_down', False)),
                 'zone': getattr(svc, 'availability_zone', None),
-                'instances': per_host.get(svc.host, 0),
             }
             if hyp is not None:
                 facts['hypervisor_hostname'] = hyp.name
@@ -82,43 +84,22 @@ class NovaSource(cloud.CloudSource):
         out = {}
         for rp in providers:
             facts = {}
-            inventories = self.call(
-                'reading inventories of %s' % rp.name,
-                lambda: conn.placement.resource_provider_inventories(rp))
-            usages = self._usages(conn, rp.id)
-            for inv in inventories:
-                for rc, key in CLASSES:
-                    if inv.resource_class != rc:
-                        continue
-                    total = inv.total or 0
-                    ratio = float(inv.allocation_ratio or 1.0)
-                    reserved = inv.reserved or 0
-                    used = usages.get(rc, 0)
-                    facts[key] = total
-                    facts[key + '_used'] = used
-                    facts[key + '_allocation_ratio'] = ratio
-                    facts[key + '_free'] = int(
-                        (total - reserved) * ratio - used)
+            inventories = self.inventories(conn, rp)
+            for rc, key in CLASSES:
+                inv = inventories.get(rc)
+                if inv is not None:
+                    facts[key] = inv['total']
+                    facts[key + '_allocation_ratio'] = \
+                        inv['allocation_ratio']
             out[rp.id] = out[rp.name] = facts
         return out
-
-    def _usages(self, conn, rp_id):
-        resp = self.call('reading usages', lambda: conn.placement.get(
-            '/resource_providers/%s/usages' % rp_id))
-        try:
-            return resp.json().get('usages', {})
-        except ValueError:
-            return {}
 
 
 def _hyp_capacity(hyp):
     """Capacity from a hypervisor record (microversion < 2.88 only)."""
     facts = {}
-    for key, attr in (('vcpus', 'vcpus'), ('vcpus_used', 'vcpus_used'),
-                      ('memory_mb', 'memory_size'),
-                      ('memory_mb_used', 'memory_used'),
-                      ('disk_gb', 'local_disk_size'),
-                      ('disk_gb_used', 'local_disk_used')):
+    for key, attr in (('vcpus', 'vcpus'), ('memory_mb', 'memory_size'),
+                      ('disk_gb', 'local_disk_size')):
         value = getattr(hyp, attr, None)
         if value is not None:
             facts[key] = value
