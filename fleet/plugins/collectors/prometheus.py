@@ -97,8 +97,11 @@ class PrometheusCollector(base.Collector):
         return [
             cfg.URIOpt('url', default='http://127.0.0.1:9090',
                        schemes=['http', 'https'],
+                       secret=True,
                        help='Base URL of the Prometheus whose HTTP API is '
-                            'queried (/api/v1/query is appended).'),
+                            'queried (/api/v1/query is appended). A '
+                            'user:password@ in it is sent as HTTP basic '
+                            'authentication and never shown.'),
             cfg.FloatOpt('timeout', default=10, min=0.1,
                          help='Seconds to wait for each query (connecting, '
                               'each read, and Prometheus\' own evaluation) '

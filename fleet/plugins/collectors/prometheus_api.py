@@ -8,6 +8,7 @@ later query will fare better), or Prometheus answering an error (a bad
 query, an overloaded server) or something that is not its API.
 """
 
+import base64
 import json
 import socket
 import urllib.error
@@ -33,7 +34,9 @@ class QueryError(Exception):
 def query(base_url, promql, timeout):
     """Run the instant query ``promql``; return its vector result.
 
-    :param base_url: Prometheus' URL (``http://127.0.0.1:9090``).
+    :param base_url: Prometheus' URL (``http://127.0.0.1:9090``); a
+        ``user:password@`` in it is sent as HTTP basic authentication and
+        left out of every message.
     :param timeout: seconds for connecting, for each read and (as the
         ``timeout`` parameter) for Prometheus' evaluation of the query.
     :returns: ``[(labels dict, float value)]``; a value Prometheus gives
@@ -41,14 +44,15 @@ def query(base_url, promql, timeout):
         turns it into ``unknown``).
     :raises QueryError: the query could not be run or failed.
     """
-    url = base_url.rstrip('/') + '/api/v1/query'
+    target, url, headers = _split_credentials(
+        base_url.rstrip('/') + '/api/v1/query')
     body = urllib.parse.urlencode(
         {'query': promql,
          'timeout': '%dms' % max(1, int(timeout * 1000))}).encode('ascii')
-    request = urllib.request.Request(
-        url, data=body, method='POST',
-        headers={'Content-Type': 'application/x-www-form-urlencoded',
-                 'Accept': 'application/json'})
+    headers.update({'Content-Type': 'application/x-www-form-urlencoded',
+                    'Accept': 'application/json'})
+    request = urllib.request.Request(target, data=body, method='POST',
+                                     headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as resp:
             status, raw = resp.status, resp.read()
@@ -93,6 +97,26 @@ def query(base_url, promql, timeout):
             continue
         out.append((labels, value))
     return out
+
+
+def _split_credentials(url):
+    """(URL to call, URL to show, headers): user:password@ becomes basic auth.
+
+    The URL in messages and logs never holds the credentials.
+    """
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, url, {}
+    netloc = parts.hostname or ''
+    if ':' in netloc:
+        netloc = '[%s]' % netloc
+    if parts.port:
+        netloc += ':%d' % parts.port
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+    user = urllib.parse.unquote(parts.username or '')
+    password = urllib.parse.unquote(parts.password or '')
+    token = base64.b64encode(('%s:%s' % (user, password)).encode('utf-8'))
+    return bare, bare, {'Authorization': 'Basic ' + token.decode('ascii')}
 
 
 def _read(exc):

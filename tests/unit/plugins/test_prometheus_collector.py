@@ -8,6 +8,7 @@ status, no JSON). Every selected device's readings are ``unknown`` with one
 reason naming Prometheus' URL, and what the store held is not lost.
 """
 
+import base64
 import http.server
 import json
 import socket
@@ -46,6 +47,7 @@ class Answering(fixtures.Fixture):
         super().__init__()
         self.answer = (status, body, content_type)
         self.requests = []
+        self.headers = []
 
     def _setUp(self):
         fixture = self
@@ -56,6 +58,7 @@ class Answering(fixtures.Fixture):
                 form = urllib.parse.parse_qs(
                     self.rfile.read(size).decode('ascii'))
                 fixture.requests.append((self.path, form))
+                fixture.headers.append(dict(self.headers.items()))
                 status, body, ctype = fixture.answer
                 self.send_response(status)
                 self.send_header('Content-Type', ctype)
@@ -150,6 +153,17 @@ class TestPrometheusFaults(base.FleetTestCase):
         self.assertEqual('/api/v1/query', path)
         self.assertEqual(['3000ms'], form['timeout'])
         self.assertIn('up', form['query'][0])
+
+    def test_credentials_in_the_url_are_basic_auth_never_shown(self):
+        server = self.useFixture(Answering(200, b'{"status":"error"}'))
+        url = server.url.replace('http://', 'http://fleet:s3cr%40t@')
+        log = self.useFixture(fixtures.FakeLogger())
+        reason = self.assert_all_unknown(
+            self.collector(url).collect(self.devices), server.url)
+        self.assertNotIn('s3cr', reason + log.output)
+        self.assertIn(server.url, log.output)
+        self.assertEqual('Basic ' + base64.b64encode(
+            b'fleet:s3cr@t').decode(), server.headers[0]['Authorization'])
 
     def test_error_status_with_prometheus_error_body(self):
         body = json.dumps({'status': 'error', 'errorType': 'timeout',
