@@ -103,15 +103,19 @@ class NovaCollectorTest(base.LabTestCase):
                  'mgmt_address': d['mgmt_address'], 'variables': {}}
                 for d in fleet.devices.list(self.ctx)]
 
-    def collect(self, fleet, **overrides):
+    def plugin(self, fleet, **overrides):
+        """The collector as ``fleet collect`` loads it, on the lab cloud."""
         import openstack
         fleet.conf.set_override('enabled_collectors', ['nova'],
                                 group='collectors')
-        plugin = loader.load(
+        return loader.load(
             'collectors', 'nova', fleet.conf,
             params={'connection_factory': lambda: openstack.connect(
                 cloud='fleet-lab', **overrides)})
-        readings = plugin.collect(self.devices(fleet))
+
+    def collect(self, fleet, **overrides):
+        readings = self.plugin(fleet, **overrides).collect(
+            self.devices(fleet))
         ids = {d['id']: d['name'] for d in self.devices(fleet)}
         return readings, {(ids[r.device_id], r.metric): r for r in readings}
 
@@ -173,6 +177,26 @@ class TestNovaReadings(NovaCollectorTest):
         # Readings are not inventory: nothing was change-logged.
         self.assertEqual(changes, len(fleet.changes.list(self.ctx,
                                                          limit=None)))
+
+    def test_devices_nova_does_not_know(self):
+        fleet = self.api()
+        region = fleet.devices.show(self.ctx, self.computes[0])['region']
+        gone = fleet.devices.create(self.ctx, 'lab-retired-1',
+                                    region=region)
+        other = fleet.devices.create(self.ctx, 'lab-switch-1', type='switch',
+                                     region=region)
+        plugin = self.plugin(fleet)
+        self.assertEqual(('nova',), plugin.variables)
+        readings = plugin.collect([
+            dict(gone, variables={'nova': {'state': 'up'}}),
+            dict(other, variables={})])
+        # The one that was a compute host is unknown; the other skipped.
+        self.assertEqual({gone['id']}, {r.device_id for r in readings})
+        self.assertEqual({'unknown'}, {r.status for r in readings})
+        self.assertEqual({"no nova-compute service or hypervisor named "
+                          "'lab-retired-1' in Nova"},
+                         {r.reason for r in readings})
+        self.assertIn('service.up', {r.metric for r in readings})
 
     def test_disabled_and_forced_down_services(self):
         svc = [s for s in self.conn.compute.services()
