@@ -9,6 +9,7 @@ lab compute for a moment.
 import http.server
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -19,6 +20,7 @@ from fleet.plugins import loader
 from fleet.plugins.sources import nova as nova_source
 from tests.functional import base
 from tests.unit.plugins import test_prometheus_collector
+from tests.unit import test_timeouts
 
 CLASSES = (('VCPU', 'vcpus', ''), ('MEMORY_MB', 'memory', '_mb'),
            ('DISK_GB', 'disk', '_gb'))
@@ -253,6 +255,24 @@ class TestNovaReadings(NovaCollectorTest):
                           reading.reason)
             self.assertEqual('ok', by_key[host, 'service.up'].status)
             self.assertEqual('ok', by_key[host, 'instances.running'].status)
+
+    def test_silent_placement_costs_one_timeout(self):
+        peer = self.useFixture(test_timeouts.SilentPeer())
+        fleet = self.api()
+        plugin = self.plugin(fleet, placement_endpoint_override=(
+            'http://127.0.0.1:%d/' % peer.port))
+        fleet.conf.set_override('timeout', 0.5, group='collectors.nova')
+        start = time.monotonic()
+        readings = plugin.collect(self.devices(fleet))
+        self.assertLess(time.monotonic() - start, 10)
+        capacity = [r for r in readings if r.metric == 'vcpus.used']
+        self.assertEqual(len(self.computes), len(capacity))
+        for reading in capacity:
+            self.assertEqual('unknown', reading.status)
+            self.assertIn('127.0.0.1:%d' % peer.port, reading.reason)
+            self.assertIn('no answer within 0.5 s', reading.reason)
+        self.assertEqual({'ok'}, {r.status for r in readings
+                                  if r.metric.startswith('service.')})
 
 
 class TestUsageFactsMigrated(NovaCollectorTest):

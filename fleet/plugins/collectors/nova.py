@@ -8,6 +8,8 @@ microversion 2.88, so capacity and usage come from Placement, as the
 ``nova`` inventory source reads them.
 """
 
+from concurrent import futures
+
 from oslo_config import cfg
 
 from fleet.common import exception
@@ -17,6 +19,8 @@ from fleet.plugins.sources import cloud
 
 #: Default of ``[collectors.nova] timeout``, in seconds.
 DEFAULT_TIMEOUT = 30
+#: Default of ``[collectors.nova] workers``.
+DEFAULT_WORKERS = 8
 #: Placement resource class -> (reading kind, name suffix, unit).
 CLASSES = (('VCPU', 'vcpus', '', 'vcpus'),
            ('MEMORY_MB', 'memory', '_mb', 'megabytes'),
@@ -88,11 +92,15 @@ class NovaCollector(cloud.CloudClient, base.Collector):
                               'up: Nova not answering fails the collection, '
                               'Placement not answering makes the capacity '
                               'readings unknown.'),
+            cfg.IntOpt('workers', default=DEFAULT_WORKERS, min=1, max=64,
+                       help='Placement has no bulk read of inventories and '
+                            'usages: this many hosts\' resource providers '
+                            'are read at once (two requests each).'),
         ]
 
     @property
     def timeout(self):
-        return getattr(self.options, 'timeout', None) or DEFAULT_TIMEOUT
+        return self._opt('timeout', DEFAULT_TIMEOUT)
 
     def collect(self, devices):
         conn = self.connection()
@@ -147,28 +155,43 @@ class NovaCollector(cloud.CloudClient, base.Collector):
         for rp in providers:
             by_key.setdefault(rp.name, rp)
             by_key[rp.id] = rp
-        down = None
+        work = []
         for host in todo:
             hyp = host.hypervisor
             rp = by_key.get(hyp.id) or by_key.get(hyp.name)
-            if down is not None:
-                result[host.name] = down
-            elif rp is None:
+            if rp is None:
                 result[host.name] = ('no resource provider for hypervisor '
                                      '%s in Placement' % hyp.name)
             else:
-                try:
-                    inventories = self.inventories(conn, rp)
-                    usages = self.usages(conn, rp)
-                except exception.SourceUnavailable as exc:
-                    result[host.name] = _reason(exc)
-                    if not _not_found(exc):
-                        down = result[host.name]  # Placement, not the RP
-                    continue
-                result[host.name] = {
-                    rc: (inv['capacity'], float(usages.get(rc, 0)))
-                    for rc, inv in inventories.items()}
+                work.append((host, rp))
+        down = []  # the first failure that is Placement's, not a provider's
+
+        def read(item):
+            host, rp = item
+            if down:
+                return host.name, down[0]
+            try:
+                inventories = self.inventories(conn, rp)
+                usages = self.usages(conn, rp)
+            except exception.SourceUnavailable as exc:
+                if not _not_found(exc):
+                    down.append(_reason(exc))
+                return host.name, _reason(exc)
+            return host.name, {
+                rc: (inv['capacity'], float(usages.get(rc, 0)))
+                for rc, inv in inventories.items()}
+
+        workers = int(self._opt('workers', DEFAULT_WORKERS))
+        if len(work) > 1 and workers > 1:
+            with futures.ThreadPoolExecutor(min(workers, len(work))) as pool:
+                result.update(pool.map(read, work))
+        else:
+            result.update(map(read, work))
         return result
+
+    def _opt(self, name, default):
+        value = getattr(self.options, name, None)
+        return default if value is None else value
 
 
 class _Host:
