@@ -79,6 +79,44 @@ class TestNovaUnreachable(base.LabTestCase):
         self.assertEqual([], self.fleet_json('change', 'list'))
 
 
+class TestPlacement(base.LabTestCase):
+    """Capacity comes from Placement; a failing Placement fails the sync."""
+
+    needs = ('nova',)
+
+    def use_clouds(self, placement=None):
+        clouds = os.path.join(self.work, 'clouds.yaml')
+        with open(clouds, 'w') as f:
+            f.write('clouds:\n  lab:\n    auth_type: none\n'
+                    '    compute_endpoint_override: %s\n'
+                    % self.lab['nova']['endpoint'])
+            if placement:
+                f.write('    placement_endpoint_override: %s\n' % placement)
+        self.useFixture(base.fixtures.EnvironmentVariable(
+            'OS_CLIENT_CONFIG_FILE', clouds))
+
+    def test_placement_down_fails_the_sync_and_writes_nothing(self):
+        from tests.unit.plugins import test_prometheus_collector
+        port = test_prometheus_collector.closed_port()
+        self.use_clouds('http://127.0.0.1:%d/' % port)
+        proc = self.fleet('--os-cloud', 'lab', 'inventory', 'sync', 'nova',
+                          expect=1)
+        error = proc.stderr.strip().splitlines()[-1]
+        self.assertNotIn('Traceback', proc.stderr)
+        self.assertIn('could not reach Placement at http://127.0.0.1:%d'
+                      % port, error)
+        self.assertIn('listing resource providers', error)
+        self.assertEqual([], self.fleet_json('device', 'list'))
+        self.assertEqual([], self.fleet_json('change', 'list'))
+
+    def test_cloud_without_placement_syncs_without_its_capacity(self):
+        self.use_clouds()
+        self.fleet('--os-cloud', 'lab', 'inventory', 'sync', 'nova')
+        facts = {v['Key']: v['Value'] for v in self.fleet_json(
+            'var', 'show', self.lab['nova']['computes'][0])}['nova']
+        self.assertEqual('up', facts['state'])
+
+
 class TestBothSources(base.LabTestCase):
 
     def test_ironic_and_nova_describe_the_same_hosts(self):

@@ -7,8 +7,9 @@ status (enabled/disabled), disabled reason, forced-down, availability zone,
 hypervisor hostname and type, and vCPU/RAM/disk capacity with the allocation
 ratios. Capacity comes from Placement (the inventories of the host's
 resource provider) because the compute API stopped reporting it at
-microversion 2.88; when Placement cannot be read the hypervisor's own
-fields are used where the server still sends them.
+microversion 2.88; in a cloud with no Placement in its catalogue the
+hypervisor's own fields are used where the server still sends them. A
+Placement that fails fails the sync (nothing is written).
 
 Usage figures (vCPUs, RAM and disk used and free, the number of instances)
 churn with every boot and delete: they are telemetry readings of the
@@ -20,6 +21,7 @@ The hypervisor's ``host_ip`` is the device's management address (the
 Ansible export's ``ansible_host``).
 """
 
+from fleet.common import exception
 from fleet.plugins.sources import cloud
 
 CLASSES = (('VCPU', 'vcpus'), ('MEMORY_MB', 'memory_mb'),
@@ -76,11 +78,24 @@ class NovaSource(cloud.CloudSource):
         return cloud.base.Snapshot(devices=records)
 
     def _placement_capacity(self, conn):
-        """{provider uuid and name: capacity facts} from Placement."""
+        """{provider uuid and name: capacity facts} from Placement.
+
+        A cloud whose catalogue has no Placement gives ``{}`` (capacity from
+        the hypervisors). A Placement that fails is an error: capacity
+        facts that vanished for one sync and came back the next would fill
+        the change log with churn.
+
+        :raises fleet.common.exception.SourceUnavailable: Placement failed.
+        """
         try:
-            providers = list(conn.placement.resource_providers())
-        except Exception:  # noqa: BLE001 - Placement is optional here
-            return {}
+            providers = self.call(
+                'listing resource providers',
+                lambda: conn.placement.resource_providers(),
+                service=cloud.PLACEMENT)
+        except exception.SourceUnavailable as exc:
+            if _no_endpoint(exc):
+                return {}
+            raise
         out = {}
         for rp in providers:
             facts = {}
@@ -93,6 +108,18 @@ class NovaSource(cloud.CloudSource):
                         inv['allocation_ratio']
             out[rp.id] = out[rp.name] = facts
         return out
+
+
+def _no_endpoint(exc):
+    """Whether ``exc`` says the cloud has no Placement endpoint at all."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__name__ in ('EndpointNotFound', 'ServiceNotFound',
+                                  'NotSupported'):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _hyp_capacity(hyp):
