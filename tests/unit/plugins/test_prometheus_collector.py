@@ -43,9 +43,11 @@ class Answering(fixtures.Fixture):
     :ivar requests: the (path, form) of each request it got.
     """
 
-    def __init__(self, status, body, content_type='application/json'):
+    def __init__(self, status, body=None, content_type='application/json'):
         super().__init__()
-        self.answer = (status, body, content_type)
+        # ``status`` may be a callable: form -> (status, body, type).
+        self.answer = status if callable(status) else (status, body,
+                                                       content_type)
         self.requests = []
         self.headers = []
 
@@ -59,7 +61,8 @@ class Answering(fixtures.Fixture):
                     self.rfile.read(size).decode('ascii'))
                 fixture.requests.append((self.path, form))
                 fixture.headers.append(dict(self.headers.items()))
-                status, body, ctype = fixture.answer
+                status, body, ctype = fixture.answer(form) if callable(
+                    fixture.answer) else fixture.answer
                 self.send_response(status)
                 self.send_header('Content-Type', ctype)
                 self.send_header('Content-Length', str(len(body)))
@@ -180,6 +183,36 @@ class TestPrometheusFaults(base.FleetTestCase):
         self.assert_all_unknown(
             self.collector(server.url).collect(self.devices),
             'answered HTTP 200 with no JSON: is it Prometheus?')
+
+    def test_one_query_failing_makes_its_metric_unknown_only(self):
+        up = json.dumps({'status': 'success', 'data': {
+            'resultType': 'vector', 'result': [
+                {'metric': {'host': 'node-1'}, 'value': [0, '1']}]}})
+
+        def answer(form):
+            if form['query'][0].startswith('max by (host) (up'):
+                return 200, up.encode(), 'application/json'
+            return 422, json.dumps({
+                'status': 'error', 'errorType': 'execution',
+                'error': 'many-to-many matching not allowed'}).encode(), \
+                'application/json'
+
+        server = self.useFixture(Answering(answer))
+        readings = self.collector(server.url).collect(self.devices)
+        # node-2 has no target: skipped. node-1: every host metric unknown
+        # with the query's error; no file system or disk reading.
+        self.assertEqual(
+            sorted((self.devices[0]['id'], m)
+                   for m in prometheus.HOST_METRICS),
+            sorted((r.device_id, r.metric) for r in readings))
+        self.assertEqual({'unknown'}, {r.status for r in readings})
+        self.assertEqual({'Prometheus at %s/api/v1/query answered an error '
+                          '(HTTP 422): execution: many-to-many matching not '
+                          'allowed' % server.url},
+                         {r.reason for r in readings})
+        # Every query was still tried: one failing query is not an outage.
+        self.assertEqual(1 + len(prometheus.HOST_METRICS) + 4,
+                         len(server.requests))
 
     def test_silent_prometheus_times_out(self):
         peer = self.useFixture(test_timeouts.SilentPeer())
