@@ -114,17 +114,16 @@ class NovaCollector(cloud.CloudClient, base.Collector):
             'listing servers',
             lambda: conn.compute.servers(all_projects=True, details=True))
         hosts = _hosts(services, hypervisors, servers)
-        index = {}
-        for host in hosts.values():
-            for name in (host.hypervisor_hostname, host.name):
-                if name:
-                    index[name] = host
+        # A service's host name before another host's hypervisor hostname.
+        index = {h.hypervisor_hostname: h for h in hosts.values()
+                 if h.hypervisor_hostname}
+        index.update(hosts)
         matched, out = [], []
         for dev in devices:
             host = index.get(dev['name'])
             if host is not None:
                 matched.append((dev, host))
-            elif dev.get('variables', {}).get('nova') is not None:
+            elif (dev.get('variables') or {}).get('nova') is not None:
                 out.extend(_unknown(
                     dev['id'], METRICS, 'no nova-compute service or '
                     'hypervisor named %r in Nova' % dev['name']))
