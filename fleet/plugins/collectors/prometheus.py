@@ -232,10 +232,15 @@ class PrometheusCollector(base.Collector):
             return out
         try:
             out.extend(self._host_readings(live))
-            out.extend(self._filesystem_readings(live))
-            out.extend(self._disk_readings(live))
         except prometheus_api.QueryError as exc:  # Prometheus went away
             return out + self._give_up(live, str(exc))
+        for part in (self._filesystem_readings, self._disk_readings):
+            try:
+                out.extend(part(live))
+            except prometheus_api.QueryError as exc:
+                # Gone after the host figures: keep them, skip the rest.
+                LOG.warning('prometheus collector: %s', exc)
+                break
         return out
 
     def _give_up(self, by_host, reason):

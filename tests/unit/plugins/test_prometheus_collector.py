@@ -45,7 +45,8 @@ class Answering(fixtures.Fixture):
 
     def __init__(self, status, body=None, content_type='application/json'):
         super().__init__()
-        # ``status`` may be a callable: form -> (status, body, type).
+        # ``status`` may be a callable: form -> (status, body, type), or
+        # None to hang up.
         self.answer = status if callable(status) else (status, body,
                                                        content_type)
         self.requests = []
@@ -61,8 +62,12 @@ class Answering(fixtures.Fixture):
                     self.rfile.read(size).decode('ascii'))
                 fixture.requests.append((self.path, form))
                 fixture.headers.append(dict(self.headers.items()))
-                status, body, ctype = fixture.answer(form) if callable(
+                answer = fixture.answer(form) if callable(
                     fixture.answer) else fixture.answer
+                if answer is None:  # hang up without an answer
+                    self.close_connection = True
+                    return
+                status, body, ctype = answer
                 self.send_response(status)
                 self.send_header('Content-Type', ctype)
                 self.send_header('Content-Length', str(len(body)))
@@ -213,6 +218,28 @@ class TestPrometheusFaults(base.FleetTestCase):
         # Every query was still tried: one failing query is not an outage.
         self.assertEqual(1 + len(prometheus.HOST_METRICS) + 4,
                          len(server.requests))
+
+    def test_gone_after_the_host_figures_keeps_them(self):
+        def vector(value):
+            return json.dumps({'status': 'success', 'data': {
+                'resultType': 'vector', 'result': [
+                    {'metric': {'host': 'node-1', 'mountpoint': '/'},
+                     'value': [0, value]}]}}).encode()
+
+        def answer(form):
+            if 'node_filesystem' in form['query'][0]:
+                return None
+            return 200, vector('1'), 'application/json'
+
+        server = self.useFixture(Answering(answer))
+        log = self.useFixture(fixtures.FakeLogger())
+        readings = self.collector(server.url).collect(self.devices)
+        self.assertEqual(
+            sorted((self.devices[0]['id'], m, 'ok')
+                   for m in prometheus.HOST_METRICS),
+            sorted((r.device_id, r.metric, r.status) for r in readings))
+        self.assertIn('Prometheus at %s/api/v1/query' % server.url,
+                      log.output)
 
     def test_silent_prometheus_times_out(self):
         peer = self.useFixture(test_timeouts.SilentPeer())
