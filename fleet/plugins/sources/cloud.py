@@ -93,7 +93,7 @@ class CloudClient:
         except Exception:  # noqa: BLE001 - only used in messages
             return None
 
-    def call(self, what, func, service=None, proxy=None):
+    def call(self, what, func, service=None):
         """Run ``func()`` (SDK calls); list() generators; wrap failures.
 
         :param service: ``(name, proxy)`` of another service than the
