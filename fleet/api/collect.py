@@ -65,7 +65,8 @@ class Collect:
             wanted = sorted({v for p in plugins.values() for v in p.variables})
             resolved = resolve.secrets(
                 s, [dev['id'] for dev in devices], wanted,
-                batch=self.fleet.batch_size) if wanted and devices else {}
+                self.fleet.keyring, batch=self.fleet.batch_size) \
+                if wanted and devices else {}
         names = {dev['id']: dev['name'] for dev in devices}
         runs = []
         for name, plugin in plugins.items():
