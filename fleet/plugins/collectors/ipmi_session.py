@@ -126,7 +126,7 @@ class SessionPool:
             if old_creds == creds and not sess.broken and sess.logged:
                 return cmd, False
             self.drop(device_id)
-        forget_failed_login(creds)
+        forget_login_attempt(creds)
         cmd = pyghmi_command.Command(
             bmc=creds.address, port=creds.port, userid=creds.username,
             password=creds.password, keepalive=True)
@@ -153,22 +153,25 @@ class SessionPool:
         return len(self._sessions)
 
 
-def forget_failed_login(creds):
-    """Make pyghmi forget an earlier failed login with ``creds``.
+def forget_login_attempt(creds):
+    """Make pyghmi forget its earlier login attempt with ``creds``.
 
     pyghmi 1.6.19 keeps each login attempt in ``Session.initting_sessions``
     under a key with the password as given (text) but deletes it under the
-    encoded password (bytes), so the entry stays. The next login with the
-    same credentials is handed that broken session and waits on it until
-    its expiry instead of trying again: a BMC that refused a password, or
-    was down once, would never be read again by this process. Remove this
-    when pyghmi deletes the entry it made (the functional test
-    ``test_wrong_password`` logs in twice with the same wrong password).
+    encoded password (bytes), so the entry stays; and it looks for a
+    logged-in session to share by comparing the encoded password with the
+    text one, which never matches. The next ``Command`` with the same
+    credentials is handed that old session object: a broken one (the BMC
+    refused the password, or was down once) makes the caller wait for its
+    expiry instead of trying again, a logged-in one makes it wait forever
+    for a login that already finished. Dropping the entry makes pyghmi open
+    a new session, as it means to. Remove this when pyghmi deletes the
+    entry it made (the functional test ``test_wrong_password`` logs in twice
+    with the same wrong password, ``test_sessions_persist`` opens a second
+    collector on the same BMCs).
     """
     key = (creds.address, creds.username, creds.password, creds.port, None)
-    stale = pyghmi_session.Session.initting_sessions.get(key)
-    if stale is not None and stale.broken:
-        pyghmi_session.Session.initting_sessions.pop(key, None)
+    pyghmi_session.Session.initting_sessions.pop(key, None)
 
 
 def _logout(cmd):
