@@ -112,7 +112,8 @@ class IPMICollector(base.Collector):
             creds = credentials.get(device_id)
             if creds is None:
                 failures[device_id] = NO_CREDENTIALS
-                readings.extend(self._unknown(device_id, NO_CREDENTIALS, now))
+                readings.extend(
+                    self._unknown(device_id, NO_CREDENTIALS, now))
                 continue
             jobs.append((device_id, ipmi_session.Credentials(*creds)))
         creds_of = dict(jobs)
@@ -149,7 +150,7 @@ class IPMICollector(base.Collector):
             state.reset_session()
             reason = ipmi_session.classify(exc, creds)
             now = datetime.datetime.now(datetime.timezone.utc)
-            return [self._unknown(device_id, reason, now)], [], reason
+            return self._unknown(device_id, reason, now), [], reason
 
     def _timed_out(self, device_id, creds, earlier=False):
         if earlier:
@@ -159,7 +160,7 @@ class IPMICollector(base.Collector):
             reason = 'timeout: %s gave no complete answer within %gs' % (
                 creds.where, self.timeout)
         now = datetime.datetime.now(datetime.timezone.utc)
-        return [self._unknown(device_id, reason, now)], [], reason
+        return self._unknown(device_id, reason, now), [], reason
 
     def _late(self, device_id, outcome):
         # The BMC answered (or pyghmi gave up) after the deadline: start
