@@ -21,6 +21,7 @@ from fleet.plugins.collectors import ipmi_sweep
 LOG = logging.getLogger(__name__)
 
 NO_CREDENTIALS = 'no BMC credentials in the inventory'
+IPMI_PORT = 623
 
 
 class IPMICollector(base.Collector):
@@ -41,10 +42,15 @@ class IPMICollector(base.Collector):
     or with a nonsense value (NaN, a negative RPM). Passwords are never
     logged nor shown in a reason.
 
-    Credentials come from the caller, who looks them up in one bulk read
-    of the inventory's secret variables: ``collect(devices,
-    credentials={device_id: (address, port, username, password)})``.
+    Credentials are the device's resolved ``bmc`` variable (``address``,
+    ``port``, ``username``; ``driver`` ``ipmi`` or unset; the device's
+    management address when ``address`` is missing) and its secret
+    ``bmc_password``, which the caller looks up for all devices in one
+    bulk read (the Ironic source fills both from the node's
+    ``driver_info``).
     """
+
+    variables = ('bmc', 'bmc_password')
 
     @classmethod
     def get_config_opts(cls):
@@ -66,8 +72,8 @@ class IPMICollector(base.Collector):
                              'sweep only notes where the log ends.'),
         ]
 
-    def __init__(self, options=None):
-        super().__init__(options)
+    def __init__(self, options=None, params=None):
+        super().__init__(options, params)
         self.workers = getattr(options, 'workers', 32)
         self.timeout = getattr(options, 'timeout', 10.0)
         self.sel_history = getattr(options, 'sel_history', False)
@@ -97,9 +103,12 @@ class IPMICollector(base.Collector):
     def collect(self, devices, credentials=None):
         """Read every device's BMC.
 
-        :param devices: device ids, or device records (dicts with ``id``).
+        :param devices: device dicts (``id``, ``mgmt_address``,
+            ``variables`` with ``bmc`` and ``bmc_password``), or bare
+            device ids when ``credentials`` are given.
         :param credentials: ``{device_id: (address, port, username,
-            password)}``; a device without an entry reads ``unknown``.
+            password)}`` instead of the devices' variables; a device with
+            neither reads ``unknown``.
         :returns: a :class:`~.ipmi_data.Sweep` (a list of readings, with
             ``events``, ``failures`` and ``elapsed``).
         """
@@ -110,10 +119,12 @@ class IPMICollector(base.Collector):
         for device in devices:
             device_id = device['id'] if isinstance(device, dict) else device
             creds = credentials.get(device_id)
-            if creds is None:
-                failures[device_id] = NO_CREDENTIALS
-                readings.extend(
-                    self._unknown(device_id, NO_CREDENTIALS, now))
+            if creds is None and isinstance(device, dict):
+                creds = _credentials(device)
+            if isinstance(creds, str) or creds is None:
+                reason = creds or NO_CREDENTIALS
+                failures[device_id] = reason
+                readings.extend(self._unknown(device_id, reason, now))
                 continue
             jobs.append((device_id, ipmi_session.Credentials(*creds)))
         creds_of = dict(jobs)
@@ -129,7 +140,7 @@ class IPMICollector(base.Collector):
             if reason:
                 failures[device_id] = reason
         for device_id, reason in failures.items():
-            if reason != NO_CREDENTIALS:
+            if device_id in creds_of:
                 LOG.warning('ipmi: device %s: %s', device_id, reason)
         return data.Sweep(readings, events, failures,
                           time.monotonic() - started)
@@ -187,3 +198,22 @@ class IPMICollector(base.Collector):
     def close(self):
         """Log out of every BMC."""
         self.sessions.close()
+
+
+def _credentials(device):
+    """``(address, port, username, password)`` from a device's variables.
+
+    :returns: the tuple, or a reason (str) when the device has none.
+    """
+    variables = device.get('variables') or {}
+    bmc = variables.get('bmc')
+    password = variables.get('bmc_password')
+    if not isinstance(bmc, dict) or password is None:
+        return NO_CREDENTIALS
+    if bmc.get('driver') not in (None, 'ipmi'):
+        return 'not an IPMI BMC (driver %s)' % bmc['driver']
+    address = bmc.get('address') or device.get('mgmt_address')
+    if not address or not bmc.get('username'):
+        return NO_CREDENTIALS
+    return (address, bmc.get('port') or IPMI_PORT, bmc['username'],
+            password)

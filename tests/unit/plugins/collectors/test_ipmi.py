@@ -207,6 +207,38 @@ class TestDeadline(testtools.TestCase):
         self.assertIn('earlier sweep', again.failures['dead-1'])
 
 
+class TestDeviceVariables(testtools.TestCase):
+    """Credentials from the devices' resolved ``bmc``/``bmc_password``."""
+
+    def test_credentials_from_variables(self):
+        self.assertEqual(('bmc', 'bmc_password'),
+                         tuple(ipmi.IPMICollector.variables))
+        port = self.useFixture(SilentUdpPort()).port
+        devices = [
+            {'id': 1, 'name': 'n-1', 'mgmt_address': '127.0.0.1',
+             'variables': {'bmc': {'driver': 'ipmi', 'port': port,
+                                   'username': 'admin'},
+                           'bmc_password': PASSWORD}},
+            {'id': 2, 'name': 'n-2', 'mgmt_address': None,
+             'variables': {'bmc': {'driver': 'redfish',
+                                   'address': '10.0.0.2',
+                                   'username': 'root'},
+                           'bmc_password': PASSWORD}},
+            {'id': 3, 'name': 'n-3', 'mgmt_address': None, 'variables': {}},
+        ]
+        c = ipmi.IPMICollector(None)
+        c.timeout = 0.5
+        sweep = c.collect(devices)
+        self.assertTrue(sweep.failures[1].startswith(
+            'timeout: 127.0.0.1:%d' % port), sweep.failures[1])
+        self.assertEqual('not an IPMI BMC (driver redfish)',
+                         sweep.failures[2])
+        self.assertEqual(ipmi.NO_CREDENTIALS, sweep.failures[3])
+        for reading in sweep:
+            self.assertEqual('unknown', reading.status)
+            self.assertNotIn(PASSWORD, str(reading))
+
+
 class TestSweepResult(testtools.TestCase):
 
     def test_worst(self):
