@@ -51,6 +51,18 @@ class IPMICollectorTest(testtools.TestCase):
                       for n, b in self.bmcs.items()}
         self.logs = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
 
+    def devices(self, names):
+        """Device dicts as the caller hands them (resolved variables)."""
+        out = []
+        for name in names:
+            address, port, user, password = self.creds[name]
+            out.append({'id': name, 'name': name, 'uuid': None,
+                        'mgmt_address': address, 'variables': {
+                            'bmc': {'driver': 'ipmi', 'address': address,
+                                    'port': port, 'username': user},
+                            'bmc_password': password}})
+        return out
+
     def collector(self, timeout=DEADLINE, workers=8):
         c = ipmi.IPMICollector(None)
         c.timeout, c.workers = timeout, workers
@@ -61,7 +73,7 @@ class IPMICollectorTest(testtools.TestCase):
         return {r.metric: r for r in sweep if r.device_id == device}
 
     def test_readings_land_with_units_and_thresholds(self):
-        sweep = self.collector().collect(self.good, self.creds)
+        sweep = self.collector().collect(self.devices(self.good))
         self.assertEqual({}, sweep.failures)
         for name in self.good:
             got = self.by_metric(sweep, name)
@@ -90,43 +102,81 @@ class IPMICollectorTest(testtools.TestCase):
         path = bmc.bmc_dir(name) / 'power'
         return 'on' if path.read_text().strip() == '1' else 'off'
 
-    def test_critical_sensor(self):
+    def test_critical_sensor_and_its_sel_events(self):
         from tools.lab import bmc
         name = 'lab-hot-1' if 'lab-hot-1' in self.bmcs else self.good[-1]
-        self.addCleanup(bmc.set_sensor, name, 'CPU Temp', 45)
-        bmc.set_sensor(name, 'CPU Temp', 99)
+        bmc.clear_sel(name)
+        self.addCleanup(bmc.reset_sensors, name)
         c = self.collector()
+        c.collect([name], self.creds)           # SEL cursor: its end
+        bmc.set_sensor(name, 'CPU Temp', 99)
+        events = []
         deadline = time.monotonic() + 10
         while True:
-            cpu = self.by_metric(c.collect([name], self.creds),
-                                 name)['temperature.cpu_temp']
-            if cpu.status == 'critical' or time.monotonic() > deadline:
+            sweep = c.collect([name], self.creds)
+            events += sweep.events
+            cpu = self.by_metric(sweep, name)['temperature.cpu_temp']
+            if cpu.status == 'critical' and events or \
+                    time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         self.assertEqual(('critical', 99.0, 95.0),
                          (cpu.status, cpu.value, cpu.threshold))
+        self.assertTrue(events, 'no SEL event for the crossing')
+        self.assertEqual({'CPU Temp'}, {e.sensor for e in events})
+        self.assertIn('critical', {e.severity for e in events})
+        ids = [e.record_id for e in events]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.assertEqual(ids[-1], c.sel_cursors[name]['record'])
 
-    def test_new_sel_entries_once(self):
+    def test_no_reading_and_nonsense_value(self):
+        from tools.lab import bmc
+        if 'lab-hot-1' not in self.bmcs:
+            self.fail('the lab has no lab-hot-1; run: python3 -m tools.lab '
+                      'up')
+        self.addCleanup(bmc.reset_sensors, 'lab-hot-1')
+        bmc.set_sensor('lab-hot-1', 'Fan 3', -600)
+        c = self.collector()
+        deadline = time.monotonic() + 10
+        while True:
+            got = self.by_metric(c.collect(['lab-hot-1'], self.creds),
+                                 'lab-hot-1')
+            fan = got['fan.fan_3']
+            if fan.status == 'unknown' or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(('unknown', None), (fan.status, fan.value))
+        self.assertIn('negative', fan.reason)
+        exhaust = got['temperature.exhaust_temp']
+        self.assertEqual(('unknown', 'sensor has no reading'),
+                         (exhaust.status, exhaust.reason))
+        self.assertEqual('ok', got['fan.fan_1'].status)
+
+    def test_added_sel_entry_once(self):
+        from tools.lab import bmc
         name = self.good[0]
+        bmc.clear_sel(name)
         c = self.collector()
         c.collect([name], self.creds)           # cursor: end of the log
         cmd, _fresh = c.sessions.get(name, ipmi.ipmi_session.Credentials(
             *self.creds[name]))
         # Add SEL Entry: a system event record from sensor 1 (CPU Temp),
         # threshold type, upper critical going high.
-        record = struct.pack('<HBIBBBBBBBB', 0, 0x02, int(time.time()),
+        record = struct.pack('<HBIBBBBBBBBB', 0, 0x02, int(time.time()),
                              0x20, 0x00, 0x04, 0x01, 0x01, 0x01,
-                             0x59, 0x00) + b'\x00'
-        added = cmd.xraw_command(netfn=0x0a, command=0x44,
-                                 data=record[:16])
+                             0x09, 0x00, 0x00)
+        added = cmd.xraw_command(netfn=0x0a, command=0x44, data=record)
         record_id = struct.unpack_from('<H', bytes(added['data']))[0]
         sweep = c.collect([name], self.creds)
         self.assertEqual([record_id], [e.record_id for e in sweep.events])
         event = sweep.events[0]
         self.assertEqual((name, 'CPU Temp'), (event.device_id, event.sensor))
-        self.assertIn(event.severity, ('warning', 'critical'))
         self.assertEqual([], c.collect([name], self.creds).events)
         self.assertEqual(record_id, c.sel_cursors[name]['record'])
+        # A collector that resumes from the saved cursor sees nothing new.
+        other = self.collector()
+        other.restore_sel_cursors(c.sel_cursors)
+        self.assertEqual([], other.collect([name], self.creds).events)
 
     def test_wrong_password(self):
         bad = [n for n, b in self.bmcs.items()
