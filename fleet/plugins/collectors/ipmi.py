@@ -182,8 +182,9 @@ class IPMICollector(base.Collector):
     def _unknown(self, device_id, reason, now):
         """The readings of a BMC that could not be read.
 
-        The power state and every sensor known from an earlier sweep say
-        ``unknown`` with the reason, so nothing stored looks current.
+        The power state, every sensor known from an earlier sweep and the
+        SEL size say ``unknown`` with the reason, so nothing stored looks
+        current.
         """
         state = self._states.get(device_id)
         known = state.known if state is not None else ()
@@ -193,6 +194,8 @@ class IPMICollector(base.Collector):
             out.append(data.Reading(device_id, metric, None, unit,
                                     data.UNKNOWN, reason=reason, time=now,
                                     labels=labels))
+        out.append(data.Reading(device_id, 'sel_entries', None, None,
+                                data.UNKNOWN, reason=reason, time=now))
         return out
 
     def close(self):

@@ -267,6 +267,14 @@ def read_bmc(cmd, device_id, state, now, sel_history=False):
     """Every reading of one BMC and its new SEL entries."""
     readings = [read_power(cmd, device_id, now)]
     readings.extend(read_sensors(cmd, device_id, state, now))
-    sel, events = read_sel(cmd, device_id, state, now, history=sel_history)
+    try:
+        sel, events = read_sel(cmd, device_id, state, now,
+                               history=sel_history)
+    except pyghmi_exc.IpmiException as exc:
+        if exc.ipmicode in (None, 0, 0xffff):
+            raise                       # the session failed, not the SEL
+        sel, events = data.Reading(
+            device_id, 'sel_entries', None, None, data.UNKNOWN,
+            reason='BMC error: %s' % exc, time=now), []
     readings.append(sel)
     return readings, events
