@@ -149,12 +149,12 @@ class IPMICollector(base.Collector):
         """``(readings, events, reason)``; never raises."""
         state = self._state(device_id)
         try:
-            cmd, fresh = self.sessions.get(device_id, creds)
-            if fresh:
-                state.reset_session()
-            now = datetime.datetime.now(datetime.timezone.utc)
-            got, new = ipmi_read.read_bmc(cmd, device_id, state, now,
-                                          sel_history=self.sel_history)
+            with self.sessions.session(device_id, creds) as (cmd, fresh):
+                if fresh:
+                    state.reset_session()
+                now = datetime.datetime.now(datetime.timezone.utc)
+                got, new = ipmi_read.read_bmc(cmd, device_id, state, now,
+                                              sel_history=self.sel_history)
             return got, new, None
         except Exception as exc:  # noqa: BLE001 - every failure is a reason
             self.sessions.drop(device_id)

@@ -12,8 +12,10 @@ carries (``authentication refused ...``, ``unreachable ...``,
 and whatever pyghmi said is scrubbed of the password before it is quoted.
 """
 
+import contextlib
 import socket
 import threading
+import time
 
 from pyghmi import exceptions as pyghmi_exc
 from pyghmi.ipmi import command as pyghmi_command
@@ -98,56 +100,138 @@ def classify(exc, creds):
         creds.where, text or type(exc).__name__)
 
 
+#: Logins at once. pyghmi's login loop scans every session of the process
+#: on each packet, so many concurrent logins starve its IO thread (64 at
+#: once against 1,000 BMCs: a quarter of them timed out).
+LOGINS_AT_ONCE = 8
+_logins = threading.BoundedSemaphore(LOGINS_AT_ONCE)
+
+#: A session idle this long (seconds) gets a keepalive.
+KEEPALIVE_IDLE = 15.0
+#: Seconds between two looks of the keepalive thread.
+KEEPALIVE_TICK = 5.0
+
+
+class _Held:
+    __slots__ = ('creds', 'cmd', 'lock', 'used')
+
+    def __init__(self, creds, cmd):
+        self.creds, self.cmd = creds, cmd
+        self.lock = threading.Lock()
+        self.used = time.monotonic()
+
+
 class SessionPool:
     """One persistent pyghmi session per device.
 
     Thread-safe: the sweep's workers ask for sessions concurrently, each
     for a different device.
+
+    A BMC drops a session left idle for about 30 s, and pyghmi then spends
+    many seconds retrying on the next command (measured: after 40 s idle
+    every lab BMC missed a 10 s deadline). pyghmi sends keepalives only
+    from its event loop, which a synchronous caller does not run between
+    sweeps; so a daemon thread sends each session idle for
+    :data:`KEEPALIVE_IDLE` seconds a ``Get Device ID``, the command pyghmi
+    itself keeps sessions alive with. A session whose keepalive fails is
+    dropped and logged in again by the next sweep.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._sessions = {}   # device_id -> (Credentials, Command)
+        self._sessions = {}   # device_id -> _Held
         self.logins = 0       # sessions opened (for tests and benchmarks)
+        self.keepalives = 0   # keepalives sent (for tests)
+        self._keepalive = None
+        self._closed = threading.Event()
 
-    def get(self, device_id, creds):
-        """A logged-in ``Command`` for ``device_id``.
+    @contextlib.contextmanager
+    def session(self, device_id, creds):
+        """A logged-in ``Command`` for ``device_id``, held while in use.
 
-        :returns: ``(command, fresh)``, ``fresh`` True when it just logged
-            in (the caller then reloads what it caches per session).
+        :returns: (as context) ``(command, fresh)``, ``fresh`` True when it
+            just logged in (the caller then reloads what it caches per
+            session).
         :raises Exception: whatever pyghmi raises on login; pass it to
             :func:`classify`.
         """
+        held = self._get(device_id, creds)
+        with held.lock:
+            try:
+                yield held.cmd, held.used is None
+            finally:
+                held.used = time.monotonic()
+
+    def get(self, device_id, creds):
+        """``(command, fresh)`` for ``device_id`` (not held; tests)."""
+        held = self._get(device_id, creds)
+        fresh = held.used is None
+        held.used = time.monotonic()
+        return held.cmd, fresh
+
+    def _get(self, device_id, creds):
         with self._lock:
             held = self._sessions.get(device_id)
         if held is not None:
-            old_creds, cmd = held
-            sess = cmd.ipmi_session
-            if old_creds == creds and not sess.broken and sess.logged:
-                return cmd, False
+            sess = held.cmd.ipmi_session
+            if held.creds == creds and not sess.broken and sess.logged:
+                return held
             self.drop(device_id)
-        forget_login_attempt(creds)
-        cmd = pyghmi_command.Command(
-            bmc=creds.address, port=creds.port, userid=creds.username,
-            password=creds.password, keepalive=True)
+        with _logins:
+            forget_login_attempt(creds)
+            held = _Held(creds, pyghmi_command.Command(
+                bmc=creds.address, port=creds.port, userid=creds.username,
+                password=creds.password, keepalive=True))
+        held.used = None
         with self._lock:
-            self._sessions[device_id] = (creds, cmd)
+            self._sessions[device_id] = held
             self.logins += 1
-        return cmd, True
+            if self._keepalive is None:
+                self._keepalive = threading.Thread(
+                    target=self._keep_alive, daemon=True,
+                    name='fleet-ipmi-keepalive')
+                self._keepalive.start()
+        return held
+
+    def _keep_alive(self):
+        while not self._closed.wait(KEEPALIVE_TICK):
+            with self._lock:
+                items = list(self._sessions.items())
+            for device_id, held in items:
+                if self._closed.is_set():
+                    return
+                if held.used is None or \
+                        time.monotonic() - held.used < KEEPALIVE_IDLE:
+                    continue
+                if not held.lock.acquire(blocking=False):
+                    continue        # a sweep is using it
+                try:
+                    rsp = held.cmd.ipmi_session.raw_command(netfn=6,
+                                                            command=1)
+                    ok = 'error' not in rsp
+                except Exception:  # noqa: BLE001 - the BMC went away
+                    ok = False
+                finally:
+                    held.used = time.monotonic()
+                    held.lock.release()
+                self.keepalives += 1
+                if not ok:
+                    self.drop(device_id)
 
     def drop(self, device_id, logout=False):
         """Forget the session of ``device_id`` (after a failure)."""
         with self._lock:
             held = self._sessions.pop(device_id, None)
         if held is not None and logout:
-            _logout(held[1])
+            _logout(held.cmd)
 
     def close(self):
         """Log every session out (best effort, short timeouts)."""
+        self._closed.set()
         with self._lock:
             held, self._sessions = list(self._sessions.values()), {}
-        for _creds, cmd in held:
-            _logout(cmd)
+        for one in held:
+            _logout(one.cmd)
 
     def __len__(self):
         return len(self._sessions)
