@@ -199,6 +199,11 @@ def bench(count, workers, rounds, first_port, timeout):
         print('collector first sweep (login + SDR): %.2f s, %.1f ms CPU/BMC,'
               ' %d readings, %d failed' % (wall, cpu * 1000 / count,
                                            len(sweep), len(sweep.failures)))
+        if sweep.failures:
+            # Measuring warm sweeps needs every BMC logged in.
+            print('stopping: %d BMCs failed the first sweep, e.g. %s' % (
+                len(sweep.failures), next(iter(sweep.failures.values()))))
+            return None
         commands = []
         for a, p, u, pw in creds.values():
             # pyghmi 1.6.19 hangs on a second session with the same
