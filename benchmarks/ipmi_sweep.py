@@ -12,8 +12,10 @@ stops them at the end. Then alternates, ``--rounds`` times each:
   thresholds and health, SEL check) returning readings.
 
 Both run on warm sessions (the first collector sweep, with logins and SDR
-downloads, is printed apart). Prints wall time per sweep, client CPU per
-BMC (process CPU time of this Python process, all threads) and the ratio.
+downloads, is printed apart); ``--dead N`` adds a last sweep with N more
+BMCs that never answer (bound UDP ports nobody reads). Prints wall time
+per sweep, client CPU per BMC (process CPU time of this Python process,
+all threads) and the ratio.
 Run it under ``flock /tmp/fleet-bench.lock``::
 
     .venv/bin/python benchmarks/ipmi_sweep.py --bmcs 50 200 [--workers 32]
@@ -175,7 +177,7 @@ def measure(func):
     return time.monotonic() - wall, time.process_time() - cpu, out
 
 
-def bench(count, workers, rounds, first_port, timeout):
+def bench(count, workers, rounds, first_port, timeout, dead=0):
     from pyghmi.ipmi import command
 
     from fleet.plugins.collectors import ipmi
@@ -221,6 +223,23 @@ def bench(count, workers, rounds, first_port, timeout):
             if failed:
                 print('  collector sweep: %d BMCs failed, e.g. %s' % (
                     failed, next(iter(coll[-1][2].failures.values()))))
+        if dead:
+            # BMCs that never answer: bound UDP ports nobody reads.
+            socks = []
+            for i in range(dead):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                sock.bind(('127.0.0.1', 0))
+                socks.append(sock)
+                creds['dead%03d' % i] = ('127.0.0.1', sock.getsockname()[1],
+                                         USER, PASSWORD)
+            wall, cpu, sweep = measure(
+                lambda: collector.collect(list(creds), creds))
+            print('collector sweep with %d dead BMCs (timeout %gs): %.2f s,'
+                  ' %d failed, %d read' % (dead, timeout, wall,
+                                           len(sweep.failures),
+                                           sweep.devices_read))
+            for sock in socks:
+                sock.close()
         bw, bc = min(b[0] for b in base), min(b[1] for b in base)
         cw, cc = min(c[0] for c in coll), min(c[1] for c in coll)
         readings = len(coll[-1][2])
@@ -251,6 +270,9 @@ def main():
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--timeout', type=float, default=10.0)
     parser.add_argument('--first-port', type=int, default=41000)
+    parser.add_argument('--dead', type=int, default=0,
+                        help='then one more sweep with this many BMCs '
+                             'that never answer')
     args = parser.parse_args()
     # A SIGTERM (timeout(1), a killed job) still stops the BMCs (finally:).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -258,7 +280,7 @@ def main():
         raise SystemExit('ipmi_sim not found: apt-get install openipmi')
     for count in args.bmcs:
         bench(count, args.workers, args.rounds, args.first_port,
-              args.timeout)
+              args.timeout, args.dead)
 
 
 if __name__ == '__main__':
