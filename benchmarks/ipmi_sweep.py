@@ -232,12 +232,13 @@ def bench(count, workers, rounds, first_port, timeout, dead=0):
                 socks.append(sock)
                 creds['dead%03d' % i] = ('127.0.0.1', sock.getsockname()[1],
                                          USER, PASSWORD)
-            wall, cpu, sweep = measure(
-                lambda: collector.collect(list(creds), creds))
-            print('collector sweep with %d dead BMCs (timeout %gs): %.2f s,'
-                  ' %d failed, %d read' % (dead, timeout, wall,
-                                           len(sweep.failures),
-                                           sweep.devices_read))
+            for _ in range(2):  # the second knows which failed before
+                wall, cpu, sweep = measure(
+                    lambda: collector.collect(list(creds), creds))
+                print('collector sweep with %d dead BMCs (timeout %gs): '
+                      '%.2f s, %d failed, %d read' % (
+                          dead, timeout, wall, len(sweep.failures),
+                          sweep.devices_read))
             for sock in socks:
                 sock.close()
         bw, bc = min(b[0] for b in base), min(b[1] for b in base)
