@@ -225,13 +225,25 @@ class SessionPool:
         if held is not None and logout:
             _logout(held.cmd)
 
-    def close(self):
-        """Log every session out (best effort, short timeouts)."""
+    def close(self, timeout=10.0):
+        """Log every session out, giving up after ``timeout`` seconds.
+
+        Best effort: a BMC that stopped answering cannot log out, and
+        pyghmi's logout of a session it still thinks alive can block, so
+        the logouts run in a daemon thread that is left behind.
+        """
         self._closed.set()
         with self._lock:
             held, self._sessions = list(self._sessions.values()), {}
-        for one in held:
-            _logout(one.cmd)
+
+        def logout_all():
+            for one in held:
+                _logout(one.cmd)
+
+        thread = threading.Thread(target=logout_all, daemon=True,
+                                  name='fleet-ipmi-logout')
+        thread.start()
+        thread.join(timeout)
 
     def __len__(self):
         return len(self._sessions)
