@@ -269,7 +269,9 @@ class IPMICollectorTest(testtools.TestCase):
         c.collect(self.good, self.creds)        # logins, SDR
         latencies = self.poll(c)
         # pyghmi's retry timer is 0.5-1 s: a stalled read takes that long.
-        self.assertLess(max(latencies), 0.3, latencies)
+        latencies.sort()
+        self.assertLess(latencies[len(latencies) // 2], 0.1, latencies)
+        self.assertLess(latencies[-1], 0.45, latencies)
 
     def test_stall_without_fix(self):
         c = self.collector(timeout=30, workers=1)

@@ -182,6 +182,14 @@ class SessionPool:
             held = _Held(creds, pyghmi_command.Command(
                 bmc=creds.address, port=creds.port, userid=creds.username,
                 password=creds.password, keepalive=True))
+        # This pool keeps its sessions alive itself (see the class
+        # docstring). pyghmi's own keepalive is sent asynchronously from
+        # whichever thread next runs its event loop (another BMC's login)
+        # and leaves the session busy until someone handles the reply,
+        # which can be longer than a sweep's deadline: take the session
+        # out of it.
+        pyghmi_session.Session.keepalive_sessions.pop(
+            held.cmd.ipmi_session, None)
         held.used = None
         with self._lock:
             self._sessions[device_id] = held
