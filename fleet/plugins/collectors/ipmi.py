@@ -80,7 +80,6 @@ class IPMICollector(base.Collector):
         self.sessions = ipmi_session.SessionPool()
         self._states = {}
         self._stuck = ipmi_sweep.Stuck()
-        self._failed = set()
 
     # -- SEL cursors, for a caller that persists them ----------------------
     @property
@@ -128,10 +127,6 @@ class IPMICollector(base.Collector):
                 readings.extend(self._unknown(device_id, reason, now))
                 continue
             jobs.append((device_id, ipmi_session.Credentials(*creds)))
-        # BMCs that failed last time start first: their wait for the
-        # deadline then overlaps the others' reads instead of ending the
-        # sweep with it.
-        jobs.sort(key=lambda job: job[0] not in self._failed)
         creds_of = dict(jobs)
         outcomes = ipmi_sweep.run(
             jobs, self._read_one, self.workers, self.timeout,
@@ -147,7 +142,6 @@ class IPMICollector(base.Collector):
         for device_id, reason in failures.items():
             if device_id in creds_of:
                 LOG.warning('ipmi: device %s: %s', device_id, reason)
-        self._failed = set(failures)
         return data.Sweep(readings, events, failures,
                           time.monotonic() - started)
 
