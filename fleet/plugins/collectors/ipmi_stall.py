@@ -26,8 +26,15 @@ uninstalled, which is the signal.
 
 from pyghmi.ipmi.private import session as _session
 
-#: Longest single wait, in seconds. A lost wakeup costs at most this.
+#: Longest single wait for a session's own reply, in seconds. A lost
+#: wakeup costs at most this.
 CAP = 0.005
+#: Longest single wait for any packet (pyghmi's event loop, which logins
+#: turn). Each turn scans every session of the process, so a short cap
+#: here makes a login that waits for a dead BMC spin and starve the other
+#: threads (20 dead logins beside 1,000 warm sessions: every BMC missed
+#: its deadline); a lost wakeup at login costs at most this.
+LOOP_CAP = 0.05
 
 #: pyghmi's own function, kept to restore it and to call it.
 _PYGHMI_IO_WAIT = _session._io_wait
@@ -41,7 +48,8 @@ def _capped_io_wait(timeout, myaddr=None, evq=None):
                 return None
         except RuntimeError:  # the IO thread changed the dict meanwhile
             pass
-    return _PYGHMI_IO_WAIT(min(timeout, CAP), myaddr, evq)
+        return _PYGHMI_IO_WAIT(min(timeout, CAP), myaddr, evq)
+    return _PYGHMI_IO_WAIT(min(timeout, LOOP_CAP), myaddr, evq)
 
 
 def install():
