@@ -30,10 +30,9 @@ from pyghmi.ipmi.private import session as _session
 #: wakeup costs at most this.
 CAP = 0.005
 #: Longest single wait for any packet (pyghmi's event loop, which logins
-#: turn). Each turn scans every session of the process, so a short cap
-#: here makes a login that waits for a dead BMC spin and starve the other
-#: threads (20 dead logins beside 1,000 warm sessions: every BMC missed
-#: its deadline); a lost wakeup at login costs at most this.
+#: turn). Each turn scans every session of the process, so a login that
+#: waits for a dead BMC should not turn it 200 times a second; a lost
+#: wakeup at login costs at most this.
 LOOP_CAP = 0.05
 
 #: pyghmi's own function, kept to restore it and to call it.
