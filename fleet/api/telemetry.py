@@ -19,7 +19,7 @@ from fleet.common import readings as readings_mod
 from fleet.db import models
 from fleet.db import upsert
 
-METRIC_RE = re.compile(r'^[a-z][a-z0-9_]*\.[A-Za-z0-9_.:-]{1,100}$')
+METRIC_RE = re.compile(r'^[a-z][a-z0-9_]*(\.[A-Za-z0-9_.:-]{1,100})?$')
 LATEST_UPDATE = ('value', 'unit', 'status', 'threshold', 'reason', 'source',
                  'read_at')
 
@@ -39,8 +39,8 @@ def _check(reading, good_metrics):
     else:
         raise exception.Invalid(
             'metric', 'invalid metric name %.80r' % (metric,),
-            'use <kind>.<name>: lower-case kind, then letters, digits and '
-            '_ . : - (at most %d)' % readings_mod.MAX_METRIC)
+            'use <kind> or <kind>.<name>: lower-case kind, then letters, '
+            'digits and _ . : - (at most %d)' % readings_mod.MAX_METRIC)
     if reading.status not in readings_mod.STATUSES:
         raise exception.Invalid(
             'status', 'unknown status %r' % (reading.status,),
@@ -52,6 +52,13 @@ def _check(reading, good_metrics):
                                   len(value) > limit):
             raise exception.Invalid(field, 'must be text of at most %d '
                                     'characters' % limit)
+
+
+def _threshold(value):
+    """A threshold as text: ``95`` for a number, as given otherwise."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return '%g' % value
+    return value
 
 
 def _clip(text, limit):
@@ -97,6 +104,9 @@ class Telemetry:
                 # Not a plain finite float: the careful path.
                 reading = reading.checked()
             read_at = reading.read_at or now
+            if read_at.tzinfo is not None:
+                read_at = read_at.astimezone(
+                    datetime.timezone.utc).replace(tzinfo=None)
             if reading.status == 'unknown':
                 unknown += 1
             key = (reading.device_id, reading.metric)
@@ -104,7 +114,7 @@ class Telemetry:
                 'device_id': reading.device_id, 'metric': reading.metric,
                 'value': reading.value, 'unit': reading.unit,
                 'status': reading.status,
-                'threshold': clip(reading.threshold,
+                'threshold': clip(_threshold(reading.threshold),
                                   readings_mod.MAX_THRESHOLD),
                 'reason': clip(reading.reason, readings_mod.MAX_REASON),
                 'source': reading.source, 'read_at': read_at}

@@ -34,7 +34,8 @@ class Reading:
     """One value of one metric of one device, at one time.
 
     :ivar device_id: the inventory device's id.
-    :ivar metric: ``<kind>.<name>`` (see the module docstring).
+    :ivar metric: ``<kind>.<name>`` or a bare ``<kind>`` (see the module
+        docstring).
     :ivar value: a finite number, or None when ``status`` is ``unknown``.
     :ivar unit: ``celsius``, ``rpm``, ``watts``, ``volts``, ``percent``,
         ``bytes``, ``bytes_per_second`` ... or None.
@@ -44,7 +45,9 @@ class Reading:
     :ivar reason: why a reading is unknown (``timeout after 5 s``,
         ``authentication refused``); never a secret.
     :ivar source: the collector (``ipmi``, ``nova``, ``prometheus``).
-    :ivar read_at: when it was read (UTC, naive); default now.
+    :ivar read_at: when it was read (UTC); default now.
+    :ivar labels: what names the source of the figure for exporters
+        (``sensor_id`` ...); not stored.
     """
 
     device_id: int
@@ -56,6 +59,7 @@ class Reading:
     reason: str | None = None
     source: str | None = None
     read_at: datetime.datetime | None = None
+    labels: dict = dataclasses.field(default_factory=dict)
 
     def checked(self):
         """This reading with a nonsense value turned into ``unknown``.
