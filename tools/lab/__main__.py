@@ -33,6 +33,9 @@ COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
+#: fleet's configuration of the lab's peers (collectors and their URLs);
+#: the database stays fleet's embedded default.
+FLEET_CONF = common.LAB_DIR / 'fleet.conf'
 
 
 def load(names):
@@ -50,7 +53,27 @@ def load(names):
 
 
 def env_line():
-    return 'export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s' % (CLOUDS_YAML, CLOUD)
+    return 'export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s' % (
+        CLOUDS_YAML, CLOUD, FLEET_CONF)
+
+
+def fleet_conf(lab):
+    """fleet.conf text that points fleet's collectors at the lab's peers."""
+    collectors = ['ipmi']
+    if 'nova' in lab:
+        collectors.append('nova')
+    # The lab's frozen BMC costs the sweep this deadline.
+    lines = ['', '[collectors.ipmi]', 'timeout = 3']
+    prometheus = lab.get('prometheus', {}).get('endpoint')
+    if prometheus:
+        collectors.append('prometheus')
+        lines += ['', '[collectors.prometheus]',
+                  'url = %s' % prometheus.rstrip('/')]
+    return '\n'.join(['# Written by python3 -m tools.lab: the lab\'s peers.',
+                      '[collectors]',
+                      'enabled_collectors = %s' % ', '.join(collectors)]
+                     + lines) + '\n'
+
 
 
 def write_outputs():
@@ -75,6 +98,8 @@ def write_outputs():
     except ImportError:
         text = json.dumps(clouds, indent=2) + '\n'
     CLOUDS_YAML.write_text(text)
+    FLEET_CONF.write_text(fleet_conf(lab))
+    lab['fleet_conf'] = str(FLEET_CONF)
     return lab
 
 
@@ -93,7 +118,7 @@ def summary(lab):
             common.say('        faults: %s' % ', '.join(faults))
     for key in sorted(lab):
         value = lab[key]
-        if key in ('bmcs', 'clouds_yaml', 'cloud') or not isinstance(
+        if key in ('bmcs', 'clouds_yaml', 'cloud', 'fleet_conf') or not isinstance(
                 value, dict):
             continue
         parts = [str(value.get('endpoint', 'published'))]
