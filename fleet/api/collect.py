@@ -75,7 +75,10 @@ class Collect:
             targets = [dict(dev, variables={
                 k: v for k, v in resolved.get(dev['id'], {}).items()
                 if k in plugin.variables}) for dev in devices]
-            readings = list(plugin.collect(targets)) if targets else []
+            readings = plugin.collect(targets) if targets else []
+            for reading in readings:
+                if reading.source is None:
+                    reading.source = name
             failed = _failures(readings, names)
             progress('%s: storing %d readings' % (name, len(readings)))
             self.fleet.telemetry.record(ctx, readings)

@@ -142,6 +142,8 @@ class IPMICollector(base.Collector):
         for device_id, reason in failures.items():
             if device_id in creds_of:
                 LOG.warning('ipmi: device %s: %s', device_id, reason)
+        for reading in readings:
+            reading.source = 'ipmi'
         return data.Sweep(readings, events, failures,
                           time.monotonic() - started)
 
