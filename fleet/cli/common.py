@@ -1,5 +1,6 @@
 """Shared pieces of the fleet commands: configuration, the Fleet handle,
-base classes and output formatting.
+base classes and options; error rendering (:mod:`fleet.cli.errors`) and
+output formatting (:mod:`fleet.cli.output`) are re-exported here.
 
 Imported by every command module, so it stays light: cliff, osc-lib's
 exceptions and the standard library at module level; oslo.config, the
@@ -7,16 +8,16 @@ service layer and SQLAlchemy only when a command runs.
 """
 
 import contextlib
-import datetime
 import gc
-import json
 import os
 
-from cliff import columns
 from cliff import command
 from cliff import lister
 from cliff import show
 from osc_lib import exceptions as osc_exc
+
+from fleet.cli import errors
+from fleet.cli import output
 
 #: Read when they exist, before any file named on the command line.
 DEFAULT_CONFIG_FILES = ('/etc/fleet/fleet.conf', '~/.config/fleet/fleet.conf')
@@ -179,61 +180,12 @@ def connection_factory(app):
     return connect
 
 
-# -- errors ----------------------------------------------------------------
-#: Service-layer fields given through a CLI option, and that option.
-FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
-               'since': '--since', 'until': '--until', 'cloud': '--cloud',
-               'region': '--region', 'cell': '--cell', 'rack': '--rack',
-               'parent': '--parent', 'type': '--type', 'scope': '--scope',
-               'role': '--role', 'serial': '--serial',
-               'asset_tag': '--asset-tag', 'mgmt_address': '--mgmt-address',
-               'description': '--description', 'reason': '--reason',
-               'actor': '--actor'}
-#: How the CLI says the service layer's hints (``exception.HINTS``).
-HINT_TEXT = {
-    'create_cloud': 'Create one: fleet cloud create NAME.',
-    'create_region': 'Create one: fleet region create NAME.',
-    'list_devices': 'See: fleet device list.',
-    'list_changes': 'See: fleet change list.',
-    'db_upgrade': 'Run: fleet-manage db upgrade.',
-    'create_secret_key': 'Run: fleet-manage secret-key create.',
-    'rotate_secret_key': 'Run: fleet-manage secret-key rotate.',
-    'keep_secret': 'Give --secret to keep it secret, or --no-secret to '
-                   'store it in clear.',
-}
-
-
-def flag(field):
-    """The CLI option for a service-layer field; other fields as they are."""
-    return FIELD_FLAGS.get(field, field)
-
-
-def render_error(exc):
-    """One line for the operator from a :class:`FleetError`.
-
-    Field names become this CLI's options and hint keys its commands; the
-    service layer itself never names either.
-    """
-    from fleet.common import exception
-
-    text = str(exc)
-    field = getattr(exc, 'field', None)
-    if isinstance(exc, exception.Invalid) and field:
-        text = '%s: %s' % (flag(field), exc.problem)
-        if exc.fix:
-            fix = exc.fix
-            if exc.hint == 'name_parent':
-                fix += ' with %s' % flag(field)
-            text += '; %s' % fix
-    elif isinstance(exc, exception.Ambiguous):
-        text = '%s %r exists in more than one place; pass %s to choose.' % (
-            exc.kind, exc.name, flag(field))
-    hint = HINT_TEXT.get(getattr(exc, 'hint', None))
-    if hint:
-        if not text.endswith(('.', '!', '?')):
-            text += '.'
-        text += ' ' + hint
-    return text
+# -- errors ---------------------------------------------------------------
+# Rendering lives in fleet.cli.errors; these names stay here for commands.
+FIELD_FLAGS = errors.FIELD_FLAGS
+HINT_TEXT = errors.HINT_TEXT
+flag = errors.flag
+render_error = errors.render_error
 
 
 class _RendersErrors:
@@ -393,91 +345,13 @@ def intermixed(parser):
     return parser
 
 
-# -- formatting ------------------------------------------------------------
-# osc-lib's format columns (osc_lib.cli.format_columns.ListColumn ...) would
-# do for lists, but importing them imports osc_lib.utils and with it
-# openstacksdk, about 0.45 s of every standalone command. ListColumn below
-# is a cliff column that prints the same (tests/unit/cli/test_columns.py
-# compares them). JSON values (variables, change log values) are printed as
-# JSON text in tables (JsonColumn), which keeps their types readable, rather
-# than osc-lib's key='value' form.
-class JsonColumn(columns.FormattableColumn):
-    """A JSON value: JSON text in tables, the value itself in -f json/yaml."""
-
-    def human_readable(self):
-        if self._value is None:
-            return ''
-        return json.dumps(self._value, sort_keys=True)
-
-
-class ValueColumn(JsonColumn):
-    """A variable value: like JsonColumn, but a masked secret stays bare."""
-
-    def __init__(self, value, secret=False):
-        super().__init__(value)
-        self._secret = secret
-
-    def human_readable(self):
-        if self._secret:
-            return '' if self._value is None else str(self._value)
-        return super().human_readable()
-
-
-class ListColumn(columns.FormattableColumn):
-    """A list: sorted and comma separated in tables, a list in -f json/yaml.
-
-    As osc-lib's ``ListColumn``.
-    """
-
-    def human_readable(self):
-        return ', '.join(sorted(str(x) for x in self._value or ()))
-
-    def machine_readable(self):
-        return list(self._value or ())
-
-
-def plain(value):
-    """A value any formatter can print.
-
-    Times are ISO 8601 with microseconds and their zone (stored times are
-    UTC), exactly as ``--at`` / ``--since`` / ``--until`` take them back.
-    """
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return value.isoformat(timespec='microseconds')
-    return value
-
-
-def show_output(obj, fields, formatters=None):
-    """``(columns, values)`` for a ShowOne from a dict.
-
-    :param fields: the keys to show, in order; missing keys show empty.
-    :param formatters: ``{key: FormattableColumn class}``.
-    """
-    formatters = formatters or {}
-    values = []
-    for key in fields:
-        value = obj.get(key)
-        values.append(formatters[key](value) if key in formatters
-                      else plain(value))
-    return tuple(fields), tuple(values)
-
-
-def list_output(rows, fields, formatters=None):
-    """``(headings, rows)`` for a Lister from dicts.
-
-    :param fields: ``[(key, heading)]`` (:func:`list_columns`).
-    :param formatters: ``{key: FormattableColumn class}``.
-    """
-    formatters = formatters or {}
-    headings = tuple(h for _k, h in fields)
-    data = []
-    for row in rows:
-        data.append(tuple(
-            formatters[k](row.get(k)) if k in formatters else plain(row.get(k))
-            for k, _h in fields))
-    return headings, data
+# -- formatting (fleet.cli.output) -----------------------------------------
+JsonColumn = output.JsonColumn
+ValueColumn = output.ValueColumn
+ListColumn = output.ListColumn
+plain = output.plain
+show_output = output.show_output
+list_output = output.list_output
 
 
 def delete_each(cmd, kind, names, delete):
