@@ -40,8 +40,18 @@ CONF.register_cli_opts(log_options.common_cli_opts)
 CONF.register_cli_opts(log_options.logging_cli_opts)
 CONF.register_opts(log_options.generic_log_opts)
 CONF.register_opts(log_options.log_opts)
+
+
+def register(conf, module):
+    """Register one option module's ``group`` (None: [DEFAULT]) and
+    ``opts`` in ``conf``."""
+    if module.group is not None:
+        conf.register_group(module.group)
+    conf.register_opts(module.opts, group=module.group)
+
+
 for _module in MODULES:
-    _module.register_opts(CONF)
+    register(CONF, _module)
 
 
 #: Handlers setup_logging added to the root logger (oslo.log's).

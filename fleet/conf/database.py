@@ -42,12 +42,3 @@ opts = [
                       'gives up with an error and writes nothing. On '
                       'MySQL/MariaDB keep it below read_timeout.'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

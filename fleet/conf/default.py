@@ -13,6 +13,9 @@ def _default_actor():
         return 'unknown'
 
 
+#: [DEFAULT]
+group = None
+
 opts = [
     cfg.StrOpt('actor',
                default=_default_actor(),
@@ -29,11 +32,3 @@ opts = [
                help='Directory for fleet state on this machine, such as the '
                     'default embedded SQLite database.'),
 ]
-
-
-def register_opts(conf):
-    conf.register_opts(opts)
-
-
-def list_opts():
-    return opts

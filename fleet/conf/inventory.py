@@ -2,26 +2,16 @@
 
 from oslo_config import cfg
 
+from fleet.conf import enabled
+
 group = cfg.OptGroup('inventory', title='Inventory and its sources')
 
 opts = [
-    cfg.ListOpt('enabled_sources',
-                default=['static', 'ironic', 'nova'],
-                help='Inventory source plugins (fleet.inventory_sources '
-                     'entry points) that may be used. Plugins not listed '
-                     'are never imported.'),
+    enabled.plugin_list('enabled_sources', 'fleet.inventory_sources',
+                        'may be used', default=('static', 'ironic', 'nova')),
     cfg.StrOpt('default_region',
                default='RegionOne',
                help='Region that synced devices are placed in when neither '
                     'the command line (--region) nor the cloud '
                     'configuration (region_name in clouds.yaml) names one.'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

@@ -2,21 +2,11 @@
 
 from oslo_config import cfg
 
+from fleet.conf import enabled
+
 group = cfg.OptGroup('notifications', title='Notifications')
 
 opts = [
-    cfg.ListOpt('enabled_notifiers',
-                default=[],
-                help=('Notifier plugins (fleet.notifiers entry points) that '
-                      'publish fleet events, e.g. log, webhook, messaging. '
-                      'Plugins not listed are never imported.')),
+    enabled.plugin_list('enabled_notifiers', 'fleet.notifiers',
+                        'publish events, e.g. log, webhook, messaging'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

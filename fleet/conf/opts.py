@@ -12,7 +12,7 @@ def list_opts():
     """
     from fleet.plugins import loader
 
-    result = [(getattr(module, 'group', None) or 'DEFAULT',
-               module.list_opts()) for module in conf.MODULES]
+    result = [(module.group or 'DEFAULT', module.opts)
+              for module in conf.MODULES]
     result.extend(loader.all_plugin_opts())
     return result

@@ -2,21 +2,11 @@
 
 from oslo_config import cfg
 
+from fleet.conf import enabled
+
 group = cfg.OptGroup('remediation', title='Remediation')
 
 opts = [
-    cfg.ListOpt('enabled_executors',
-                default=[],
-                help=('Executor plugins (fleet.executors entry points) that '
-                      'may carry out remediations, e.g. mistral. Plugins not '
-                      'listed are never imported.')),
+    enabled.plugin_list('enabled_executors', 'fleet.executors',
+                        'may carry out remediations, e.g. mistral'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

@@ -18,12 +18,3 @@ opts = [
                     'SQLite database (no [database] connection) it is '
                     'created on first use.'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

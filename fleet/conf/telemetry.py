@@ -16,12 +16,3 @@ opts = [
                help='Most history entries kept per device and metric; '
                     'older ones are pruned after each collection.'),
 ]
-
-
-def register_opts(conf):
-    conf.register_group(group)
-    conf.register_opts(opts, group=group)
-
-
-def list_opts():
-    return opts

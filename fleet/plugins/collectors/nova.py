@@ -85,13 +85,12 @@ class NovaCollector(cloud.CloudClient, base.Collector):
     @classmethod
     def get_config_opts(cls):
         return [
-            cfg.FloatOpt('timeout', default=DEFAULT_TIMEOUT, min=0.1,
-                         help='Seconds to wait for an answer to each request '
-                              'to the cloud (Keystone, version discovery, '
-                              'Nova, Placement) before the request is given '
-                              'up: Nova not answering fails the collection, '
-                              'Placement not answering makes the capacity '
-                              'readings unknown.'),
+            cloud.timeout_opt(
+                'Seconds to wait for an answer to each request to the cloud '
+                '(Keystone, version discovery, Nova, Placement) before the '
+                'request is given up: Nova not answering fails the '
+                'collection, Placement not answering makes the capacity '
+                'readings unknown.', default=DEFAULT_TIMEOUT),
             cfg.IntOpt('workers', default=DEFAULT_WORKERS, min=1, max=64,
                        help='Placement has no bulk read of inventories and '
                             'usages: this many hosts\' resource providers '
@@ -104,12 +103,7 @@ class NovaCollector(cloud.CloudClient, base.Collector):
 
     def collect(self, devices):
         conn = self.connection()
-        services = [s for s in self.call('listing compute services',
-                                         lambda: conn.compute.services())
-                    if s.binary == 'nova-compute']
-        hypervisors = self.call(
-            'listing hypervisors',
-            lambda: conn.compute.hypervisors(details=True))
+        services, hypervisors = self.compute_services(conn)
         servers = self.call(
             'listing servers',
             lambda: conn.compute.servers(all_projects=True, details=True))

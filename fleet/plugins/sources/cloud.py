@@ -24,6 +24,11 @@ PLACEMENT = ('Placement', 'placement')
 _URL = re.compile(r'https?://[^\s,;\'"()]+')
 
 
+def timeout_opt(help_text, default=DEFAULT_TIMEOUT):
+    """The ``timeout`` option of a plugin that reads a cloud."""
+    return cfg.FloatOpt('timeout', default=default, min=0.1, help=help_text)
+
+
 class CloudClient:
     """Connection, timeout and error handling for a plugin that reads a cloud.
 
@@ -136,6 +141,20 @@ class CloudClient:
         return '%s at %s' % (service, url)
 
     # -- Placement, shared by the nova source and the nova collector -------
+    def compute_services(self, conn):
+        """``(nova-compute services, hypervisors)`` of the cloud.
+
+        :raises fleet.common.exception.SourceUnavailable: Nova cannot be
+            read.
+        """
+        services = [s for s in self.call('listing compute services',
+                                         lambda: conn.compute.services())
+                    if s.binary == 'nova-compute']
+        hypervisors = self.call(
+            'listing hypervisors',
+            lambda: conn.compute.hypervisors(details=True))
+        return services, hypervisors
+
     def inventories(self, conn, provider):
         """``{resource class: inventory}`` of a Placement resource provider.
 
@@ -185,14 +204,11 @@ class CloudSource(CloudClient, base.InventorySource):
 
     @classmethod
     def get_config_opts(cls):
-        return [
-            cfg.FloatOpt('timeout', default=DEFAULT_TIMEOUT, min=0.1,
-                         help='Seconds to wait for an answer to each request '
-                              'to the cloud (Keystone, version discovery, '
-                              'the %s API) before the sync fails. Version '
-                              'discovery may try a few URLs, each with this '
-                              'timeout.' % (cls.service or 'service')),
-        ]
+        return [timeout_opt(
+            'Seconds to wait for an answer to each request to the cloud '
+            '(Keystone, version discovery, the %s API) before the sync '
+            'fails. Version discovery may try a few URLs, each with this '
+            'timeout.' % (cls.service or 'service'))]
 
     def placement(self):
         """(cloud, region) for devices this source creates."""

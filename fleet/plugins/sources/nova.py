@@ -40,12 +40,7 @@ class NovaSource(cloud.CloudSource):
 
     def collect(self):
         conn = self.connection()
-        services = [s for s in self.call('listing compute services',
-                                         lambda: conn.compute.services())
-                    if s.binary == 'nova-compute']
-        hypervisors = self.call(
-            'listing hypervisors',
-            lambda: conn.compute.hypervisors(details=True))
+        services, hypervisors = self.compute_services(conn)
         by_host = {}
         for hyp in hypervisors:
             details = getattr(hyp, 'service_details', None) or {}

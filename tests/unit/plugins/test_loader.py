@@ -34,7 +34,7 @@ def new_conf(**enabled):
     """A ConfigOpts with fleet's groups; ``kind=[names]`` enables them."""
     conf = cfg.ConfigOpts()
     for module in fleet_conf.MODULES:
-        module.register_opts(conf)
+        fleet_conf.register(conf, module)
     conf([], project='fleet', default_config_files=[],
          default_config_dirs=[])
     for kind, names in enabled.items():
