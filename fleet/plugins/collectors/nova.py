@@ -138,10 +138,7 @@ class NovaCollector(cloud.CloudClient, base.Collector):
         if not todo:
             return result
         try:
-            providers = self.call(
-                'listing resource providers',
-                lambda: conn.placement.resource_providers(),
-                service=cloud.PLACEMENT)
+            providers = self.resource_providers(conn)
         except exception.SourceUnavailable as exc:
             return dict(result, **{h.name: _reason(exc) for h in todo})
         by_key = {}

@@ -155,6 +155,15 @@ class CloudClient:
             lambda: conn.compute.hypervisors(details=True))
         return services, hypervisors
 
+    def resource_providers(self, conn):
+        """Placement's resource providers (one request).
+
+        :raises fleet.common.exception.SourceUnavailable: Placement failed.
+        """
+        return self.call('listing resource providers',
+                         lambda: conn.placement.resource_providers(),
+                         service=PLACEMENT)
+
     def inventories(self, conn, provider):
         """``{resource class: inventory}`` of a Placement resource provider.
 

@@ -83,10 +83,7 @@ class NovaSource(cloud.CloudSource):
         :raises fleet.common.exception.SourceUnavailable: Placement failed.
         """
         try:
-            providers = self.call(
-                'listing resource providers',
-                lambda: conn.placement.resource_providers(),
-                service=cloud.PLACEMENT)
+            providers = self.resource_providers(conn)
         except exception.SourceUnavailable as exc:
             if _no_endpoint(exc):
                 return {}
