@@ -14,14 +14,17 @@ import time
 import sqlalchemy as sa
 
 from fleet.api import selection
+from fleet.common import exception
 from fleet.db import models
 
 LOG = logging.getLogger(__name__)
 
 #: What one collector did: devices asked, devices read, failures by device
-#: name (reason), readings written, SEL/other events, seconds taken.
+#: name (reason), readings written, SEL/other events, seconds taken, and
+#: the error that stopped it (its peer unreachable), else None.
 CollectorRun = collections.namedtuple(
-    'CollectorRun', 'collector devices read failed readings events elapsed')
+    'CollectorRun',
+    'collector devices read failed readings events elapsed error')
 
 
 class Collect:
@@ -47,8 +50,9 @@ class Collect:
         :param place: device filters (``region``, ``rack``, ``role`` ...).
         :raises fleet.common.exception.PluginNotEnabled: ``collector`` is
             not in ``[collectors] enabled_collectors``.
-        :raises fleet.common.exception.SourceUnavailable: a collector's
-            peer (not one device) cannot be reached.
+        A collector whose peer (not one device) cannot be reached is
+        reported with its ``error``; the others still run, and nothing
+        already stored is lost.
         """
         from fleet.api import resolve
         from fleet.plugins import loader
@@ -75,7 +79,15 @@ class Collect:
             targets = [dict(dev, variables={
                 k: v for k, v in resolved.get(dev['id'], {}).items()
                 if k in plugin.variables}) for dev in devices]
-            readings = plugin.collect(targets) if targets else []
+            try:
+                readings = plugin.collect(targets) if targets else []
+            except exception.SourceUnavailable as exc:
+                LOG.info('collect %s by %s: stopped: %s', name, ctx.actor,
+                         exc)
+                runs.append(CollectorRun(name, len(devices), 0, {}, 0, [],
+                                         time.monotonic() - started,
+                                         str(exc)))
+                continue
             for reading in readings:
                 if reading.source is None:
                     reading.source = name
@@ -87,7 +99,7 @@ class Collect:
             runs.append(CollectorRun(
                 name, len(devices), read, failed, len(readings),
                 list(getattr(readings, 'events', ()) or ()),
-                time.monotonic() - started))
+                time.monotonic() - started, None))
             LOG.info('collect %s by %s: %d devices, %d read, %d failed, '
                      '%d readings', name, ctx.actor, len(devices), read,
                      len(failed), len(readings))

@@ -1,11 +1,13 @@
 """``fleet collect``: read telemetry from the enabled collectors."""
 
+from osc_lib import exceptions as osc_exc
+
 from fleet.cli import common
 
 FIELDS = (('collector', 'Collector'), ('devices', 'Devices'),
           ('read', 'Read'), ('failed_count', 'Failed'),
           ('readings', 'Readings'), ('seconds', 'Seconds'),
-          ('failed', 'Failures'))
+          ('failed', 'Failures'), ('error', 'Error'))
 
 
 class _Failures(common.JsonColumn):
@@ -25,8 +27,17 @@ class Collect(common.Lister):
     Every collector enabled in [collectors] enabled_collectors runs once
     over the selected devices (all by default). A device that cannot be
     read is reported with the reason and its readings say unknown; the
-    collection goes on. One row per collector is printed.
+    collection goes on. One row per collector is printed; a collector
+    whose service cannot be reached shows the error there, the others
+    still run, and the command then exits non-zero.
     """
+
+    def run(self, parsed_args):
+        self._errors = []
+        code = super().run(parsed_args)
+        if self._errors:
+            raise osc_exc.CommandError('; '.join(self._errors))
+        return code
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -53,5 +64,6 @@ class Collect(common.Lister):
         rows = [{'collector': r.collector, 'devices': r.devices,
                  'read': r.read, 'failed_count': len(r.failed),
                  'readings': r.readings, 'seconds': round(r.elapsed, 2),
-                 'failed': r.failed} for r in runs]
+                 'failed': r.failed, 'error': r.error} for r in runs]
+        self._errors = [r.error for r in runs if r.error]
         return common.list_output(rows, FIELDS, {'failed': _Failures})

@@ -26,6 +26,16 @@ class Probe(base.Collector):
                 out.append(Reading(dev['id'], 'probe.site', len(site),
                                    source='probe'))
         return out
+
+
+class Down(base.Collector):
+    """Its service is down."""
+
+    def collect(self, devices):
+        from fleet.common import exception
+        raise exception.SourceUnavailable(
+            source='down', service='Nowhere', reason='no answer within 1 s',
+            kind='collector')
 '''
 
 
@@ -34,7 +44,8 @@ class TestCollect(base.CLITestCase):
     def setUp(self):
         super().setUp()
         self.useFixture(test_loader.Distribution(
-            'fleet-probe', {'fleet.collectors': ['probe = fleet_probe:Probe']},
+            'fleet-probe', {'fleet.collectors': [
+                'probe = fleet_probe:Probe', 'down = fleet_probe:Down']},
             {'fleet_probe': PROBE}))
         with open(self.config_file, 'a') as f:
             f.write('[collectors]\nenabled_collectors = probe\n')
@@ -51,7 +62,7 @@ class TestCollect(base.CLITestCase):
         rows = self.fleet_json('collect')
         self.assertEqual([{'Collector': 'probe', 'Devices': 2, 'Read': 1,
                            'Failed': 1, 'Readings': 2,
-                           'Failures': {'n2': 'no site'}}],
+                           'Failures': {'n2': 'no site'}, 'Error': None}],
                          [{k: v for k, v in r.items() if k != 'Seconds'}
                           for r in rows])
         latest = {r['Device']: r for r in self.fleet_json('metric', 'list')}
@@ -70,3 +81,17 @@ class TestCollect(base.CLITestCase):
         self.assertIn('[collectors] enabled_collectors', res.err)
         res = self.fleet_cli('collect', '--rack', 'nope', expect=1)
         self.assertEqual("No rack named 'nope'.\n", res.err)
+
+    def test_a_collector_whose_service_is_down_does_not_stop_the_others(self):
+        with open(self.config_file, 'a') as f:
+            f.write('[collectors]\nenabled_collectors = down, probe\n')
+        res = self.fleet_cli('collect', '-f', 'json', expect=1)
+        rows = {r['Collector']: r for r in res.json()}
+        self.assertEqual((0, 0), (rows['down']['Read'],
+                                  rows['down']['Readings']))
+        self.assertIn('no answer within 1 s', rows['down']['Error'])
+        self.assertEqual(1, rows['probe']['Read'])
+        # The command's own error is its last line (log lines before it).
+        self.assertEqual('collector down could not reach Nowhere: no answer '
+                         'within 1 s', res.err.strip().splitlines()[-1])
+        self.assertEqual(2, len(self.fleet_json('metric', 'list')))
