@@ -67,26 +67,28 @@ def region(session, name=None, cloud_name=None):
     return _one(rows, 'region', name, where, 'cloud')
 
 
-def cell(session, name, region_name=None, cloud_name=None):
-    _plausible('cell', name)
-    q = sa.select(models.Cell).where(models.Cell.name == name)
+def _in_region(session, kind, model, name, region_name, cloud_name):
+    """The ``kind`` (a level under a region) called ``name``."""
+    _plausible(kind, name)
+    q = sa.select(model).where(model.name == name)
     if region_name is not None or cloud_name is not None:
-        q = q.where(models.Cell.region_id == region(
+        q = q.where(model.region_id == region(
             session, region_name, cloud_name).id)
     rows = session.scalars(q).all()
     where = ' in region %r' % region_name if region_name else ''
-    return _one(rows, 'cell', name, where, 'region')
+    return _one(rows, kind, name, where, 'region')
+
+
+def cell(session, name, region_name=None, cloud_name=None):
+    """The cell ``name`` (in ``region_name`` / ``cloud_name`` if given)."""
+    return _in_region(session, 'cell', models.Cell, name, region_name,
+                      cloud_name)
 
 
 def rack(session, name, region_name=None, cloud_name=None):
-    _plausible('rack', name)
-    q = sa.select(models.Rack).where(models.Rack.name == name)
-    if region_name is not None or cloud_name is not None:
-        q = q.where(models.Rack.region_id == region(
-            session, region_name, cloud_name).id)
-    rows = session.scalars(q).all()
-    where = ' in region %r' % region_name if region_name else ''
-    return _one(rows, 'rack', name, where, 'region')
+    """The rack ``name`` (in ``region_name`` / ``cloud_name`` if given)."""
+    return _in_region(session, 'rack', models.Rack, name, region_name,
+                      cloud_name)
 
 
 def device(session, name_or_uuid):

@@ -4,40 +4,36 @@ from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
 
-class AddLabel(common.Command):
+class _ChangeLabels(common.Command):
+    """Add or remove labels of one device (``verb``: the Labels method)."""
+
+    verb = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('device', metavar='<device>',
+                            help='Device name or UUID.')
+        parser.add_argument('labels', metavar='<label>', nargs='+',
+                            help='Label(s) to %s.' % self.verb)
+        common.add_reason(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        labels = common.get_fleet(self.app).labels
+        getattr(labels, self.verb)(self.ctx(parsed_args), parsed_args.device,
+                                   parsed_args.labels)
+
+
+class AddLabel(_ChangeLabels):
     """Put labels on a device."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
-        parser.add_argument('labels', metavar='<label>', nargs='+',
-                            help='Label(s) to add.')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
-        common.get_fleet(self.app).labels.add(
-            ctx, parsed_args.device, parsed_args.labels)
+    verb = 'add'
 
 
-class RemoveLabel(common.Command):
+class RemoveLabel(_ChangeLabels):
     """Take labels off a device."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
-        parser.add_argument('labels', metavar='<label>', nargs='+',
-                            help='Label(s) to remove.')
-        common.add_reason(parser)
-        return parser
-
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
-        common.get_fleet(self.app).labels.remove(
-            ctx, parsed_args.device, parsed_args.labels)
+    verb = 'remove'
 
 
 class ListLabel(common.Lister):
