@@ -8,12 +8,9 @@ latest reading per device and metric and a short history. ``metric export
 from osc_lib import exceptions as osc_exc
 
 from fleet.cli import common
+from fleet.cli.v1 import resource_fields
 
 STATUSES = ('ok', 'unknown', 'warning', 'critical')
-LIST_FIELDS = (('name', 'Device'), ('metric', 'Metric'), ('value', 'Value'),
-               ('unit', 'Unit'), ('status', 'Status'), ('read_at', 'Read at'))
-LONG_FIELDS = LIST_FIELDS + (('threshold', 'Threshold'),
-                             ('reason', 'Reason'), ('source', 'Source'))
 HISTORY_FIELDS = (('metric', 'Metric'), ('value', 'Value'),
                   ('status', 'Status'), ('read_at', 'Read at'))
 HEALTH_FIELDS = (('group', 'Group'), ('status', 'Status'),
@@ -48,17 +45,17 @@ class ListMetric(common.Lister):
         parser.add_argument('--status', metavar='<status>', choices=STATUSES,
                             help='Only readings with this status: %s.'
                             % ', '.join(STATUSES))
-        parser.add_argument('--long', action='store_true',
-                            help='Also show threshold, reason and source.')
+        common.add_columns(parser, resource_fields.METRIC,
+                           'Also show threshold, reason and source.')
         return parser
 
     def take_action(self, parsed_args):
         a = parsed_args
+        columns = common.list_columns(resource_fields.METRIC, a)
         rows = common.get_fleet(self.app).telemetry.latest(
             self.ctx(a), device=a.device, metric=a.metric, status=a.status,
             limit=_limit(a.limit), **common.device_filters(a))
-        return common.list_output(rows, LONG_FIELDS if a.long
-                                  else LIST_FIELDS)
+        return common.list_output(rows, columns)
 
 
 class ShowMetric(common.Lister):
@@ -82,7 +79,8 @@ class ShowMetric(common.Lister):
             return common.list_output(rows, HISTORY_FIELDS)
         rows = telemetry.latest(self.ctx(a), device=a.device,
                                 metric=a.metric, limit=_limit(a.limit))
-        return common.list_output(rows, LONG_FIELDS[1:])
+        return common.list_output(rows, resource_fields.METRIC.columns(
+            resource_fields.METRIC.long[1:]))
 
 
 class ExportMetric(common.Command):

@@ -21,6 +21,9 @@ HEADINGS = {
     'request_id': 'Request ID', 'actor': 'Actor', 'action': 'Action',
     'object_type': 'Type', 'object_name': 'Name', 'field': 'Field',
     'old': 'Old', 'new': 'New', 'secret': 'Secret', 'reason': 'Reason',
+    # telemetry readings
+    'metric': 'Metric', 'value': 'Value', 'unit': 'Unit',
+    'status': 'Status', 'threshold': 'Threshold', 'read_at': 'Read at',
 }
 #: Headings that differ for one resource.
 CHANGE_HEADINGS = {'created_at': 'Time'}
@@ -93,3 +96,12 @@ CHANGE = Resource(
             'object_type', 'object_name', 'field', 'old', 'new', 'secret',
             'reason'),
     headings=CHANGE_HEADINGS)
+
+#: Latest readings (``metric list``); the device is its name.
+METRIC = Resource(
+    default=('name', 'metric', 'value', 'unit', 'status', 'read_at'),
+    long=('name', 'metric', 'value', 'unit', 'status', 'read_at',
+          'threshold', 'reason', 'source'),
+    fields=('name', 'uuid', 'metric', 'value', 'unit', 'status', 'read_at',
+            'threshold', 'reason', 'source'),
+    headings={'name': 'Device', 'uuid': 'Device UUID'})

@@ -115,9 +115,12 @@ class IPMICollector(base.Collector):
         started = time.monotonic()
         credentials = credentials or {}
         jobs, failures, readings = [], {}, []
+        names = {}
         now = datetime.datetime.now(datetime.timezone.utc)
         for device in devices:
             device_id = device['id'] if isinstance(device, dict) else device
+            if isinstance(device, dict) and device.get('name'):
+                names[device_id] = device['name']
             creds = credentials.get(device_id)
             if creds is None and isinstance(device, dict):
                 creds = _credentials(device)
@@ -141,7 +144,8 @@ class IPMICollector(base.Collector):
                 failures[device_id] = reason
         for device_id, reason in failures.items():
             if device_id in creds_of:
-                LOG.warning('ipmi: device %s: %s', device_id, reason)
+                LOG.warning('ipmi: device %s: %s',
+                            names.get(device_id, device_id), reason)
         for reading in readings:
             reading.source = 'ipmi'
         return data.Sweep(readings, events, failures,

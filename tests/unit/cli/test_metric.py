@@ -36,6 +36,13 @@ class TestMetricCommands(base.CLITestCase):
         fans = self.fleet_json('metric', 'list', '--metric', 'fan')
         # Worst first: n2's fan has no reading.
         self.assertEqual(['n2', 'n1'], [r['Device'] for r in fans])
+        picked = self.fleet_json('metric', 'list', '--fields', 'name',
+                                 'threshold')
+        self.assertEqual({'Device': 'n1', 'Threshold': 'upper_critical=85'},
+                         picked[0])
+        res = self.fleet_cli('metric', 'list', '--fields', 'colour',
+                             expect=1)
+        self.assertIn('--fields: no field colour', res.err)
         res = self.fleet_cli('metric', 'list', '--rack', 'nope', expect=1)
         self.assertEqual("No rack named 'nope'.\n", res.err)
 
