@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from fleet.api import selection
 from fleet.common import exception
 from fleet.common import readings as readings_mod
+from fleet.db import bulk
 from fleet.db import models
-from fleet.db import upsert
 
 METRIC_RE = re.compile(r'^[a-z][a-z0-9_]*(\.[A-Za-z0-9_.:-]{1,100})?$')
 LATEST_UPDATE = ('value', 'unit', 'status', 'threshold', 'reason', 'source',
@@ -128,12 +128,12 @@ class Telemetry:
         with self.fleet.transaction(ctx) as txn:
             conn = txn.session.connection()
             self._check_devices(conn, {k[0] for k in latest})
-            upsert.upsert_many(conn, models.LatestReading.__table__,
-                               list(latest.values()),
-                               ('device_id', 'metric'), LATEST_UPDATE, batch)
+            bulk.upsert_many(txn.session, models.LatestReading,
+                             list(latest.values()), ('device_id', 'metric'),
+                             LATEST_UPDATE, batch)
             if keep_history:
-                upsert.insert_many(conn, models.ReadingHistory.__table__,
-                                   history, batch)
+                bulk.insert_many(txn.session, models.ReadingHistory,
+                                 history, batch)
             if prune:
                 pruned = self._prune(conn, now, {k[0] for k in latest})
         return Summary(len(history), unknown, pruned)

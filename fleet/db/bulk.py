@@ -4,11 +4,23 @@ Every helper takes the session of the caller's transaction and a batch size
 (``[database] batch_size``): rows go to the database ``batch_size`` at a
 time, one executemany or one ``IN (...)`` statement per batch, never one
 statement per row.
+
+Inserts and upserts compile their statement once and hand the rows to the
+driver's ``executemany`` with the columns' bind processors applied by hand,
+so a million rows do not pay SQLAlchemy's per-row parameter processing. On
+PostgreSQL (psycopg2) plain inserts go through SQLAlchemy, whose
+``executemany_mode`` already pages them into multi-row ``VALUES``; upserts
+use ``execute_values``. Upserts: ``ON CONFLICT DO UPDATE`` on SQLite and
+PostgreSQL, ``ON DUPLICATE KEY UPDATE`` on MySQL/MariaDB; rows must not
+repeat a key.
 """
 
 import collections
+import re
 
 import sqlalchemy as sa
+
+_VALUES = re.compile(r'VALUES \((?:%\(\w+\)s(?:, )?)+\)')
 
 
 def batches(items, batch_size):
@@ -22,9 +34,22 @@ def insert_many(session, model, rows, batch_size):
     if not rows:
         return
     conn = session.connection()
-    insert = model.__table__.insert()
-    for batch in batches(rows, batch_size):
-        conn.execute(insert, batch)
+    table = model.__table__
+    if conn.dialect.driver == 'psycopg2':
+        for batch in batches(rows, batch_size):
+            conn.execute(table.insert(), batch)
+        return
+    _executemany(conn, table.insert(), table, rows, batch_size)
+
+
+def upsert_many(session, model, rows, keys, update, batch_size):
+    """Insert ``rows``, updating the ``update`` columns of rows whose
+    ``keys`` exist already."""
+    if rows:
+        conn = session.connection()
+        table = model.__table__
+        _executemany(conn, _upsert_statement(conn.dialect.name, table, keys,
+                                             update), table, rows, batch_size)
 
 
 def update_many(session, model, rows, batch_size):
@@ -76,3 +101,76 @@ def delete_keys(session, model, columns, keys, batch_size):
     conn = session.connection()
     for batch in batches(keys, batch_size):
         conn.execute(table.delete().where(target.in_(batch)))
+
+
+def _upsert_statement(dialect_name, table, keys, update):
+    """The dialect's INSERT ... ON CONFLICT/DUPLICATE KEY UPDATE."""
+    if dialect_name == 'sqlite':
+        from sqlalchemy.dialects.sqlite import insert
+    elif dialect_name == 'postgresql':
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.mysql import insert
+        stmt = insert(table)
+        return stmt.on_duplicate_key_update(
+            {c: stmt.inserted[c] for c in update})
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in update})
+
+
+def _executemany(conn, stmt, table, rows, batch_size):
+    """Run ``stmt`` (an INSERT of ``table``) for ``rows`` (dicts).
+
+    :param conn: a SQLAlchemy Connection inside the caller's transaction.
+    :param batch_size: rows per driver call (``[database] batch_size``).
+    """
+    if not rows:
+        return
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect,
+                            column_keys=list(rows[0]))
+    sql = str(compiled)
+    names = list(compiled.positiontup) if compiled.positional else \
+        list(rows[0])
+    processors = {}
+    for name in names:
+        column = table.c.get(name)
+        proc = None if column is None else \
+            column.type._cached_bind_processor(dialect)
+        if proc is not None:
+            processors[name] = proc
+    memo = {}
+
+    def processed(name, value):
+        key = (name, value)
+        if key not in memo:
+            memo[key] = processors[name](value)
+        return memo[key]
+
+    if processors:
+        rows = [{k: (processed(k, v) if k in processors and v is not None
+                     else v) for k, v in row.items()} for row in rows]
+    if dialect.driver == 'psycopg2':
+        _execute_values(conn, sql, names, rows, batch_size)
+        return
+    if compiled.positional:
+        params = [tuple(row[n] for n in names) for row in rows]
+    else:
+        params = rows
+    for i in range(0, len(params), batch_size):
+        conn.exec_driver_sql(sql, params[i:i + batch_size])
+
+
+def _execute_values(conn, sql, names, rows, batch_size):
+    """psycopg2: ``INSERT ... VALUES %s ...`` with pages of tuples."""
+    from psycopg2 import extras
+
+    template = _VALUES.sub('VALUES %s', sql, count=1)
+    params = [tuple(row[n] for n in names) for row in rows]
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        extras.execute_values(cursor, template, params, page_size=batch_size)
+    finally:
+        cursor.close()
