@@ -85,12 +85,3 @@ class Reading:
                 self, value=None, status='unknown',
                 reason='not a finite number: %r' % (number,))
         return dataclasses.replace(self, value=number)
-
-
-def worst(statuses):
-    """The worst of ``statuses`` (``ok`` for none)."""
-    best = 'ok'
-    for status in statuses:
-        if STATUS_RANK.get(status, 1) > STATUS_RANK[best]:
-            best = status
-    return best

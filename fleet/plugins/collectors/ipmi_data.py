@@ -18,8 +18,6 @@ OK = 'ok'
 WARNING = 'warning'
 CRITICAL = 'critical'
 UNKNOWN = 'unknown'
-#: Statuses, from best to worst.
-STATUSES = (OK, WARNING, CRITICAL, UNKNOWN)
 
 
 #: One figure of one device: the readings store's own type (``metric``
@@ -74,9 +72,3 @@ class Sweep(list):
     def devices_read(self):
         """How many devices gave readings."""
         return len({r.device_id for r in self} - set(self.failures))
-
-
-def worst(statuses):
-    """The worst of ``statuses`` (``ok`` for none)."""
-    rank = {s: i for i, s in enumerate(STATUSES)}
-    return max(statuses, key=rank.__getitem__, default=OK)

@@ -20,7 +20,6 @@ from stevedore import named
 import testtools
 
 from fleet.plugins.collectors import ipmi
-from fleet.plugins.collectors import ipmi_data
 from fleet.plugins.collectors import ipmi_read
 from fleet.plugins.collectors import ipmi_session
 
@@ -237,12 +236,3 @@ class TestDeviceVariables(testtools.TestCase):
         for reading in sweep:
             self.assertEqual('unknown', reading.status)
             self.assertNotIn(PASSWORD, str(reading))
-
-
-class TestSweepResult(testtools.TestCase):
-
-    def test_worst(self):
-        self.assertEqual('critical', ipmi_data.worst(['ok', 'critical',
-                                                      'warning']))
-        self.assertEqual('unknown', ipmi_data.worst(['unknown', 'ok']))
-        self.assertEqual('ok', ipmi_data.worst([]))
