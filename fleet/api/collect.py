@@ -54,7 +54,6 @@ class Collect:
         reported with its ``error``; the others still run, and nothing
         already stored is lost.
         """
-        from fleet.api import resolve
         from fleet.plugins import loader
 
         conf = self.fleet.conf
@@ -66,11 +65,10 @@ class Collect:
             plugins = loader.load_enabled('collectors', conf, params=params)
         with self.fleet.reading() as s:
             devices = self._devices(s, place)
-            wanted = sorted({v for p in plugins.values() for v in p.variables})
-            resolved = resolve.secrets(
-                s, [dev['id'] for dev in devices], wanted,
-                self.fleet.keyring, batch=self.fleet.batch_size) \
-                if wanted and devices else {}
+        wanted = sorted({v for p in plugins.values() for v in p.variables})
+        resolved = self.fleet.variables.secrets(
+            ctx, [dev['id'] for dev in devices], wanted) \
+            if wanted and devices else {}
         names = {dev['id']: dev['name'] for dev in devices}
         runs = []
         for name, plugin in plugins.items():
