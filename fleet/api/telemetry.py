@@ -142,9 +142,9 @@ class Telemetry:
         ids = sorted(device_ids)
         d = models.Device.__table__
         found = set()
-        for i in range(0, len(ids), self.fleet.batch_size):
+        for batch in bulk.batches(ids, self.fleet.batch_size):
             found.update(conn.execute(sa.select(d.c.id).where(
-                d.c.id.in_(ids[i:i + self.fleet.batch_size]))).scalars())
+                d.c.id.in_(batch))).scalars())
         missing = [i for i in ids if i not in found]
         if missing:
             raise exception.Invalid(
@@ -161,17 +161,23 @@ class Telemetry:
         deleted = conn.execute(h.delete().where(
             h.c.read_at < cutoff)).rowcount or 0
         limit = self._conf('history_max_per_metric')
-        ranked = sa.select(h.c.id, sa.func.row_number().over(
-            partition_by=(h.c.device_id, h.c.metric),
-            order_by=(h.c.read_at.desc(), h.c.id.desc())).label('rn'))
-        if device_ids is not None:
-            ranked = ranked.where(h.c.device_id.in_(sorted(device_ids)))
-        ranked = ranked.subquery()
-        # The extra derived table lets MySQL/MariaDB delete from the table
-        # the subquery reads.
-        doomed = sa.select(ranked.c.id).where(ranked.c.rn > limit).subquery()
-        deleted += conn.execute(h.delete().where(h.c.id.in_(
-            sa.select(doomed.c.id)))).rowcount or 0
+        # All devices at once, or the devices just written, a batch of ids
+        # per statement (an IN list has a length limit on SQLite).
+        groups = [None] if device_ids is None else list(bulk.batches(
+            sorted(device_ids), self.fleet.batch_size))
+        for ids in groups:
+            ranked = sa.select(h.c.id, sa.func.row_number().over(
+                partition_by=(h.c.device_id, h.c.metric),
+                order_by=(h.c.read_at.desc(), h.c.id.desc())).label('rn'))
+            if ids is not None:
+                ranked = ranked.where(h.c.device_id.in_(ids))
+            ranked = ranked.subquery()
+            # The extra derived table lets MySQL/MariaDB delete from the
+            # table the subquery reads.
+            doomed = sa.select(ranked.c.id).where(
+                ranked.c.rn > limit).subquery()
+            deleted += conn.execute(h.delete().where(h.c.id.in_(
+                sa.select(doomed.c.id)))).rowcount or 0
         return deleted
 
     def prune(self, ctx):

@@ -88,6 +88,8 @@ class TelemetryScenarios:
         t = self.api.telemetry
         self.conf.set_override('history_max_per_metric', 3,
                                group='telemetry')
+        # One device id per statement: the checks and the pruning batch.
+        self.api.batch_size = 1
         now = datetime.datetime.now(datetime.timezone.utc).replace(
             tzinfo=None)
         for i in range(5):
