@@ -80,12 +80,15 @@ class Collect:
             try:
                 readings = plugin.collect(targets) if targets else []
             except exception.SourceUnavailable as exc:
+                plugin.close()
                 LOG.info('collect %s by %s: stopped: %s', name, ctx.actor,
                          exc)
                 runs.append(CollectorRun(name, len(devices), 0, {}, 0, [],
                                          time.monotonic() - started,
                                          str(exc)))
                 continue
+            # One sweep per run: log out of BMCs, close connections.
+            plugin.close()
             for reading in readings:
                 if reading.source is None:
                     reading.source = name

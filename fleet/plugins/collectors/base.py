@@ -46,3 +46,11 @@ class Collector(base.Plugin):
         :raises fleet.common.exception.SourceUnavailable: the system behind
             the collector (not one device) cannot be reached.
         """
+
+    def close(self):
+        """Release what the collector holds (sessions, connections).
+
+        Called by the caller once it has no more sweeps for this
+        collector (``fleet collect`` after its one sweep); the default
+        does nothing.
+        """
