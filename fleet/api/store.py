@@ -57,6 +57,7 @@ class Txn:
         self.request_id = ctx.request_id
         self.now = models.utcnow()
         self._rows = []
+        self.events = []
 
     def record(self, action, object_type, object_id, object_name,
                field=None, old=None, new=None, secret=False, raw=False):
@@ -78,6 +79,17 @@ class Txn:
             'object_type': object_type, 'object_id': object_id,
             'object_name': object_name, 'field': field, 'old': old,
             'new': new, 'secret': bool(secret), 'reason': self.reason})
+
+    def emit(self, event_type, payload, project_id=None):
+        """Queue an event, published only once the transaction commits.
+
+        :param event_type: OpenStack-style name, ``fleet.<object>.<action>``
+            (``fleet.alert.create``, ``fleet.device.update``).
+        :param payload: JSON-able dict without any secret value.
+        :param project_id: the project the event concerns, so that a
+            tenant-facing consumer can filter; None for fleet-wide events.
+        """
+        self.events.append((event_type, payload, project_id))
 
     @property
     def change_count(self):
