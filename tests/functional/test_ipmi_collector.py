@@ -152,6 +152,25 @@ class IPMICollectorTest(testtools.TestCase):
                          (exhaust.status, exhaust.reason))
         self.assertEqual('ok', got['fan.fan_1'].status)
 
+    def test_each_bmc_reads_its_own_sdr(self):
+        """pyghmi shares SDRs process-wide between BMCs of one identity
+        (firmware, manufacturer, product, SDR time): a BMC with more
+        sensors than its neighbours must still read all of them after a
+        neighbour's SDR was cached in the same process."""
+        from tools.lab import bmc
+        if 'lab-hot-1' not in self.bmcs:
+            self.fail('the lab has no lab-hot-1; run: python3 -m tools.lab '
+                      'up')
+        expected = {s['name'] for s in bmc.sensors_of('lab-hot-1')}
+        others = [n for n in self.good if n != 'lab-hot-1']
+        c = self.collector()
+        c.collect(others, self.creds)           # their SDRs cached first
+        self.addCleanup(bmc.reset_sensors, 'lab-hot-1')
+        got = self.by_metric(c.collect(['lab-hot-1'], self.creds),
+                             'lab-hot-1')
+        self.assertEqual(expected, {r.labels.get('sensor')
+                                    for r in got.values()} - {None})
+
     def test_added_sel_entry_once(self):
         from tools.lab import bmc
         name = self.good[0]

@@ -3,6 +3,7 @@
 Parts: :mod:`.ipmi_session` (persistent sessions, failure reasons),
 :mod:`.ipmi_read` (one BMC), :mod:`.ipmi_sweep` (bounded pool, per-BMC
 deadline), :mod:`.ipmi_stall` (pyghmi's lost-wakeup workaround),
+:mod:`.ipmi_sdr` (pyghmi's shared SDR cache, narrowed to one BMC),
 :mod:`.ipmi_data` (what is returned).
 """
 
@@ -15,10 +16,14 @@ from oslo_config import cfg
 from fleet.plugins.collectors import base
 from fleet.plugins.collectors import ipmi_data as data
 from fleet.plugins.collectors import ipmi_read
+from fleet.plugins.collectors import ipmi_sdr
 from fleet.plugins.collectors import ipmi_session
 from fleet.plugins.collectors import ipmi_sweep
 
 LOG = logging.getLogger(__name__)
+
+# Each BMC reads its own SDR, not a look-alike neighbour's.
+ipmi_sdr.install()
 
 NO_CREDENTIALS = 'no BMC credentials in the inventory'
 IPMI_PORT = 623
@@ -155,7 +160,8 @@ class IPMICollector(base.Collector):
         """``(readings, events, reason)``; never raises."""
         state = self._state(device_id)
         try:
-            with self.sessions.session(device_id, creds) as (cmd, fresh):
+            with self.sessions.session(device_id, creds) as (cmd, fresh), \
+                    ipmi_sdr.scope((creds.address, creds.port)):
                 if fresh:
                     state.reset_session()
                 now = datetime.datetime.now(datetime.timezone.utc)
