@@ -19,6 +19,7 @@ import weakref
 from oslo_config import cfg
 from oslo_log import _options as log_options
 
+from fleet.conf import api
 from fleet.conf import audit
 from fleet.conf import collectors
 from fleet.conf import database
@@ -33,7 +34,7 @@ CONF = cfg.CONF
 
 #: The option modules, one per group, in sample-configuration order.
 MODULES = (default, database, inventory, collectors, telemetry, audit,
-           remediation, notifications, secrets)
+           remediation, notifications, secrets, api)
 
 # What oslo_log.log.register_options registers, without importing it.
 CONF.register_cli_opts(log_options.common_cli_opts)
