@@ -2,7 +2,8 @@
 
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
-Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``) provides
+Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``,
+``fleetapi``, ``alertmanager``) provides
 ``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
 virtualenvs or Debian packages.
 
@@ -29,7 +30,8 @@ import time
 
 from tools.lab import common
 
-COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus']
+COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus', 'fleetapi',
+              'alertmanager']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -53,8 +55,11 @@ def load(names):
 
 
 def env_line():
-    return 'export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s' % (
-        CLOUDS_YAML, CLOUD, FLEET_CONF)
+    from tools.lab import fleetapi
+    return ('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s'
+            ' FLEET_API_URL=%s FLEET_API_TOKEN_FILE=%s' % (
+                CLOUDS_YAML, CLOUD, FLEET_CONF, fleetapi.ENDPOINT,
+                fleetapi.TOKEN_FILE))
 
 
 def fleet_conf(lab):

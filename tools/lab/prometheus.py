@@ -10,8 +10,9 @@ label to inventory devices.
 Each exporter also serves the ``*.prom`` files of its own textfile
 directory, so a test can make a host report a metric, e.g. the one behind
 the ``LabTriggered`` alert rule: ``trigger_alert('lab-ctl-1', 'smoke')``.
-The alert rules are evaluated every 2 s; Alertmanager is not part of the
-lab yet (rule alerts are visible at ``/api/v1/alerts``).
+The alert rules are evaluated every 2 s; firing alerts go to the lab's
+Alertmanager (``tools/lab/alertmanager.py``), which delivers them to the
+lab's fleet-api; Prometheus' own view is at ``/api/v1/alerts``.
 
 Layout under ``component_dir('prometheus')``::
 
@@ -29,6 +30,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from tools.lab import alertmanager
 from tools.lab import common
 
 PORT = 9190 + common.PORT_OFFSET
@@ -47,6 +49,10 @@ global:
   scrape_interval: {interval}s
   scrape_timeout: {timeout}s
   evaluation_interval: {interval}s
+alerting:
+  alertmanagers:
+    - static_configs:
+        - targets: ['{alertmanager}']
 rule_files:
   - {rules}
 scrape_configs:
@@ -146,6 +152,7 @@ def write_config():
         rules: RULES.format(label=HOST_LABEL),
         state / 'prometheus.yml': CONFIG.format(
             interval=SCRAPE_INTERVAL, timeout=max(1, SCRAPE_INTERVAL // 2),
+            alertmanager='%s:%d' % (common.HOST, alertmanager.PORT),
             rules=rules, targets=targets.rstrip('\n')),
     }
     changed = False
