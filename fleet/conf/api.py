@@ -4,7 +4,13 @@ from oslo_config import cfg
 
 group = cfg.OptGroup('api', title='The fleet-api REST service')
 
-AUTH_STRATEGIES = ('keystone', 'token', 'noauth')
+AUTH_STRATEGIES = (
+    ('keystone', 'a Keystone token, validated by keystonemiddleware '
+                 'auth_token ([keystone_authtoken])'),
+    ('token', 'a bearer token equal to the content of [api] token_file '
+              '(what an Alertmanager webhook http_config sends)'),
+    ('noauth', 'no authentication at all: a private test set-up only'),
+)
 
 opts = [
     cfg.HostAddressOpt('host',
@@ -24,13 +30,9 @@ opts = [
                     'before gunicorn restarts it.'),
     cfg.StrOpt('auth_strategy',
                default='keystone', choices=AUTH_STRATEGIES,
-               help='How callers authenticate. "keystone": a Keystone token '
-                    '(keystonemiddleware auth_token, configured in '
-                    '[keystone_authtoken]); "token": a bearer token '
-                    '(Authorization: Bearer ...) equal to the content of '
-                    '[api] token_file, what an Alertmanager webhook '
-                    'http_config sends; "noauth": no authentication at '
-                    'all, for a private test set-up only.'),
+               help='How callers authenticate. A missing or wrong '
+                    'credential gets 401; version discovery (/, /v1) and '
+                    '/healthcheck need none.'),
     cfg.StrOpt('token_file',
                help='File holding the bearer token of the "token" '
                     'strategy (its whole content, surrounding white space '

@@ -55,7 +55,8 @@ def build_router(resources=RESOURCES):
 def request_context(environ):
     """The :class:`RequestContext` of a request: who (``fleet.auth``),
     the request id (oslo.middleware's, without its ``req-`` prefix) and
-    the reason of an ``X-Fleet-Reason`` header."""
+    the reason of an ``X-Fleet-Reason`` header.
+    """
     who = environ.get(auth.ENVIRON_KEY) or {}
     req_id = environ.get('openstack.request_id') or ''
     if req_id.startswith(_REQ_PREFIX):
@@ -70,7 +71,8 @@ def request_context(environ):
 
 class FleetApp:
     """Dispatch to the route table; the service layer opens lazily (in
-    each worker process, after the server forks)."""
+    each worker process, after the server forks).
+    """
 
     def __init__(self, conf, table, fleet=None):
         self.conf = conf

@@ -142,7 +142,8 @@ class KeystoneIdentity:
 
 def keystone(app, conf):
     """keystonemiddleware auth_token around ``app`` ([keystone_authtoken]
-    of ``conf``)."""
+    of ``conf``).
+    """
     from keystonemiddleware import auth_token
 
     return auth_token.AuthProtocol(KeystoneIdentity(app),

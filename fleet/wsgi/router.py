@@ -74,7 +74,8 @@ class Router:
 
     def add(self, route):
         """Add ``route``; a second handler for one method and path is a
-        programming error."""
+        programming error.
+        """
         for known in self.routes:
             if (known.template == route.template and
                     known.method == route.method):
@@ -111,7 +112,8 @@ class Router:
 
 class Request(webob.Request):
     """A webob request with the fleet call's ``context``, ``fleet``,
-    ``conf`` and ``router`` (set by :class:`fleet.wsgi.app.FleetApp`)."""
+    ``conf`` and ``router`` (set by :class:`fleet.wsgi.app.FleetApp`).
+    """
 
     context = None
     fleet = None

@@ -98,7 +98,8 @@ def up():
 
 def describe():
     """The ``fleet_api`` entry of ``lab.json`` (the token file, not the
-    token)."""
+    token).
+    """
     return {'endpoint': ENDPOINT, 'auth_strategy': 'token',
             'token_file': str(TOKEN_FILE), 'alertmanager_webhook':
             WEBHOOK_URL, 'log': str(common.LOG_DIR / ('%s.log' % PROC))}

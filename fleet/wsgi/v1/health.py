@@ -13,7 +13,8 @@ PLACE = ('cloud', 'region', 'cell', 'rack', 'role')
 
 def show_health(req):
     """``{"health": [{group, devices, ok, warning, critical, unknown,
-    status, worst}]}``, worst group first."""
+    status, worst}]}``, worst group first.
+    """
     place = {k: req.param(k) for k in PLACE if req.param(k) is not None}
     labels = req.GET.getall('label')
     if labels:
