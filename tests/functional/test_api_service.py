@@ -108,8 +108,8 @@ class TestFleetAPIServer(ServerTestCase):
 
     def setUp(self):
         super().setUp()
-        self.start([os.path.join(base.BIN, 'fleet-api'), '--config-file',
-                    self.conf_file])
+        self.proc = self.start([os.path.join(base.BIN, 'fleet-api'),
+                                '--config-file', self.conf_file])
 
     def test_serves_the_store_with_the_token(self):
         status, headers, doc = call(self.url + '/')
@@ -150,6 +150,23 @@ class TestFleetAPIServer(ServerTestCase):
         self.assertEqual(413, status, body)
         self.assertEqual(('request_too_large', 'body'),
                          (body['error']['code'], body['error']['field']))
+
+
+    def test_hup_reads_a_new_token(self):
+        new = 'rotated-' + uuid.uuid4().hex
+        with open(self.token_file, 'w') as f:
+            f.write(new + '\n')
+        os.kill(self.proc.pid, signal.SIGHUP)
+        # Old workers finish gracefully while new ones start: poll until
+        # only new ones answer.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if (call(self.url + '/v1/devices', new)[0] == 200 and
+                    call(self.url + '/v1/devices', TOKEN)[0] == 401):
+                break
+            time.sleep(0.3)
+        self.assertEqual(200, call(self.url + '/v1/devices', new)[0])
+        self.assertEqual(401, call(self.url + '/v1/devices', TOKEN)[0])
 
 
 class TestStartUp(ServerTestCase):
