@@ -151,7 +151,6 @@ class TestFleetAPIServer(ServerTestCase):
         self.assertEqual(('request_too_large', 'body'),
                          (body['error']['code'], body['error']['field']))
 
-
     def test_hup_reads_a_new_token(self):
         new = 'rotated-' + uuid.uuid4().hex
         with open(self.token_file, 'w') as f:
