@@ -249,3 +249,28 @@ class TestKeystoneWiring(base.APITestCase):
             'X-Identity-Status': 'Invalid'})
         resp = req.get_response(auth.KeystoneIdentity(app))
         self.assertEqual(401, resp.status_code)
+
+
+class TestDatabaseHealthcheck(base.APITestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.conf.set_override('backends', ['fleet_database'],
+                               group='healthcheck')
+
+    def test_healthy_database(self):
+        resp = self.request('/healthcheck', token=None,
+                            app=self.make_app())
+        self.assertEqual(200, resp.status_code, resp.text)
+        self.assertIn('fleet database OK', resp.text)
+
+    def test_unreachable_database_is_503_without_password(self):
+        self.conf.set_override(
+            'connection', 'postgresql+psycopg2://fleet:s3cretpw@127.0.0.1:'
+            '%d/fleet' % _closed_port(), group='database')
+        self.conf.set_override('connect_timeout', 2, group='database')
+        resp = self.request('/healthcheck', token=None,
+                            app=self.make_app())
+        err = self.assertError(resp, 503, 'service_unavailable')
+        self.assertIn('unreachable', err['message'])
+        self.assertNotIn('s3cretpw', resp.text)
