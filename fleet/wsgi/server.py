@@ -70,7 +70,10 @@ def main(argv=None):
         has_file = any(a.startswith('--config-file') for a in args)
         conf = config.load(args, files=() if has_file else
                            config.files_from_environ())
-    except (cfg.Error, Exception) as exc:  # noqa: BLE001 - one line
+        # Values are checked when read: read [api] now, not in a worker.
+        options = gunicorn_options(conf)
+        conf.api.auth_strategy
+    except Exception as exc:  # noqa: BLE001 - one line, exit 2
         sys.stderr.write('fleet-api: %s\n' % exc)
         return 2
     if not (conf.log_file or conf.log_dir or conf.use_syslog or
@@ -84,10 +87,9 @@ def main(argv=None):
         # Check the configuration once before gunicorn forks workers that
         # would each fail the same way.
         app.make_app(conf)
-    except exception.FleetError as exc:
+    except (exception.FleetError, cfg.Error) as exc:
         sys.stderr.write('fleet-api: %s\n' % exc)
         return 2
-    options = gunicorn_options(conf)
     LOG.info('fleet-api listening on %s (%d workers, auth_strategy %s)',
              options['bind'], options['workers'], conf.api.auth_strategy)
     _application_class()(conf, options).run()
