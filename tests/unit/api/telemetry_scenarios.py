@@ -9,23 +9,29 @@ from fleet.common.readings import Reading
 from fleet.db import models
 
 
+def small_fleet(f, ctx):
+    """Cloud prod, region r1, racks k1 (n1, n2: compute) and k2 (n3:
+    storage); returns {name: device id}.
+    """
+    f.clouds.create(ctx, 'prod')
+    f.regions.create(ctx, 'r1', cloud='prod')
+    f.racks.create(ctx, 'k1', region='r1')
+    f.racks.create(ctx, 'k2', region='r1')
+    ids = {}
+    for name, rack, role in (('n1', 'k1', 'compute'),
+                             ('n2', 'k1', 'compute'),
+                             ('n3', 'k2', 'storage')):
+        ids[name] = f.devices.create(ctx, name, rack=rack, role=role)['id']
+    return ids
+
+
 class TelemetryScenarios:
     """Mixed into a FleetTestCase per backend."""
 
     def setUp(self):
         super().setUp()
         self.api = self.fleet()
-        f, ctx = self.api, self.ctx
-        f.clouds.create(ctx, 'prod')
-        f.regions.create(ctx, 'r1', cloud='prod')
-        f.racks.create(ctx, 'k1', region='r1')
-        f.racks.create(ctx, 'k2', region='r1')
-        self.ids = {}
-        for name, rack, role in (('n1', 'k1', 'compute'),
-                                 ('n2', 'k1', 'compute'),
-                                 ('n3', 'k2', 'storage')):
-            self.ids[name] = f.devices.create(ctx, name, rack=rack,
-                                              role=role)['id']
+        self.ids = small_fleet(self.api, self.ctx)
 
     def reading(self, device, metric, value, **kw):
         return Reading(self.ids[device], metric, value, source='test', **kw)

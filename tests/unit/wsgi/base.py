@@ -9,6 +9,7 @@ from fleet.common.readings import Reading
 from fleet.wsgi import app as app_mod
 from fleet.wsgi import router
 from tests import base
+from tests.unit.api import telemetry_scenarios
 
 TOKEN = 'tok-3f9a0c1d8e7b6a5f'
 
@@ -44,16 +45,7 @@ class APITestCase(base.FleetTestCase):
         self.conf.set_override('token_file', self.token_file, group='api')
         self.api = self.fleet()
         f, ctx = self.api, self.ctx
-        f.clouds.create(ctx, 'prod')
-        f.regions.create(ctx, 'r1', cloud='prod')
-        f.racks.create(ctx, 'k1', region='r1')
-        f.racks.create(ctx, 'k2', region='r1')
-        self.ids = {}
-        for name, rack, role in (('n1', 'k1', 'compute'),
-                                 ('n2', 'k1', 'compute'),
-                                 ('n3', 'k2', 'storage')):
-            self.ids[name] = f.devices.create(ctx, name, rack=rack,
-                                              role=role)['id']
+        self.ids = telemetry_scenarios.small_fleet(f, ctx)
         f.labels.add(ctx, 'n1', ['gpu'])
         f.variables.set(ctx, 'device', 'n1', {'ntp': 'pool.ntp.org'})
         f.variables.set(ctx, 'device', 'n1', {'bmc_password': 'hunter2'},
