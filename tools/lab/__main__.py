@@ -26,6 +26,7 @@ import argparse
 import importlib
 import json
 import sys
+import threading
 import time
 
 from tools.lab import common
@@ -134,17 +135,46 @@ def summary(lab):
     print(env_line())
 
 
+def _up_one(name, module):
+    t0 = time.monotonic()
+    module.install()
+    module.up()
+    common.say('%s up (%.1fs)' % (name, time.monotonic() - t0))
+
+
 def cmd_up(names, wait=False):
+    """Start the components.
+
+    Those with ``PARALLEL = True`` (they need no other component running)
+    start in threads beside the others.
+    """
     start = time.monotonic()
     common.WAIT = wait
+    threads, failures = [], []
+
+    def run(name, module):
+        try:
+            _up_one(name, module)
+        except BaseException as exc:  # reported after the others
+            failures.append(exc)
+
     try:
-        for name, module in load(names):
-            t0 = time.monotonic()
-            module.install()
-            module.up()
-            common.say('%s up (%.1fs)' % (name, time.monotonic() - t0))
+        modules = load(names)
+        for name, module in modules:
+            if getattr(module, 'PARALLEL', False):
+                t = threading.Thread(target=run, args=(name, module),
+                                     name='lab-%s' % name)
+                t.start()
+                threads.append(t)
+        for name, module in modules:
+            if not getattr(module, 'PARALLEL', False):
+                _up_one(name, module)
     finally:
+        for t in threads:
+            t.join()
         lab = write_outputs()  # what is up stays usable after a failure
+    if failures:
+        raise failures[0]
     summary(lab)
     common.say('lab up in %.1fs' % (time.monotonic() - start))
     return 0

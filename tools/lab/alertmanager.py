@@ -24,6 +24,8 @@ import urllib.request
 from tools.lab import common
 from tools.lab import fleetapi
 
+#: Needs no other lab component running: starts beside them.
+PARALLEL = True
 PORT = 9193 + common.PORT_OFFSET
 ENDPOINT = 'http://%s:%d' % (common.HOST, PORT)
 PROC = 'alertmanager'
@@ -60,8 +62,9 @@ def install():
     if shutil.which(BINARY):
         return
     import os
-    apt = ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
-           BINARY]
+    # It may install beside another component's apt-get: wait for the lock.
+    apt = ['apt-get', '-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-q',
+           '--no-install-recommends', BINARY]
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     common.say('installing %s (apt-get)' % BINARY)
     if common.run(apt, env=env, check=False) != 0:

@@ -18,11 +18,14 @@ fleetapi``.
 import json
 import os
 import secrets
+import threading
 import urllib.error
 import urllib.request
 
 from tools.lab import common
 
+#: Needs no other lab component running: starts beside them.
+PARALLEL = True
 PORT = 9180 + common.PORT_OFFSET
 ENDPOINT = 'http://%s:%d' % (common.HOST, PORT)
 PROC = 'fleet-api'
@@ -53,9 +56,18 @@ def token():
     """The lab's bearer token (created on first use; never printed)."""
     if not TOKEN_FILE.exists():
         common.LAB_DIR.mkdir(parents=True, exist_ok=True)
-        fd = os.open(TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = TOKEN_FILE.with_name('%s.%d.tmp' % (TOKEN_FILE.name,
+                                                  threading.get_ident()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as f:
             f.write(secrets.token_urlsafe(32) + '\n')
+        try:
+            # Whoever links first wins; the others read its token.
+            os.link(tmp, TOKEN_FILE)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return TOKEN_FILE.read_text().strip()
 
 
@@ -81,12 +93,17 @@ def up():
     """Start fleet-api (once; again when its configuration changed)."""
     token()
     conf, changed = _config()
-    if changed:
-        common.stop(PROC)
     argv = [BINARY]
     if LAB_FLEET_CONF.exists():
         argv += ['--config-file', LAB_FLEET_CONF]
     argv += ['--config-file', conf]
+    # A first lab up starts it before the lab's fleet.conf exists: the
+    # next up restarts it with that file too.
+    started = _state() / 'argv.json'
+    wanted = json.dumps([str(a) for a in argv])
+    if changed or not started.exists() or started.read_text() != wanted:
+        common.stop(PROC)
+    started.write_text(wanted)
     # fleet-api reads no FLEET_CONFIG_FILE when given --config-file; drop
     # the caller's anyway so the lab's service does not depend on it.
     env = {k: v for k, v in os.environ.items()
