@@ -221,6 +221,14 @@ class TestLabFleetAPI(base.LabTestCase):
         from tools.lab import alertmanager
         from tools.lab import prometheus
 
+        status, _, body = call(self.lab['prometheus']['endpoint'] +
+                               '/api/v1/alertmanagers')
+        active = [a['url'] for a in body['data']['activeAlertmanagers']]
+        self.assertTrue(
+            any(u.startswith(self.lab['alertmanager']['endpoint'])
+                for u in active),
+            'the lab\'s Prometheus sends to no Alertmanager (%s); run: '
+            'python3 -m tools.lab up' % active)
         log = self.lab['fleet_api']['log']
         start = os.path.getsize(log)
         name = 'api-%s' % uuid.uuid4().hex[:8]
