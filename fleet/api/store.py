@@ -98,6 +98,7 @@ class Txn:
     def flush_changes(self, batch_size):
         rows, self._rows = self._rows, []
         bulk.insert_many(self.session, models.Change, rows, batch_size)
+        return rows
 
 
 class Fleet:
@@ -105,7 +106,9 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``; ``conf``, the configuration it was opened with; ``keyring``,
+    ``sync``; ``notifications``, which publishes the events of committed
+    transactions (:class:`fleet.api.notifications.Notifications`);
+    ``conf``, the configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
     takes a request context first.
@@ -120,6 +123,7 @@ class Fleet:
         from fleet.api import exposition
         from fleet.api import health
         from fleet.api import hierarchy
+        from fleet.api import notifications
         from fleet.api import sync
         from fleet.api import telemetry
         from fleet.api import variables
@@ -148,6 +152,7 @@ class Fleet:
         self.health = health.Health(self)
         self.collect = collect.Collect(self)
         self.exposition = exposition.Exposition(self)
+        self.notifications = notifications.Notifications(conf)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.
@@ -169,6 +174,12 @@ class Fleet:
         With ``ctx.dry_run`` everything is rolled back at the end, so
         callers can compute and report a plan with the code that applies
         it.
+
+        Once the commit has succeeded (never on a rollback or a dry run)
+        the transaction's events are published
+        (:mod:`fleet.api.events`: one per device touched, one summary of
+        the change rows, and those queued with :meth:`Txn.emit`); that
+        never blocks nor fails the caller.
         """
         validate.context(ctx, reason)
         dry_run = ctx.dry_run
@@ -176,11 +187,12 @@ class Fleet:
         txn = Txn(session, ctx, reason)
         try:
             yield txn
-            txn.flush_changes(self.batch_size)
+            rows = txn.flush_changes(self.batch_size)
             if dry_run:
                 session.rollback()
             else:
                 session.commit()
+                self._publish(txn, rows)
         except BaseException as exc:
             self._rollback(session)
             if isinstance(exc, self._db_errors):
@@ -188,6 +200,28 @@ class Fleet:
             raise
         finally:
             session.close()
+
+    def _publish(self, txn, rows):
+        """Hand a committed transaction's events to the notifiers."""
+        if not (self.notifications.enabled and (rows or txn.events)):
+            return
+        from fleet.api import events
+
+        try:
+            found = events.from_transaction(txn, rows, self.batch_size)
+        except Exception as exc:  # noqa: BLE001 - the commit stands
+            import logging
+
+            logging.getLogger('fleet.notifications').error(
+                'notifications: events of request %s not published: %s',
+                txn.request_id, exc)
+            return
+        self.notifications.publish(found)
+
+    def close(self):
+        """Deliver queued events (at most ``[notifications]
+        flush_timeout`` s) and stop the notifier threads."""
+        self.notifications.close()
 
     def _rollback(self, session):
         """Roll back; a dead connection must not hide the first error."""
