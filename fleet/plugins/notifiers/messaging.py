@@ -15,6 +15,7 @@ builds it and sent with the notification transport's send, which raises
 """
 
 import datetime
+import logging
 import socket
 import uuid
 
@@ -55,7 +56,7 @@ class MessagingNotifier(base.Notifier):
 
     def __init__(self, options, library_conf=None):
         super().__init__(options, library_conf=library_conf)
-        import oslo_messaging
+        oslo_messaging = _import_oslo_messaging()
 
         conf = library_conf
         if conf is None:
@@ -104,6 +105,23 @@ class MessagingNotifier(base.Notifier):
 
     def close(self):
         self._transport.cleanup()
+
+
+def _import_oslo_messaging():
+    """Import oslo.messaging without its start-up noise on the console.
+
+    Importing it imports oslo.service, which loads its (eventlet) backend,
+    logs that at INFO, and eventlet warns that it is deprecated (then and
+    when the rabbit driver loads): not something to print on every CLI
+    command. Only that logger and that one warning are quietened, for the
+    process; nothing is monkey-patched.
+    """
+    import warnings
+
+    logging.getLogger('oslo_service.backend').setLevel(logging.WARNING)
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+    import oslo_messaging
+    return oslo_messaging
 
 
 def _one_line(exc):
