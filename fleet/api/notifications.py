@@ -61,11 +61,14 @@ class Notifications:
         groups); None disables notifications.
     :param notifiers: ``{name: Notifier}`` to use instead of loading the
         enabled ones (tests).
+    :param manager: a stevedore manager the loader picks the enabled
+        notifiers from instead of scanning entry points (tests).
     """
 
-    def __init__(self, conf, notifiers=None):
+    def __init__(self, conf, notifiers=None, manager=None):
         self.conf = conf
         self._given = notifiers
+        self._manager = manager
         self._workers = None
         self._lock = threading.Lock()
         self._stats = collections.defaultdict(collections.Counter)
@@ -180,8 +183,9 @@ class Notifications:
             if notifiers is None:
                 from fleet.plugins import loader
 
-                notifiers = loader.load_enabled('notifiers', self.conf,
-                                                library_conf=self.conf)
+                notifiers = loader.load_enabled(
+                    'notifiers', self.conf, manager=self._manager,
+                    library_conf=self.conf)
             metrics()
             policy = notify_worker.Policy.from_conf(
                 self.conf.notifications) if self.conf is not None else \
