@@ -73,6 +73,7 @@ class Notifications:
         self._lock = threading.Lock()
         self._stats = collections.defaultdict(collections.Counter)
         self._closed = False
+        self._load_error = None
 
     @property
     def enabled(self):
@@ -87,11 +88,16 @@ class Notifications:
         blocks and never raises (a failure is logged and counted)."""
         if not events or not self.enabled:
             return
-        try:
-            workers = self._start()
-        except Exception as exc:  # noqa: BLE001 - the commit stands
-            LOG.error('notifications: could not load the notifiers, %d '
-                      'event(s) dropped: %s', len(events), exc)
+        if self._load_error is None:
+            try:
+                workers = self._start()
+            except Exception as exc:  # noqa: BLE001 - the commit stands
+                # Said once; loading is not tried again by this process.
+                self._load_error = exc
+                LOG.error('notifications: could not load the notifiers; '
+                          'events are dropped until the configuration is '
+                          'fixed: %s', exc)
+        if self._load_error is not None:
             self._count('(loader)', 'dropped', 'load_error', len(events))
             return
         for worker in workers:
