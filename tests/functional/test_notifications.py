@@ -87,9 +87,10 @@ class TestMessagingNotifications(base.LabTestCase):
 
         with kombu.Connection(AMQP, connect_timeout=5) as conn:
             channel = conn.channel()
-            for priority in PRIORITIES:
+            names = ['%s.%s' % (self.topic, p) for p in PRIORITIES]
+            for name in names + [self.topic + '-example']:
                 try:
-                    channel.queue_delete('%s.%s' % (self.topic, priority))
+                    channel.queue_delete(name)
                 except Exception:  # noqa: BLE001 - never declared
                     channel = conn.channel()
 
@@ -148,22 +149,7 @@ class TestMessagingNotifications(base.LabTestCase):
         self.assertLess(took, 15, 'the command took %.1f s' % took)
 
     def test_project_event_carries_its_project(self):
-        fleet = self.api()
-        self.addCleanup(fleet.close)
-        fleet.conf.set_override('enabled_notifiers', ['messaging'],
-                                group='notifications')
-        self.addCleanup(fleet.conf.clear_override, 'enabled_notifiers',
-                        group='notifications')
-        fleet.conf.register_opts([], group='notifiers.messaging')
-        from fleet.plugins import loader
-        from fleet.plugins.notifiers import messaging
-        loader.register_plugin_opts(fleet.conf, 'notifiers', 'messaging',
-                                    messaging.MessagingNotifier)
-        for key, value in (('transport_url', BROKER),
-                           ('topics', [self.topic])):
-            fleet.conf.set_override(key, value, group='notifiers.messaging')
-            self.addCleanup(fleet.conf.clear_override, key,
-                            group='notifiers.messaging')
+        fleet = self._api_publishing()
         with fleet.transaction(fleet.context(reason='alert')) as txn:
             txn.emit('fleet.alert.create', {'alert': {'name': 'DiskFull'},
                                             'severity': 'critical'},
@@ -176,6 +162,53 @@ class TestMessagingNotifications(base.LabTestCase):
         self.assertEqual('DiskFull', note['payload']['alert']['name'])
         fleet.close()
         self.assertEqual(1, fleet.notifications.stats()['messaging']['sent'])
+
+    def test_documented_listener_filters_one_project(self):
+        import importlib.util
+        path = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(__file__)))), 'doc', 'source',
+            'user', 'examples', 'notification_listener.py')
+        spec = importlib.util.spec_from_file_location('listener', path)
+        example = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(example)
+        printed = []
+
+        def out(event_type, publisher_id, project_id, request_id):
+            printed.append((event_type, project_id))
+        server = example.listener(BROKER, 'tenant-a', topic=self.topic,
+                                  pool=self.topic + '-example', out=out)
+        server.start()
+        self.addCleanup(server.wait)
+        self.addCleanup(server.stop)
+        fleet = self._api_publishing()
+        with fleet.transaction(fleet.context()) as txn:
+            txn.emit('fleet.alert.create', {'n': 1}, project_id='tenant-b')
+            txn.emit('fleet.alert.create', {'n': 2})
+            txn.emit('fleet.alert.create', {'n': 3}, project_id='tenant-a')
+        fleet.close()
+        # The unfiltered listener sees all three; then the example has had
+        # its chance to see them too.
+        self.wait_for(lambda n: n['payload'].get('n') == 3)
+        deadline = time.monotonic() + 10
+        while not printed and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        self.assertEqual([('fleet.alert.create', 'tenant-a')], printed)
+
+    def _api_publishing(self):
+        fleet = self.api()
+        self.addCleanup(fleet.close)
+        from fleet.plugins import loader
+        from fleet.plugins.notifiers import messaging
+        loader.register_plugin_opts(fleet.conf, 'notifiers', 'messaging',
+                                    messaging.MessagingNotifier)
+        for key, value, group in (
+                ('enabled_notifiers', ['messaging'], 'notifications'),
+                ('transport_url', BROKER, 'notifiers.messaging'),
+                ('topics', [self.topic], 'notifiers.messaging')):
+            fleet.conf.set_override(key, value, group=group)
+            self.addCleanup(fleet.conf.clear_override, key, group=group)
+        return fleet
 
     def test_nothing_published_on_dry_run_or_rollback(self):
         self.fleet('cloud', 'create', 'c1')

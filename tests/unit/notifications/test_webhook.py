@@ -178,3 +178,47 @@ class TestWebhookConfig(WebhookTestCase):
         self.assertEqual(
             'sha256=' + hmac.new(SECRET, body, hashlib.sha256).hexdigest(),
             webhook.sign(SECRET, body))
+
+
+def load_example(name):
+    """A module of doc/source/user/examples (the docs' own files)."""
+    import importlib.util
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.abspath(__file__)))))
+    path = os.path.join(root, 'doc', 'source', 'user', 'examples',
+                        name + '.py')
+    spec = importlib.util.spec_from_file_location('example_' + name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class TestDocumentedReceiver(WebhookTestCase):
+    """The verification example of doc/source/user/notifications.rst."""
+
+    def test_example_verifies_and_drops_duplicates(self):
+        import http.server
+        import threading
+
+        example = load_example('verify_webhook')
+        seen = {}
+        server = http.server.HTTPServer(('127.0.0.1', 0),
+                                        example.handler(SECRET, seen))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.useFixture(fixtures.MonkeyPatch('sys.stdout', open(
+            os.devnull, 'w')))
+        f = self.start('http://127.0.0.1:%d/' % server.server_address[1])
+        f.devices.create(self.ctx, 'n1')
+        self.assertTrue(f.notifications.flush(10))
+        self.assertEqual(4, len(seen))
+        self.assertEqual(0, f.notifications.stats()['webhook']['dropped'])
+        self.assertIn('fleet.device.create',
+                      [e['event_type'] for e in seen.values()])
+        # A forged body is refused.
+        body = b'{"event_type": "fleet.device.delete"}'
+        self.assertFalse(example.verify(SECRET, body, webhook.sign(
+            b'another secret', body)))
+        self.assertTrue(example.verify(SECRET, body,
+                                       webhook.sign(SECRET, body)))
