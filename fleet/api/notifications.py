@@ -88,6 +88,11 @@ class Notifications:
         blocks and never raises (a failure is logged and counted)."""
         if not events or not self.enabled:
             return
+        if self._closed:
+            LOG.warning('notifications: %d event(s) published after close '
+                        'were dropped', len(events))
+            self._count('(closed)', 'dropped', 'shutdown', len(events))
+            return
         if self._load_error is None:
             try:
                 workers = self._start()

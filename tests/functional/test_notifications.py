@@ -116,8 +116,10 @@ class TestMessagingNotifications(base.LabTestCase):
         self.fleet('region', 'create', 'r1')
         self.fleet('device', 'create', 'node-1', '--serial', 'S1')
         started = time.monotonic()
-        self.fleet('device', 'set', 'node-1', '--serial', 'S2',
-                   '--reason', 'swap board')
+        # Through OpenStackClient: the process exits right after the
+        # commit and still delivers.
+        self.openstack('fleet', 'device', 'set', 'node-1', '--serial', 'S2',
+                       '--reason', 'swap board')
         took = time.monotonic() - started
         seen = self.wait_for(
             lambda n: n['event_type'] == 'fleet.device.update')

@@ -227,3 +227,13 @@ class TestNeverBlocks(PublishingTestCase):
         self.f.close()
         self.assertEqual(40, len(rec.events))
         self.assertEqual(40, self.f.notifications.stats()['rec']['sent'])
+
+    def test_events_after_close_are_counted_dropped(self):
+        rec = helpers.Recording()
+        self.use(rec=rec)
+        self.f.devices.create(self.ctx, 'n1')
+        self.f.close()
+        self.f.devices.create(self.ctx, 'n2')
+        self.assertEqual(2, len(rec.events))
+        self.assertEqual({'shutdown': 2}, self.f.notifications.stats()[
+            '(closed)']['dropped_by_reason'])
