@@ -12,8 +12,9 @@ with no notifier enabled publishing costs nothing.
 Counts: :meth:`Notifications.stats` for this instance, and the process's
 prometheus_client counters ``fleet_notifications_sent_total{notifier}``,
 ``fleet_notifications_retried_total{notifier}`` and
-``fleet_notifications_dropped_total{notifier,reason}`` in the default
-registry (what fleet-api's ``/metrics`` serves).
+``fleet_notifications_dropped_total{notifier,reason}`` in a registry of
+their own, :func:`metrics` (fleet-api's ``/metrics`` serves them,
+:func:`exposition`).
 
 A short-lived process (a CLI command) delivers what it queued before it
 exits: :meth:`Notifications.close` (``Fleet.close()``) and an ``atexit``
@@ -39,19 +40,31 @@ def metrics():
         if not _METRICS:
             import prometheus_client
 
+            registry = prometheus_client.CollectorRegistry()
+            _METRICS['registry'] = registry
             _METRICS['sent'] = prometheus_client.Counter(
                 'fleet_notifications_sent', 'Events a notifier delivered.',
-                ['notifier'])
+                ['notifier'], registry=registry)
             _METRICS['retried'] = prometheus_client.Counter(
                 'fleet_notifications_retried',
                 'Deliveries a notifier retried after its target did not '
-                'take the event.', ['notifier'])
+                'take the event.', ['notifier'], registry=registry)
             _METRICS['dropped'] = prometheus_client.Counter(
                 'fleet_notifications_dropped',
                 'Events a notifier never delivered: queue full, retries '
                 'exhausted, refused by the target, or left at exit.',
-                ['notifier', 'reason'])
+                ['notifier', 'reason'], registry=registry)
         return _METRICS
+
+
+def exposition():
+    """The counters in the Prometheus text format; '' before the first
+    event of the process (fleet-api's ``/metrics`` appends it)."""
+    if not _METRICS:
+        return ''
+    from prometheus_client import exposition as text
+
+    return text.generate_latest(_METRICS['registry']).decode('utf-8')
 
 
 class Notifications:

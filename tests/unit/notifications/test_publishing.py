@@ -137,8 +137,6 @@ class TestNeverBlocks(PublishingTestCase):
         self.conf.set_override('max_retries', 2, group='notifications')
 
     def test_queue_full_drops_and_counts(self):
-        import prometheus_client
-
         self.conf.set_override('queue_size', 2, group='notifications')
         gate = threading.Event()
         self.addCleanup(gate.set)
@@ -146,7 +144,8 @@ class TestNeverBlocks(PublishingTestCase):
         self.use(full=rec)
         sample = ('fleet_notifications_dropped_total',
                   {'notifier': 'full', 'reason': 'queue_full'})
-        before = prometheus_client.REGISTRY.get_sample_value(*sample) or 0
+        registry = notifications.metrics()['registry']
+        before = registry.get_sample_value(*sample) or 0
         started = time.monotonic()
         for i in range(5):
             self.f.devices.create(self.ctx, 'n%d' % i)
@@ -156,8 +155,7 @@ class TestNeverBlocks(PublishingTestCase):
         # 10 events; one taken by the blocked thread, two queued.
         self.assertEqual(7, stats['dropped_by_reason']['queue_full'])
         self.assertEqual(3, stats['pending'])
-        self.assertEqual(7, prometheus_client.REGISTRY.get_sample_value(
-            *sample) - before)
+        self.assertEqual(7, registry.get_sample_value(*sample) - before)
         gate.set()
         self.assertTrue(self.f.notifications.flush(10))
         self.assertEqual(3, self.f.notifications.stats()['full']['sent'])
@@ -237,3 +235,27 @@ class TestNeverBlocks(PublishingTestCase):
         self.assertEqual(2, len(rec.events))
         self.assertEqual({'shutdown': 2}, self.f.notifications.stats()[
             '(closed)']['dropped_by_reason'])
+
+
+class TestMetricsEndpoint(PublishingTestCase):
+
+    def test_fleet_api_metrics_serve_the_counters(self):
+        import webob
+
+        from fleet.wsgi import app as wsgi_app
+
+        self.conf.set_override('auth_strategy', 'noauth', group='api')
+        self.conf.set_override('retry_interval', 0.01,
+                               group='notifications')
+        self.conf.set_override('max_retries', 0, group='notifications')
+        self.use(metered=helpers.Recording(fail=1))
+        self.f.devices.create(self.ctx, 'n1')
+        self.assertTrue(self.f.notifications.flush(10))
+        app = wsgi_app.make_app(self.conf, fleet=self.f)
+        resp = webob.Request.blank('/metrics').get_response(app)
+        self.assertEqual(200, resp.status_int)
+        lines = resp.text.splitlines()
+        self.assertIn('fleet_notifications_sent_total{notifier="metered"} '
+                      '1.0', lines)
+        self.assertIn('fleet_notifications_dropped_total{notifier="metered",'
+                      'reason="retries_exhausted"} 1.0', lines)
