@@ -21,9 +21,9 @@ Two kinds of events leave a transaction once it has committed:
   this way (``fleet.alert.*``, later ``fleet.silence.*``,
   ``fleet.finding.*``).
 
-Every payload carries ``event_id``, ``project_id`` (None for fleet-wide events: devices
-belong to the operator), ``request_id``, ``actor`` and ``timestamp``; see
-:func:`envelope`. doc/source/user/notifications.rst is the user's copy of
+Every payload carries ``event_id``, ``project_id`` (None for fleet-wide
+events: devices belong to the operator), ``request_id``, ``actor`` and
+``timestamp``; see :func:`envelope`. doc/source/user/notifications.rst is the user's copy of
 this catalogue.
 """
 
@@ -130,9 +130,9 @@ def _fill_uuids(session, devices, batch_size):
     d = models.Device
     for start in range(0, len(wanted), batch_size):
         chunk = wanted[start:start + batch_size]
-        for dev_id, uuid in session.execute(
+        for dev_id, dev_uuid in session.execute(
                 sa.select(d.id, d.uuid).where(d.id.in_(chunk))):
-            devices[dev_id]['uuid'] = uuid
+            devices[dev_id]['uuid'] = dev_uuid
 
 
 def _change_summary(txn, rows):

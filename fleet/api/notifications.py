@@ -187,7 +187,7 @@ class Notifications:
         # Keep stats() answering after close.
         self._workers = None
 
-    # -- internals --------------------------------------------------------------
+    # -- internals ------------------------------------------------------------
     def _flush_timeout(self):
         if self.conf is None:
             return 5.0

@@ -47,8 +47,8 @@ class TestMessagingNotifications(base.LabTestCase):
     def setUp(self):
         super().setUp()
         import kombu
-        import oslo_messaging
         from oslo_config import cfg
+        import oslo_messaging
 
         self.topic = 'fleet-test-%s' % uuid.uuid4().hex[:12]
         try:

@@ -20,8 +20,8 @@ class Notifier(base.Plugin):
     any other exception.
 
     :param options: the plugin's ``[notifiers.<name>]`` group.
-    :param library_conf: the whole ConfigOpts, only for a library that reads its
-        own groups (oslo.messaging's ``[DEFAULT] transport_url`` and
+    :param library_conf: the whole ConfigOpts, only for a library that reads
+        its own groups (oslo.messaging's ``[DEFAULT] transport_url`` and
         ``[oslo_messaging_rabbit]``); a notifier reads no other fleet group.
     """
 

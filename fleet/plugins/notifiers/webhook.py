@@ -100,13 +100,13 @@ class WebhookNotifier(base.Notifier):
         # The same on every retry of the event: receivers drop duplicates.
         message_id = payload.get('event_id') or str(uuid.uuid4())
         data = self.body(event_type, payload, message_id)
+        headers = {'Content-Type': 'application/json',
+                   'User-Agent': 'openstack-fleet',
+                   'X-Fleet-Event': event_type,
+                   'X-Fleet-Delivery': message_id,
+                   SIGNATURE_HEADER: sign(self._secret, data)}
         request = urllib.request.Request(self.url, data=data, method='POST',
-                                         headers={
-            'Content-Type': 'application/json',
-            'User-Agent': 'openstack-fleet',
-            'X-Fleet-Event': event_type,
-            'X-Fleet-Delivery': message_id,
-            SIGNATURE_HEADER: sign(self._secret, data)})
+                                         headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self._ssl) as answer:
