@@ -23,8 +23,8 @@ Two kinds of events leave a transaction once it has committed:
 
 Every payload carries ``event_id``, ``project_id`` (None for fleet-wide
 events: devices belong to the operator), ``request_id``, ``actor`` and
-``timestamp``; see :func:`envelope`. doc/source/user/notifications.rst is the user's copy of
-this catalogue.
+``timestamp``; see :func:`envelope`. doc/source/user/notifications.rst
+is the user's copy of this catalogue.
 """
 
 import collections
