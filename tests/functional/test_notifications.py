@@ -94,7 +94,7 @@ class TestMessagingNotifications(base.LabTestCase):
                 except Exception:  # noqa: BLE001 - never declared
                     channel = conn.channel()
 
-    def wait_for(self, predicate, timeout=30):
+    def wait_for(self, predicate, timeout=60):
         """Notifications received until one matches; fails on timeout."""
         seen = []
         deadline = time.monotonic() + timeout
