@@ -11,7 +11,9 @@
   sized by :mod:`tools.lab.nova_compute`, talking over RabbitMQ vhost
   ``fleetlab``; databases ``fleetlab_*`` on MariaDB;
 * seed data through the real API: flavor ``lab.small``, servers
-  ``lab-vm-1..3`` spread over both computes.
+  ``lab-vm-1..3`` ACTIVE and ``lab-vm-off`` stopped (SHUTOFF), all on
+  ``lab-compute-1``: ``lab-compute-2`` is the lab's empty hypervisor, which
+  the capacity report finds (and where migrations have room to go).
 
 Everything is idempotent: a second ``up()`` while running only checks and
 republishes. ``down()`` stops the processes and keeps the databases;
@@ -60,8 +62,12 @@ PROCESSES = ('glance-standin', 'neutron-standin', 'placement-api',
              'nova-compute-1', 'nova-compute-2')
 
 FLAVOR = {'name': 'lab.small', 'vcpus': 1, 'ram': 512, 'disk': 1}
-SERVERS = (('lab-vm-1', 'lab-compute-1'), ('lab-vm-2', 'lab-compute-2'),
-           ('lab-vm-3', 'lab-compute-1'))
+SERVERS = (('lab-vm-1', 'lab-compute-1'), ('lab-vm-2', 'lab-compute-1'),
+           ('lab-vm-3', 'lab-compute-1'), ('lab-vm-off', 'lab-compute-1'))
+# Seeded servers that are stopped once ACTIVE (os-stop): SHUTOFF.
+STOPPED = ('lab-vm-off',)
+# A hypervisor the seed leaves without servers.
+EMPTY_COMPUTE = 'lab-compute-2'
 # 2.74: boot onto a named host; 2.37+: networks='none'.
 SEED_MICROVERSION = '2.74'
 MARKER = 'setup-done.json'
@@ -504,36 +510,61 @@ def _boot(name, host, flavor_id):
 
 def _wait_active(names, timeout=120.0):
     """Wait until the named servers are ACTIVE; return them by name."""
+    return _wait_status({name: 'ACTIVE' for name in names}, timeout)
+
+
+def _wait_status(wanted, timeout=120.0):
+    """Wait until each named server has its status; return them by name.
+
+    :param wanted: {server name: status}, e.g. ``{'lab-vm-off': 'SHUTOFF'}``.
+    """
     deadline = time.monotonic() + timeout
     while True:
         servers = _servers_by_name()
-        states = {n: servers.get(n, {}).get('status') for n in names}
+        states = {n: servers.get(n, {}).get('status') for n in wanted}
         failed = [n for n, st in states.items() if st == 'ERROR']
         if failed:
             fault = servers[failed[0]].get('fault', {}).get('message')
             raise common.LabError('server %s went to ERROR: %s'
                                   % (failed[0], fault))
-        if all(st == 'ACTIVE' for st in states.values()):
+        if states == wanted:
             return servers
         if time.monotonic() > deadline:
-            raise common.LabError('servers not ACTIVE in %ds: %s'
-                                  % (timeout, states))
+            raise common.LabError('servers not %s in %ds: %s'
+                                  % (wanted, timeout, states))
         time.sleep(0.5)
 
 
 def _seed():
-    """Flavor and servers lab-vm-1..3 (booted once, ERROR ones rebooted)."""
+    """Flavor and the seed servers, converged to their host and state.
+
+    Booted once; ERROR ones and ones found on another host than the seed
+    names (an older lab spread them over both computes) are deleted and
+    booted again; the ``STOPPED`` ones are then stopped.
+    """
     flavor_id = _ensure_flavor()
     servers = _servers_by_name()
     for name, host in SERVERS:
         server = servers.get(name)
-        if server and server['status'] == 'ERROR':
+        if server and (server['status'] == 'ERROR' or
+                       server['OS-EXT-SRV-ATTR:host'] != host):
             _compute('DELETE', '/servers/%s' % server['id'])
             _wait_gone(server['id'])
             server = None
         if not server:
             _boot(name, host, flavor_id)
-    servers = _wait_active([name for name, _ in SERVERS])
+    wanted = {name: 'ACTIVE' for name, _ in SERVERS}
+    for name in STOPPED:
+        if servers.get(name, {}).get('status') == 'SHUTOFF':
+            wanted[name] = 'SHUTOFF'
+    servers = _wait_status(wanted)
+    for name in STOPPED:
+        if servers[name]['status'] == 'ACTIVE':
+            common.say('nova: stopping %s' % name)
+            _compute('POST', '/servers/%s/action' % servers[name]['id'],
+                     {'os-stop': None})
+            wanted[name] = 'SHUTOFF'
+    servers = _wait_status(wanted)
     return [{'name': name, 'id': servers[name]['id'],
              'host': servers[name]['OS-EXT-SRV-ATTR:host'],
              'status': servers[name]['status']} for name, _ in SERVERS]
@@ -566,6 +597,7 @@ def _publish(servers):
             'endpoint': COMPUTE_URL,
             'placement_endpoint': URLS['placement-api'],
             'computes': list(COMPUTES),
+            'empty_compute': EMPTY_COMPUTE,
             'flavor': FLAVOR['name'],
             'image_id': nova_standins.IMAGE_ID,
             'servers': servers,
