@@ -38,9 +38,9 @@ def device_ids(fleet, names):
     with fleet.reading() as s:
         for i in range(0, len(names), batch):
             chunk = names[i:i + batch]
-            out.update(s.execute(sa.select(models.Device.name,
-                                           models.Device.id)
-                                 .where(models.Device.name.in_(chunk))))
+            out.update((name, dev_id) for name, dev_id in s.execute(
+                sa.select(models.Device.name, models.Device.id)
+                .where(models.Device.name.in_(chunk))))
     return out
 
 
