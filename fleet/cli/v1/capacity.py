@@ -31,9 +31,14 @@ class ReportCapacity(common.Lister):
         self._errors = []
         code = super().run(parsed_args)
         if self._errors:
+            # Kinds that one failure took out share its reason.
+            grouped = {}
+            for kind, reason in self._errors:
+                grouped.setdefault(reason, []).append(kind)
             raise osc_exc.CommandError(
                 'capacity report: unavailable: %s' % '; '.join(
-                    '%s (%s)' % kv for kv in self._errors))
+                    '%s: %s' % (', '.join(kinds), reason)
+                    for reason, kinds in grouped.items()))
         return code
 
     def get_parser(self, prog_name):
@@ -73,5 +78,5 @@ class ReportCapacity(common.Lister):
                     common.connection_factory(self.app)},
             idle_after=a.idle_after, available_after=a.available_after,
             record=not (a.no_record or a.dry_run))
-        self._errors = sorted(report.errors.items())
+        self._errors = list(report.errors.items())
         return common.list_output(report.rows(), columns)
