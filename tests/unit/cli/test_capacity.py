@@ -5,18 +5,21 @@ tests/functional/test_capacity.py.
 """
 
 import os
+import time
 
 import fixtures
 
 from tests.unit.cli import base
 from tests.unit.plugins import test_prometheus_collector
+from tests.unit import test_timeouts
 
 
 class TestCapacityReportInput(base.CLITestCase):
 
-    def use_dead_cloud(self):
-        """A cloud whose every endpoint refuses connections."""
-        port = test_prometheus_collector.closed_port()
+    def use_dead_cloud(self, port=None):
+        """A cloud whose every endpoint refuses connections (or is
+        ``port``)."""
+        port = port or test_prometheus_collector.closed_port()
         path = os.path.join(self.home, 'clouds.yaml')
         with open(path, 'w') as f:
             f.write('clouds:\n  dead:\n    auth_type: none\n')
@@ -83,3 +86,17 @@ class TestCapacityReportInput(base.CLITestCase):
         self.assertIn('no cloud connection', res.out)
         self.assertIn('missing', res.out)
         self.assertEqual(1, len(res.err.strip().splitlines()))
+
+    def test_every_request_has_the_timeout(self):
+        peer = self.useFixture(test_timeouts.SilentPeer())
+        self.use_dead_cloud(peer.port)
+        with open(self.config_file, 'a') as f:
+            f.write('[capacity]\ntimeout = 0.5\n')
+        start = time.monotonic()
+        res = self.fleet_cli('--os-cloud', 'dead', 'capacity', 'report',
+                             '-f', 'json', expect=1)
+        self.assertLess(time.monotonic() - start, test_timeouts.DEADLINE)
+        for row in res.json():
+            self.assertEqual('unavailable', row['Status'])
+            self.assertIn('no answer within 0.5 s', row['Detail'])
+            self.assertIn('[capacity] timeout', row['Detail'])
