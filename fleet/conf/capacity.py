@@ -5,6 +5,11 @@ from oslo_config import cfg
 group = cfg.OptGroup('capacity', title='Spare capacity report')
 
 opts = [
+    cfg.StrOpt('cloud',
+               help='The clouds.yaml cloud that fleet-api reads for GET '
+                    '/v1/capacity. Default: openstacksdk\'s environment '
+                    '(OS_CLOUD, OS_* variables). The CLI uses --os-cloud '
+                    'instead.'),
     cfg.StrOpt('idle_instance_after', default='7d',
                help='An instance counts as idle once its status has been '
                     'one of idle_instance_statuses for this long, judged by '
