@@ -1,4 +1,4 @@
-"""[capacity] options: the spare-capacity report (``fleet capacity report``)."""
+"""[capacity] options: the spare-capacity report (``capacity report``)."""
 
 from oslo_config import cfg
 

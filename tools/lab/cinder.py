@@ -20,17 +20,12 @@ This module runs under the system python (stdlib only); the services run
 in the ``cinder`` venv pinned by ``constraints/cinder.txt``.
 """
 
-import json
-import os
 import time
-import urllib.error
-import urllib.request
 
 from tools.lab import common
 
 NAME = 'cinder'
 PACKAGES = ['cinder==29.0.0', 'gunicorn', 'fixtures', 'PyMySQL']
-REPO_ROOT = common.HERE.parent.parent
 PORT = 8776
 ENDPOINT = 'http://%s:%d/v3' % (common.HOST, PORT)
 DB = 'fleetlab_cinder'
@@ -80,9 +75,7 @@ def _root():
 
 
 def _etc():
-    path = _root() / 'etc'
-    path.mkdir(exist_ok=True)
-    return path
+    return common.etc_dir(NAME)
 
 
 def _conf():
@@ -95,45 +88,22 @@ def install():
 
 
 def _env():
-    env = dict(os.environ)
-    env['PYTHONPATH'] = str(REPO_ROOT)
-    return env
-
-
-def _write(path, text):
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    return common.peer_env()
 
 
 def _write_configs(bin_dir):
     state = _root() / 'state'
     for sub in ('locks', 'coordination'):
         (state / sub).mkdir(parents=True, exist_ok=True)
-    _write(_conf(), CONFIG.format(host=common.HOST, vhost=VHOST, db=DB,
-                                  state=state, etc=_etc()))
-    _write(_etc() / 'api-paste.ini', (bin_dir.parent / 'etc' / 'cinder' /
-                                      'api-paste.ini').read_text())
-
-
-def _ensure_vhost():
-    vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if VHOST not in vhosts.split():
-        common.run(['rabbitmqctl', '-q', 'add_vhost', VHOST])
-    common.run(['rabbitmqctl', '-q', 'set_permissions', '-p', VHOST,
-                'guest', '.*', '.*', '.*'])
+    common.write_if_changed(_conf(), CONFIG.format(
+        host=common.HOST, vhost=VHOST, db=DB, state=state, etc=_etc()))
+    paste = bin_dir.parent / 'etc' / 'cinder' / 'api-paste.ini'
+    common.write_if_changed(_etc() / 'api-paste.ini', paste.read_text())
 
 
 def _sync_db(bin_dir):
-    marker = _root() / 'db-synced'
-    exists = DB in common.mysql("SHOW DATABASES LIKE '%s'" % DB).split()
-    if exists and marker.exists():
-        return
-    t0 = time.monotonic()
-    common.mysql('CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8' % DB)
-    common.run([bin_dir / 'cinder-manage', '--config-file', _conf(), 'db',
-                'sync'], env=_env())
-    marker.write_text('ok')
-    common.say('cinder: database synced (%.1fs)' % (time.monotonic() - t0))
+    common.mysql_db_once(NAME, DB, [bin_dir / 'cinder-manage', '--config-file',
+                         _conf(), 'db', 'sync'], env=_env())
 
 
 def _argv(name, bin_dir):
@@ -148,22 +118,10 @@ def _argv(name, bin_dir):
 
 def api(method, path, body=None, project=PROJECT, timeout=30):
     """One JSON request as admin of ``project``; the decoded body or {}."""
-    headers = {'Accept': 'application/json',
-               'X-Auth-Token': 'admin:%s' % project,
-               'OpenStack-API-Version': 'volume %s' % MICROVERSION}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers['Content-Type'] = 'application/json'
-    req = urllib.request.Request(ENDPOINT + path, data=data, method=method,
-                                 headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-    except urllib.error.HTTPError as exc:
-        raise common.LabError('cinder %s %s -> HTTP %d: %s' % (
-            method, path, exc.code, exc.read()[:500].decode(errors='replace')))
-    return json.loads(raw) if raw else {}
+    return common.request_json(
+        method, ENDPOINT + path, body, timeout=timeout, name='cinder',
+        headers={'X-Auth-Token': 'admin:%s' % project,
+                 'OpenStack-API-Version': 'volume %s' % MICROVERSION})
 
 
 def _volumes():
@@ -241,7 +199,7 @@ def up():
     bin_dir = install()
     _write_configs(bin_dir)
     if not all(common.pid_of(name) for name in PROCESSES):
-        _ensure_vhost()
+        common.ensure_vhost(VHOST)
         _sync_db(bin_dir)
         for name in PROCESSES:
             common.spawn(name, _argv(name, bin_dir), env=_env(), cwd=_root())
@@ -271,8 +229,7 @@ def down(purge=False):
         common.stop(name)
     common.unpublish(NAME)
     if purge:
-        common.mysql('DROP DATABASE IF EXISTS %s' % DB)
-        (_root() / 'db-synced').unlink(missing_ok=True)
+        common.drop_db(NAME, DB)
 
 
 def status():

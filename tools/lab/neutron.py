@@ -25,17 +25,12 @@ This module runs under the system python (stdlib only); the service runs
 in the ``neutron`` venv pinned by ``constraints/neutron.txt``.
 """
 
-import json
-import os
 import time
-import urllib.error
-import urllib.request
 
 from tools.lab import common
 
 NAME = 'neutron'
 PACKAGES = ['neutron==29.0.0', 'PyMySQL', 'gunicorn']
-REPO_ROOT = common.HERE.parent.parent
 PORT = 9697
 ENDPOINT = 'http://%s:%d' % (common.HOST, PORT)
 DB = 'fleetlab_neutron'
@@ -92,9 +87,7 @@ def _root():
 
 
 def _etc():
-    path = _root() / 'etc'
-    path.mkdir(exist_ok=True)
-    return path
+    return common.etc_dir(NAME)
 
 
 def _bin():
@@ -107,63 +100,34 @@ def install():
 
 
 def _env():
-    env = dict(os.environ)
-    env['PYTHONPATH'] = str(REPO_ROOT)
-    env['OS_NEUTRON_CONFIG_DIR'] = str(_etc())
-    env['OS_NEUTRON_CONFIG_FILES'] = 'neutron.conf;ml2_conf.ini'
-    return env
-
-
-def _write(path, text):
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+    return common.peer_env(OS_NEUTRON_CONFIG_DIR=str(_etc()),
+                           OS_NEUTRON_CONFIG_FILES='neutron.conf;ml2_conf.ini')
 
 
 def _write_configs(bin_dir):
     state = _root() / 'state'
     (state / 'locks').mkdir(parents=True, exist_ok=True)
     etc = _etc()
-    _write(etc / 'neutron.conf', NEUTRON_CONF.format(
+    common.write_if_changed(etc / 'neutron.conf', NEUTRON_CONF.format(
         state=state, etc=etc, host=common.HOST, db=DB))
-    _write(etc / 'ml2_conf.ini', ML2_CONF)
-    _write(etc / 'api-paste.ini', (bin_dir.parent / 'etc' / 'neutron' /
-                                   'api-paste.ini').read_text())
+    common.write_if_changed(etc / 'ml2_conf.ini', ML2_CONF)
+    paste = bin_dir.parent / 'etc' / 'neutron' / 'api-paste.ini'
+    common.write_if_changed(etc / 'api-paste.ini', paste.read_text())
 
 
 def _sync_db(bin_dir):
-    """Create and migrate the database once (a marker records it)."""
-    marker = _root() / 'db-synced'
-    exists = DB in common.mysql("SHOW DATABASES LIKE '%s'" % DB).split()
-    if exists and marker.exists():
-        return
-    t0 = time.monotonic()
-    common.mysql('CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8' % DB)
-    common.run([bin_dir / 'neutron-db-manage',
-                '--config-file', _etc() / 'neutron.conf',
-                '--config-file', _etc() / 'ml2_conf.ini', 'upgrade', 'heads'],
-               env=_env())
-    marker.write_text('ok')
-    common.say('neutron: database migrated (%.1fs)' % (time.monotonic() - t0))
+    common.mysql_db_once(NAME, DB, [
+        bin_dir / 'neutron-db-manage', '--config-file',
+        _etc() / 'neutron.conf', '--config-file', _etc() / 'ml2_conf.ini',
+        'upgrade', 'heads'], env=_env())
 
 
 # ---------------------------------------------------------------- REST
 
 def api(method, path, body=None, timeout=30):
     """One JSON request to the lab's Neutron; the decoded body or {}."""
-    headers = {'Accept': 'application/json'}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers['Content-Type'] = 'application/json'
-    req = urllib.request.Request(ENDPOINT + path, data=data, method=method,
-                                 headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            raw = resp.read()
-    except urllib.error.HTTPError as exc:
-        raise common.LabError('neutron %s %s -> HTTP %d: %s' % (
-            method, path, exc.code, exc.read()[:500].decode(errors='replace')))
-    return json.loads(raw) if raw else {}
+    return common.request_json(method, ENDPOINT + path, body,
+                               timeout=timeout, name='neutron')
 
 
 def _by(collection, key):
@@ -273,8 +237,7 @@ def down(purge=False):
     common.stop(NAME)
     common.unpublish(NAME)
     if purge:
-        common.mysql('DROP DATABASE IF EXISTS %s' % DB)
-        (_root() / 'db-synced').unlink(missing_ok=True)
+        common.drop_db(NAME, DB)
 
 
 def status():

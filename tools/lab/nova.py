@@ -147,10 +147,7 @@ def _ini(sections):
     return '\n'.join(out)
 
 
-def _write(path, text):
-    """Write a file only if its content changed."""
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+_write = common.write_if_changed
 
 
 def _common_sections():
@@ -234,12 +231,7 @@ def _write_configs(bin_dir):
 # ---------------------------------------------------------------- rabbit, db
 
 def _ensure_vhost():
-    """Create the RabbitMQ vhost and grant guest on it (idempotent)."""
-    vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if VHOST not in vhosts.split():
-        common.run(['rabbitmqctl', '-q', 'add_vhost', VHOST])
-    common.run(['rabbitmqctl', '-q', 'set_permissions', '-p', VHOST,
-                'guest', '.*', '.*', '.*'])
+    common.ensure_vhost(VHOST)
 
 
 def _existing_databases():

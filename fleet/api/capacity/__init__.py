@@ -26,9 +26,9 @@ from fleet.api.capacity import hypervisors as hyp_mod
 from fleet.api.capacity import instances as instances_mod
 from fleet.api.capacity import network as network_mod
 from fleet.api.capacity import record as record_mod
-from fleet.api.capacity import volumes as volumes_mod
 from fleet.api.capacity import rows
 from fleet.api.capacity import thresholds
+from fleet.api.capacity import volumes as volumes_mod
 from fleet.common import exception
 
 KINDS = rows.KINDS
@@ -198,4 +198,4 @@ class Capacity:
         if kind == 'port':
             return network_mod.orphan_ports(data['neutron']['ports'], now)
         return volumes_mod.available(data['cinder']['volumes'],
-                                 limits['volume_available_after'], now)
+                                     limits['volume_available_after'], now)

@@ -17,8 +17,8 @@ from tests.unit import test_timeouts
 class TestCapacityReportInput(base.CLITestCase):
 
     def use_dead_cloud(self, port=None):
-        """A cloud whose every endpoint refuses connections (or is
-        ``port``)."""
+        """A cloud whose every endpoint refuses connections (or is ``port``).
+        """
         port = port or test_prometheus_collector.closed_port()
         path = os.path.join(self.home, 'clouds.yaml')
         with open(path, 'w') as f:
