@@ -254,3 +254,42 @@ class TestCapacityUnavailable(CapacityTestCase):
         proc = self.fleet('capacity', 'report', expect=1)
         self.assertIn('[capacity] volume_available_after: not a duration',
                       proc.stderr)
+
+
+class TestCapacityAPI(CapacityTestCase):
+    """GET /v1/capacity of the fleet-api app, in process, on the lab."""
+
+    def test_same_rows_as_the_cli_and_nothing_recorded(self):
+        import webob
+
+        from fleet.wsgi import app as app_mod
+        fleet = self.api()
+        fleet.conf.set_override('auth_strategy', 'noauth', group='api')
+        fleet.conf.set_override('cloud', 'capacity-lab', group='capacity')
+        self.addCleanup(fleet.conf.clear_override, 'auth_strategy',
+                        group='api')
+        self.addCleanup(fleet.conf.clear_override, 'cloud', group='capacity')
+        app = app_mod.make_app(fleet.conf, fleet=fleet)
+        resp = webob.Request.blank(
+            '/v1/capacity?kind=floating_ip&kind=volume&kind=hypervisor'
+            '&available_after=0').get_response(app)
+        self.assertEqual(200, resp.status_int, resp.body)
+        body = json.loads(resp.body)
+        sections = {s['kind']: s for s in body['sections']}
+        self.assertEqual({'hypervisor', 'floating_ip', 'volume'},
+                         set(sections))
+        self.assertTrue(all(s['available'] for s in sections.values()))
+        rows = {r['id']: r for s in sections.values() for r in s['rows']}
+        for name, fip_id in self.lab['neutron']['free_floating_ips'].items():
+            self.assertEqual('floating_ip', rows[fip_id]['kind'])
+        self.assertNotIn(self.lab['neutron']['bound_floating_ip'], rows)
+        free_b = self.lab['cinder']['free_volumes']['lab-vol-free-b']
+        self.assertEqual('fleet-lab-b', rows[free_b]['project_id'])
+        self.assertNotIn(self.lab['cinder']['attached_volume'], rows)
+        self.assertIn(self.lab['nova']['empty_compute'],
+                      {r['name'] for r in sections['hypervisor']['rows']})
+        cli, _ = self.report('--kind', 'floating_ip', '--kind', 'volume',
+                             '--kind', 'hypervisor', '--available-after',
+                             '0', '--no-record')
+        self.assertEqual({r['ID'] for r in cli}, set(rows))
+        self.assertEqual([], fleet.telemetry.latest(fleet.context()))
