@@ -52,17 +52,14 @@ class ServiceClient(cloud.CloudClient):
         """Fail with a clear reason if the service has no endpoint.
 
         :raises fleet.common.exception.SourceUnavailable: no endpoint in
-            the catalogue or clouds.yaml.
+            the catalogue or clouds.yaml, or Keystone cannot be read.
         """
         conn = self.connection()
         if self.endpoint(ask=False) is not None:
             return
-        try:
-            found = conn.endpoint_for(SERVICE_TYPES[self.proxy])
-        except exception.FleetError:
-            raise
-        except Exception:  # noqa: BLE001 - a catalogue without it
-            found = None
+        # Keystone failing is its own error, not "no endpoint".
+        found = self.call('reading the service catalogue', lambda:
+                          conn.endpoint_for(SERVICE_TYPES[self.proxy]))
         if not found:
             raise exception.SourceUnavailable(
                 kind=self.kind_label, source=self.name, service=self.service,
@@ -81,5 +78,3 @@ class ServiceClient(cloud.CloudClient):
                 kind=self.kind_label, source=self.name,
                 service=exc.kwargs.get('service', self.service),
                 reason=reason) from None
-
-    get = call

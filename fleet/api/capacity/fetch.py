@@ -74,14 +74,19 @@ class Gather:
 
     # -- one method per service: what it reads --------------------------
     def _nova(self, svc, conn):
-        hypervisors = svc.get('listing hypervisors', lambda: conn.compute
-                              .hypervisors(details=True))
-        servers = svc.get('listing servers', lambda: conn.compute.servers(
-            all_projects=True, details=True))
-        zones = svc.get('listing availability zones', lambda: conn.compute
-                        .availability_zones(details=True))
-        aggregates = svc.get('listing aggregates',
-                             lambda: conn.compute.aggregates())
+        # conn.<proxy> is read inside each call: making the proxy may
+        # already ask the service (version discovery).
+        hypervisors = svc.call(
+            'listing hypervisors',
+            lambda: conn.compute.hypervisors(details=True))
+        servers = svc.call(
+            'listing servers',
+            lambda: conn.compute.servers(all_projects=True, details=True))
+        zones = svc.call(
+            'listing availability zones',
+            lambda: conn.compute.availability_zones(details=True))
+        aggregates = svc.call('listing aggregates',
+                              lambda: conn.compute.aggregates())
         return {
             'hypervisors': hypervisors, 'servers': servers,
             'zones': {z.name: sorted(
@@ -109,12 +114,13 @@ class Gather:
 
     def _neutron(self, svc, conn):
         return {
-            'floating_ips': svc.get('listing floating IPs',
-                                    lambda: conn.network.ips()),
-            'ports': svc.get('listing ports', lambda: conn.network.ports()),
+            'floating_ips': svc.call('listing floating IPs',
+                                     lambda: conn.network.ips()),
+            'ports': svc.call('listing ports',
+                              lambda: conn.network.ports()),
         }
 
     def _cinder(self, svc, conn):
-        return {'volumes': svc.get('listing volumes', lambda: conn
-                                   .block_storage.volumes(
-                                       all_projects=True, details=True))}
+        return {'volumes': svc.call(
+            'listing volumes', lambda: conn.block_storage.volumes(
+                all_projects=True, details=True))}

@@ -100,3 +100,24 @@ class TestCapacityReportInput(base.CLITestCase):
             self.assertEqual('unavailable', row['Status'])
             self.assertIn('no answer within 0.5 s', row['Detail'])
             self.assertIn('[capacity] timeout', row['Detail'])
+
+    def test_keystone_refusing_is_not_called_a_timeout(self):
+        port = test_prometheus_collector.closed_port()
+        path = os.path.join(self.home, 'keystone.yaml')
+        with open(path, 'w') as f:
+            f.write('clouds:\n  ks:\n    auth:\n'
+                    '      auth_url: http://127.0.0.1:%d/v3\n'
+                    '      username: u\n      password: secret-pw\n'
+                    '      project_name: p\n      user_domain_name: Default\n'
+                    '      project_domain_name: Default\n' % port)
+        self.useFixture(fixtures.EnvironmentVariable('OS_CLIENT_CONFIG_FILE',
+                                                     path))
+        res = self.fleet_cli('--os-cloud', 'ks', 'capacity', 'report',
+                             '--kind', 'port', '-f', 'value', '-c', 'Detail',
+                             expect=1)
+        self.assertIn('Keystone (for Neutron) at http://127.0.0.1:%d'
+                      % port, res.out)
+        self.assertIn('reading the service catalogue failed: ConnectFailure',
+                      res.out)
+        self.assertNotIn('no answer within', res.out)
+        self.assertNotIn('secret-pw', res.out + res.err)
