@@ -530,21 +530,23 @@ def _wait_status(wanted, timeout=120.0):
 def _seed():
     """Flavor and the seed servers, converged to their host and state.
 
-    Booted once; ERROR ones and ones found on another host than the seed
-    names (an older lab spread them over both computes) are deleted and
-    booted again; the ``STOPPED`` ones are then stopped.
+    Booted once; ERROR ones are deleted and booted again; ones found on
+    another host than the seed names (a test drained or evacuated a
+    compute, an older lab spread them over both) are migrated back, so
+    their ids stay; the ``STOPPED`` ones are then stopped.
     """
     flavor_id = _ensure_flavor()
     servers = _servers_by_name()
     for name, host in SERVERS:
         server = servers.get(name)
-        if server and (server['status'] == 'ERROR' or
-                       server['OS-EXT-SRV-ATTR:host'] != host):
+        if server and server['status'] == 'ERROR':
             _compute('DELETE', '/servers/%s' % server['id'])
             _wait_gone(server['id'])
             server = None
         if not server:
             _boot(name, host, flavor_id)
+        elif server['OS-EXT-SRV-ATTR:host'] != host:
+            _move(server, host)
     wanted = {name: 'ACTIVE' for name, _ in SERVERS}
     for name in STOPPED:
         if servers.get(name, {}).get('status') == 'SHUTOFF':
@@ -560,6 +562,44 @@ def _seed():
     return [{'name': name, 'id': servers[name]['id'],
              'host': servers[name]['OS-EXT-SRV-ATTR:host'],
              'status': servers[name]['status']} for name, _ in SERVERS]
+
+
+def _move(server, host, timeout=120.0):
+    """Migrate a seed server back to ``host``.
+
+    Live if ACTIVE, cold (migrate, then confirm once) if SHUTOFF; servers
+    in other states are left alone.
+    """
+    sid, status = server['id'], server['status']
+    action = '/servers/%s/action' % sid
+    common.say('nova: moving %s (%s) from %s to %s' % (
+        server['name'], status, server['OS-EXT-SRV-ATTR:host'], host))
+    if status == 'ACTIVE':
+        _compute('POST', action, {'os-migrateLive': {
+            'host': host, 'block_migration': 'auto'}})
+    elif status == 'SHUTOFF':
+        _compute('POST', action, {'migrate': {'host': host}})
+    else:
+        common.say('nova: %s is %s; left on %s' % (
+            server['name'], status, server['OS-EXT-SRV-ATTR:host']))
+        return
+    deadline = time.monotonic() + timeout
+    confirmed = False
+    while True:
+        now = _compute('GET', '/servers/%s' % sid)['server']
+        if now['status'] == 'VERIFY_RESIZE' and not confirmed:
+            _compute('POST', action, {'confirmResize': None})
+            confirmed = True
+        elif (now['status'] == status and
+              now['OS-EXT-SRV-ATTR:host'] == host):
+            return
+        elif now['status'] == 'ERROR':
+            raise common.LabError('moving %s to %s: ERROR %s' % (
+                server['name'], host, now.get('fault', {}).get('message')))
+        if time.monotonic() > deadline:
+            raise common.LabError('%s not on %s (%s) in %ds' % (
+                server['name'], host, now['status'], timeout))
+        time.sleep(0.5)
 
 
 def _wait_gone(server_id, timeout=60.0):
