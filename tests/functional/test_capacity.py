@@ -61,8 +61,11 @@ class CapacityTestCase(base.LabTestCase):
         return json.loads(proc.stdout), proc
 
     def empty_hypervisors(self):
-        """Names of the hypervisors Nova has no server on (the lab seeds
-        lab-compute-2 empty; a test that moved servers may change which)."""
+        """Names of the hypervisors Nova has no server on.
+
+        The lab seeds lab-compute-2 empty; a test that moved servers may
+        change which.
+        """
         conn = self.sdk()
         busy = {s.compute_host for s in conn.compute.servers(
             all_projects=True)}
