@@ -14,22 +14,28 @@ from tests.unit.plugins import test_prometheus_collector
 from tests.unit import test_timeouts
 
 
+def use_dead_cloud(test, directory, port=None):
+    """Cloud ``dead`` in a clouds.yaml that ``test`` uses: every endpoint
+    (Nova, Placement, Neutron, Cinder) refuses connections, or is ``port``.
+
+    Returns the port.
+    """
+    port = port or test_prometheus_collector.closed_port()
+    path = os.path.join(directory, 'clouds.yaml')
+    with open(path, 'w') as f:
+        f.write('clouds:\n  dead:\n    auth_type: none\n')
+        for proxy in ('compute', 'placement', 'network', 'block_storage'):
+            f.write('    %s_endpoint_override: http://127.0.0.1:%d/\n'
+                    % (proxy, port))
+    test.useFixture(fixtures.EnvironmentVariable('OS_CLIENT_CONFIG_FILE',
+                                                 path))
+    return port
+
+
 class TestCapacityReportInput(base.CLITestCase):
 
     def use_dead_cloud(self, port=None):
-        """A cloud whose every endpoint refuses connections (or is ``port``).
-        """
-        port = port or test_prometheus_collector.closed_port()
-        path = os.path.join(self.home, 'clouds.yaml')
-        with open(path, 'w') as f:
-            f.write('clouds:\n  dead:\n    auth_type: none\n')
-            for proxy in ('compute', 'placement', 'network',
-                          'block_storage'):
-                f.write('    %s_endpoint_override: http://127.0.0.1:%d/\n'
-                        % (proxy, port))
-        self.useFixture(fixtures.EnvironmentVariable('OS_CLIENT_CONFIG_FILE',
-                                                     path))
-        return port
+        return use_dead_cloud(self, self.home, port)
 
     def test_bad_threshold_flag(self):
         res = self.fleet_cli('capacity', 'report', '--idle-after', '7x',

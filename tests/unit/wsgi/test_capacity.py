@@ -3,14 +3,12 @@ cannot be reached leave their sections unavailable. Against the lab's real
 services: tests/functional/test_capacity.py."""
 
 import json
-import os
 
-import fixtures
 import webob
 
 from fleet.wsgi import app as app_mod
 from tests import base
-from tests.unit.plugins import test_prometheus_collector
+from tests.unit.cli import test_capacity as test_cli_capacity
 
 
 class TestCapacityRoute(base.FleetTestCase):
@@ -18,16 +16,7 @@ class TestCapacityRoute(base.FleetTestCase):
     def setUp(self):
         super().setUp()
         self.conf.set_override('auth_strategy', 'noauth', group='api')
-        self.port = test_prometheus_collector.closed_port()
-        path = os.path.join(self.state_dir, 'clouds.yaml')
-        with open(path, 'w') as f:
-            f.write('clouds:\n  dead:\n    auth_type: none\n')
-            for proxy in ('compute', 'placement', 'network',
-                          'block_storage'):
-                f.write('    %s_endpoint_override: http://127.0.0.1:%d/\n'
-                        % (proxy, self.port))
-        self.useFixture(fixtures.EnvironmentVariable('OS_CLIENT_CONFIG_FILE',
-                                                     path))
+        self.port = test_cli_capacity.use_dead_cloud(self, self.state_dir)
         self.conf.set_override('cloud', 'dead', group='capacity')
         self.conf.set_override('timeout', 2, group='capacity')
         self.api = self.fleet()
