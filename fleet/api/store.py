@@ -116,6 +116,7 @@ class Fleet:
 
     def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
                  lock_timeout=60.0):
+        from fleet.api import capacity
         from fleet.api import changes
         from fleet.api import collect
         from fleet.api import devices
@@ -153,6 +154,7 @@ class Fleet:
         self.collect = collect.Collect(self)
         self.exposition = exposition.Exposition(self)
         self.notifications = notifications.Notifications(conf)
+        self.capacity = capacity.Capacity(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -21,6 +21,7 @@ from oslo_log import _options as log_options
 
 from fleet.conf import api
 from fleet.conf import audit
+from fleet.conf import capacity
 from fleet.conf import collectors
 from fleet.conf import database
 from fleet.conf import default
@@ -33,8 +34,8 @@ from fleet.conf import telemetry
 CONF = cfg.CONF
 
 #: The option modules, one per group, in sample-configuration order.
-MODULES = (default, database, inventory, collectors, telemetry, audit,
-           remediation, notifications, secrets, api)
+MODULES = (default, database, inventory, collectors, telemetry, capacity,
+           audit, remediation, notifications, secrets, api)
 
 # What oslo_log.log.register_options registers, without importing it.
 CONF.register_cli_opts(log_options.common_cli_opts)

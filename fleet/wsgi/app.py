@@ -30,6 +30,7 @@ from fleet.wsgi import errors
 from fleet.wsgi import metrics
 from fleet.wsgi import root
 from fleet.wsgi import router
+from fleet.wsgi.v1 import capacity
 from fleet.wsgi.v1 import devices
 from fleet.wsgi.v1 import health
 from fleet.wsgi.v1 import readings
@@ -37,7 +38,7 @@ from fleet.wsgi.v1 import readings
 LOG = logging.getLogger(__name__)
 
 #: Modules whose ``ROUTES`` make the API, in order.
-RESOURCES = (root, metrics, devices, readings, health)
+RESOURCES = (root, metrics, devices, readings, health, capacity)
 
 #: The request id prefix of oslo.middleware (the context stores the UUID).
 _REQ_PREFIX = 'req-'

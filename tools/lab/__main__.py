@@ -2,10 +2,12 @@
 
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
-Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``,
-``fleetapi``, ``alertmanager``) provides
+Each component module (``bmc``, ``ironic``, ``nova``, ``neutron``,
+``cinder``, ``prometheus``, ``fleetapi``, ``alertmanager``) provides
 ``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
-virtualenvs or Debian packages.
+virtualenvs or Debian packages. ``up`` first runs the installs (the pinned
+venvs at once, see :func:`install_all`), then the ``up()`` steps: Neutron
+and Cinder after Nova, whose server ids their seeds use.
 
     python -m tools.lab up [--only bmc,ironic]
     python -m tools.lab status
@@ -31,8 +33,8 @@ import time
 
 from tools.lab import common
 
-COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus', 'fleetapi',
-              'alertmanager']
+COMPONENTS = ['bmc', 'ironic', 'nova', 'neutron', 'cinder', 'prometheus',
+              'fleetapi', 'alertmanager']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -87,7 +89,11 @@ def write_outputs():
     fragments = common.published()
     lab = {}
     cloud = {}
-    for data in fragments.values():
+    # In component order, later ones winning: Neutron's endpoint replaces
+    # the Nova lab's Neutron stand-in in clouds.yaml.
+    order = {name: i for i, name in enumerate(COMPONENTS)}
+    for _, data in sorted(fragments.items(),
+                          key=lambda item: order.get(item[0], -1)):
         for key, value in data.items():
             if key == 'clouds':
                 cloud.update(value)
@@ -142,6 +148,39 @@ def _up_one(name, module):
     common.say('%s up (%.1fs)' % (name, time.monotonic() - t0))
 
 
+def install_all(modules):
+    """Run the components' ``install()`` steps; raise the first error.
+
+    Components with a pinned venv (a ``PACKAGES`` list) install at once in
+    threads: their pip installs take minutes each on a fresh machine and do
+    not depend on each other. The apt-based ones (no ``PACKAGES``) run one
+    after the other meanwhile: apt holds one dpkg lock. Once installed,
+    each step is a marker check.
+    """
+    errors = []
+
+    def install(name, module):
+        try:
+            module.install()
+        except Exception as exc:  # reported after the others finished
+            errors.append((name, exc))
+
+    threads = [threading.Thread(target=install, args=(name, module))
+               for name, module in modules if hasattr(module, 'PACKAGES')]
+    for thread in threads:
+        thread.start()
+    for name, module in modules:
+        if not hasattr(module, 'PACKAGES'):
+            install(name, module)
+    for thread in threads:
+        thread.join()
+    if errors:
+        name, exc = errors[0]
+        if isinstance(exc, common.LabError):
+            raise common.LabError('%s install: %s' % (name, exc))
+        raise exc
+
+
 def cmd_up(names, wait=False):
     """Start the components.
 
@@ -160,6 +199,7 @@ def cmd_up(names, wait=False):
 
     try:
         modules = load(names)
+        install_all(modules)
         for name, module in modules:
             if getattr(module, 'PARALLEL', False):
                 t = threading.Thread(target=run, args=(name, module),

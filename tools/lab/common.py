@@ -271,3 +271,84 @@ def python_of(bin_dir):
 
 def this_python():
     return sys.executable
+
+
+def write_if_changed(path, text):
+    """Write a file only if its content changed (config files)."""
+    path = pathlib.Path(path)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def ensure_vhost(vhost):
+    """Create a RabbitMQ vhost and grant guest on it (idempotent)."""
+    vhosts = run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
+    if vhost not in vhosts.split():
+        run(['rabbitmqctl', '-q', 'add_vhost', vhost])
+    run(['rabbitmqctl', '-q', 'set_permissions', '-p', vhost,
+         'guest', '.*', '.*', '.*'])
+
+
+def request_json(method, url, body=None, headers=None, timeout=30,
+                 name='peer'):
+    """One JSON request; the decoded body, or {} for an empty one.
+
+    :param name: what a LabError calls the peer (``neutron``).
+    :raises LabError: an HTTP error status, with the start of its body.
+    """
+    headers = dict({'Accept': 'application/json'}, **(headers or {}))
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers['Content-Type'] = 'application/json'
+    req = urllib.request.Request(url, data=data, method=method,
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            raw = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise LabError('%s %s %s -> HTTP %d: %s' % (
+            name, method, url, exc.code,
+            exc.read()[:500].decode(errors='replace')))
+    return json.loads(raw) if raw else {}
+
+
+def etc_dir(component):
+    """``run/<component>/etc``: a component's config files."""
+    path = component_dir(component) / 'etc'
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def peer_env(**extra):
+    """Environment of a peer process, with ``extra``.
+
+    This repository is on PYTHONPATH, for the ``tools.lab`` runners.
+    """
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent.parent))
+    env.update(extra)
+    return env
+
+
+def mysql_db_once(component, db, argv, env=None):
+    """Create MariaDB database ``db`` and run its schema command once.
+
+    A marker in the component dir records success; the command runs again
+    when the database or the marker is gone.
+    """
+    marker = component_dir(component) / 'db-synced'
+    exists = db in mysql("SHOW DATABASES LIKE '%s'" % db).split()
+    if exists and marker.exists():
+        return
+    t0 = time.monotonic()
+    mysql('CREATE DATABASE IF NOT EXISTS %s CHARACTER SET utf8' % db)
+    run(argv, env=env)
+    marker.write_text('ok')
+    say('%s: database %s ready (%.1fs)'
+        % (component, db, time.monotonic() - t0))
+
+
+def drop_db(component, db):
+    """Drop ``db`` and forget its marker (``down(purge=True)``)."""
+    mysql('DROP DATABASE IF EXISTS %s' % db)
+    (component_dir(component) / 'db-synced').unlink(missing_ok=True)

@@ -11,7 +11,9 @@
   sized by :mod:`tools.lab.nova_compute`, talking over RabbitMQ vhost
   ``fleetlab``; databases ``fleetlab_*`` on MariaDB;
 * seed data through the real API: flavor ``lab.small``, servers
-  ``lab-vm-1..3`` spread over both computes.
+  ``lab-vm-1..3`` ACTIVE and ``lab-vm-off`` stopped (SHUTOFF), all on
+  ``lab-compute-1``: ``lab-compute-2`` is the lab's empty hypervisor, which
+  the capacity report finds (and where migrations have room to go).
 
 Everything is idempotent: a second ``up()`` while running only checks and
 republishes. ``down()`` stops the processes and keeps the databases;
@@ -60,8 +62,12 @@ PROCESSES = ('glance-standin', 'neutron-standin', 'placement-api',
              'nova-compute-1', 'nova-compute-2')
 
 FLAVOR = {'name': 'lab.small', 'vcpus': 1, 'ram': 512, 'disk': 1}
-SERVERS = (('lab-vm-1', 'lab-compute-1'), ('lab-vm-2', 'lab-compute-2'),
-           ('lab-vm-3', 'lab-compute-1'))
+SERVERS = (('lab-vm-1', 'lab-compute-1'), ('lab-vm-2', 'lab-compute-1'),
+           ('lab-vm-3', 'lab-compute-1'), ('lab-vm-off', 'lab-compute-1'))
+# Seeded servers that are stopped once ACTIVE (os-stop): SHUTOFF.
+STOPPED = ('lab-vm-off',)
+# A hypervisor the seed leaves without servers.
+EMPTY_COMPUTE = 'lab-compute-2'
 # 2.74: boot onto a named host; 2.37+: networks='none'.
 SEED_MICROVERSION = '2.74'
 MARKER = 'setup-done.json'
@@ -141,10 +147,7 @@ def _ini(sections):
     return '\n'.join(out)
 
 
-def _write(path, text):
-    """Write a file only if its content changed."""
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
+_write = common.write_if_changed
 
 
 def _common_sections():
@@ -228,12 +231,7 @@ def _write_configs(bin_dir):
 # ---------------------------------------------------------------- rabbit, db
 
 def _ensure_vhost():
-    """Create the RabbitMQ vhost and grant guest on it (idempotent)."""
-    vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if VHOST not in vhosts.split():
-        common.run(['rabbitmqctl', '-q', 'add_vhost', VHOST])
-    common.run(['rabbitmqctl', '-q', 'set_permissions', '-p', VHOST,
-                'guest', '.*', '.*', '.*'])
+    common.ensure_vhost(VHOST)
 
 
 def _existing_databases():
@@ -504,25 +502,39 @@ def _boot(name, host, flavor_id):
 
 def _wait_active(names, timeout=120.0):
     """Wait until the named servers are ACTIVE; return them by name."""
+    return _wait_status({name: 'ACTIVE' for name in names}, timeout)
+
+
+def _wait_status(wanted, timeout=120.0):
+    """Wait until each named server has its status; return them by name.
+
+    :param wanted: {server name: status}, e.g. ``{'lab-vm-off': 'SHUTOFF'}``.
+    """
     deadline = time.monotonic() + timeout
     while True:
         servers = _servers_by_name()
-        states = {n: servers.get(n, {}).get('status') for n in names}
+        states = {n: servers.get(n, {}).get('status') for n in wanted}
         failed = [n for n, st in states.items() if st == 'ERROR']
         if failed:
             fault = servers[failed[0]].get('fault', {}).get('message')
             raise common.LabError('server %s went to ERROR: %s'
                                   % (failed[0], fault))
-        if all(st == 'ACTIVE' for st in states.values()):
+        if states == wanted:
             return servers
         if time.monotonic() > deadline:
-            raise common.LabError('servers not ACTIVE in %ds: %s'
-                                  % (timeout, states))
+            raise common.LabError('servers not %s in %ds: %s'
+                                  % (wanted, timeout, states))
         time.sleep(0.5)
 
 
 def _seed():
-    """Flavor and servers lab-vm-1..3 (booted once, ERROR ones rebooted)."""
+    """Flavor and the seed servers, converged to their host and state.
+
+    Booted once; ERROR ones are deleted and booted again; ones found on
+    another host than the seed names (a test drained or evacuated a
+    compute, an older lab spread them over both) are migrated back, so
+    their ids stay; the ``STOPPED`` ones are then stopped.
+    """
     flavor_id = _ensure_flavor()
     servers = _servers_by_name()
     for name, host in SERVERS:
@@ -533,10 +545,61 @@ def _seed():
             server = None
         if not server:
             _boot(name, host, flavor_id)
-    servers = _wait_active([name for name, _ in SERVERS])
+        elif server['OS-EXT-SRV-ATTR:host'] != host:
+            _move(server, host)
+    wanted = {name: 'ACTIVE' for name, _ in SERVERS}
+    for name in STOPPED:
+        if servers.get(name, {}).get('status') == 'SHUTOFF':
+            wanted[name] = 'SHUTOFF'
+    servers = _wait_status(wanted)
+    for name in STOPPED:
+        if servers[name]['status'] == 'ACTIVE':
+            common.say('nova: stopping %s' % name)
+            _compute('POST', '/servers/%s/action' % servers[name]['id'],
+                     {'os-stop': None})
+            wanted[name] = 'SHUTOFF'
+    servers = _wait_status(wanted)
     return [{'name': name, 'id': servers[name]['id'],
              'host': servers[name]['OS-EXT-SRV-ATTR:host'],
              'status': servers[name]['status']} for name, _ in SERVERS]
+
+
+def _move(server, host, timeout=120.0):
+    """Migrate a seed server back to ``host``.
+
+    Live if ACTIVE, cold (migrate, then confirm once) if SHUTOFF; servers
+    in other states are left alone.
+    """
+    sid, status = server['id'], server['status']
+    action = '/servers/%s/action' % sid
+    common.say('nova: moving %s (%s) from %s to %s' % (
+        server['name'], status, server['OS-EXT-SRV-ATTR:host'], host))
+    if status == 'ACTIVE':
+        _compute('POST', action, {'os-migrateLive': {
+            'host': host, 'block_migration': 'auto'}})
+    elif status == 'SHUTOFF':
+        _compute('POST', action, {'migrate': {'host': host}})
+    else:
+        common.say('nova: %s is %s; left on %s' % (
+            server['name'], status, server['OS-EXT-SRV-ATTR:host']))
+        return
+    deadline = time.monotonic() + timeout
+    confirmed = False
+    while True:
+        now = _compute('GET', '/servers/%s' % sid)['server']
+        if now['status'] == 'VERIFY_RESIZE' and not confirmed:
+            _compute('POST', action, {'confirmResize': None})
+            confirmed = True
+        elif (now['status'] == status and
+              now['OS-EXT-SRV-ATTR:host'] == host):
+            return
+        elif now['status'] == 'ERROR':
+            raise common.LabError('moving %s to %s: ERROR %s' % (
+                server['name'], host, now.get('fault', {}).get('message')))
+        if time.monotonic() > deadline:
+            raise common.LabError('%s not on %s (%s) in %ds' % (
+                server['name'], host, now['status'], timeout))
+        time.sleep(0.5)
 
 
 def _wait_gone(server_id, timeout=60.0):
@@ -566,6 +629,7 @@ def _publish(servers):
             'endpoint': COMPUTE_URL,
             'placement_endpoint': URLS['placement-api'],
             'computes': list(COMPUTES),
+            'empty_compute': EMPTY_COMPUTE,
             'flavor': FLAVOR['name'],
             'image_id': nova_standins.IMAGE_ID,
             'servers': servers,

@@ -105,3 +105,18 @@ METRIC = Resource(
     fields=('name', 'uuid', 'metric', 'value', 'unit', 'status', 'read_at',
             'threshold', 'reason', 'source'),
     headings={'name': 'Device', 'uuid': 'Device UUID'})
+
+#: Rows of ``capacity report`` (fleet.api.capacity.rows.FIELDS).
+CAPACITY = Resource(
+    default=('kind', 'id', 'name', 'project_id', 'where', 'status', 'since',
+             'detail'),
+    long=('kind', 'id', 'name', 'project_id', 'where', 'status', 'since',
+          'age', 'detail', 'resource_class', 'capacity', 'used', 'free',
+          'free_percent'),
+    fields=('kind', 'id', 'name', 'project_id', 'where', 'status', 'since',
+            'age', 'detail', 'resource_class', 'capacity', 'used', 'free',
+            'free_percent'),
+    headings={'kind': 'Kind', 'project_id': 'Project', 'where': 'Where',
+              'since': 'Since', 'age': 'Age (s)', 'detail': 'Detail',
+              'resource_class': 'Resource Class', 'capacity': 'Capacity',
+              'used': 'Used', 'free': 'Free', 'free_percent': 'Free %'})

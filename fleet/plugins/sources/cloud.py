@@ -121,9 +121,13 @@ class CloudClient:
                     reason='no answer within %g s while %s '
                     '([%s.%s] timeout)'
                     % (self.timeout, what, self.kind, self.name))
-            endpoint = self.endpoint(proxy=proxy)
-            where = '%s at %s' % (service, endpoint) if endpoint \
-                else service
+            keystone = self._keystone_url(_url_in(exc))
+            if keystone:
+                where = 'Keystone (for %s) at %s' % (service, keystone)
+            else:
+                endpoint = self.endpoint(proxy=proxy)
+                where = '%s at %s' % (service, endpoint) if endpoint \
+                    else service
             raise exception.SourceUnavailable(
                 kind=self.kind_label, source=self.name, service=where,
                 reason='%s failed: %s' % (what, _one_line(exc)))
@@ -133,12 +137,20 @@ class CloudClient:
         url = _url_in(exc) or self.endpoint(ask=False, proxy=proxy)
         if not url:
             return service
+        if self._keystone_url(url):
+            return 'Keystone (for %s) at %s' % (service, url)
+        return '%s at %s' % (service, url)
+
+    def _keystone_url(self, url):
+        """``url`` if it is the cloud's Keystone (its auth_url), else None."""
+        if not url:
+            return None
         config = getattr(self.connection(), 'config', None)
         auth = (getattr(config, 'config', None) or {}).get('auth') or {}
         auth_url = auth.get('auth_url') if isinstance(auth, dict) else None
         if auth_url and url.startswith(auth_url.rstrip('/')):
-            return 'Keystone (for %s) at %s' % (service, url)
-        return '%s at %s' % (service, url)
+            return url
+        return None
 
     # -- Placement, shared by the nova source and the nova collector -------
     def compute_services(self, conn):
@@ -251,6 +263,11 @@ def _timed_out(exc, elapsed, timeout):
 
     for err in _chain(exc):
         names = {cls.__name__ for cls in type(err).__mro__}
+        if 'NewConnectionError' in names or isinstance(
+                err, ConnectionRefusedError):
+            # A refused connection (urllib3's NewConnectionError derives
+            # from its ConnectTimeoutError): not a timeout.
+            return False
         if names & {'ConnectTimeout', 'Timeout', 'ReadTimeout',
                     'TimeoutError'} or isinstance(err, socket.timeout):
             return True

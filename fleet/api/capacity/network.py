@@ -1,0 +1,49 @@
+"""Unused Neutron resources: the ``floating_ip`` and ``port`` rows.
+
+* A floating IP is unused when it is associated with no port
+  (``port_id`` empty): it holds a public address for its project.
+* A port is an orphan when it has no device (``device_id`` empty): nothing
+  (no server, router, DHCP agent, floating IP) uses it, and it holds a
+  fixed IP. Ports that a service owns always carry a device id.
+
+No age threshold: Neutron's ``updated_at`` is shown as ``since``.
+"""
+
+from fleet.api.capacity import rows
+
+
+def floating_ips(ips, now):
+    """``floating_ip`` rows of the floating IPs with no port."""
+    out = []
+    for ip in ips:
+        if ip.port_id:
+            continue
+        since = rows.parse_time(ip.updated_at or ip.created_at)
+        network = ip.floating_network_id
+        out.append(rows.row(
+            'floating_ip', ip.id, ip.floating_ip_address, ip.project_id,
+            where='network %s' % network if network else None,
+            status=ip.status, since=since, age=rows.age_of(since, now),
+            detail='not associated%s' % (
+                ' (%s)' % ip.description if ip.description else '')))
+    out.sort(key=lambda r: (r['project_id'] or '', r['name'] or ''))
+    return out
+
+
+def orphan_ports(ports, now):
+    """``port`` rows of the ports with no device."""
+    out = []
+    for port in ports:
+        if port.device_id:
+            continue
+        since = rows.parse_time(port.updated_at or port.created_at)
+        ips = ', '.join(f.get('ip_address', '') for f in
+                        (port.fixed_ips or []) if f.get('ip_address'))
+        out.append(rows.row(
+            'port', port.id, port.name or None, port.project_id,
+            where='network %s' % port.network_id, status=port.status,
+            since=since, age=rows.age_of(since, now),
+            detail='no device%s' % (' (fixed IP %s)' % ips if ips else '')))
+    out.sort(key=lambda r: (r['project_id'] or '', r['name'] or '',
+                            r['id']))
+    return out
