@@ -105,7 +105,8 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``; ``conf``, the configuration it was opened with; ``keyring``,
+    ``sync``, ``alerts``, ``silences``; ``conf``, the configuration it was
+    opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
     takes a request context first.
@@ -113,6 +114,8 @@ class Fleet:
 
     def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
                  lock_timeout=60.0):
+        from fleet.api import alerts
+        from fleet.api.alerts import silences
         from fleet.api import changes
         from fleet.api import collect
         from fleet.api import devices
@@ -148,6 +151,8 @@ class Fleet:
         self.health = health.Health(self)
         self.collect = collect.Collect(self)
         self.exposition = exposition.Exposition(self)
+        self.alerts = alerts.Alerts(self)
+        self.silences = silences.Silences(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.
