@@ -84,6 +84,7 @@ class Intake:
         if not incoming:
             return Result(0, 0, 0, 0, rejected, [])
         rules = self.rulebook.rules()
+        defaults = self.rulebook.defaults
         a = alert_models.Alert.__table__
         batch = self.fleet.batch_size
         with self.fleet.transaction(ctx) as txn:
@@ -93,14 +94,18 @@ class Intake:
             conn = session.connection()
             fingerprints = sorted({i.fingerprint for i in incoming})
             stored = {}
-            cols = [a.c.id, a.c.fingerprint] + [a.c[c] for c in COLUMNS]
+            keys = ('id', 'fingerprint') + COLUMNS
+            cols = [a.c[c] for c in keys]
             for part in bulk.batches(fingerprints, batch):
                 for row in conn.execute(sa.select(*cols).where(
                         a.c.fingerprint.in_(part))):
-                    stored[row.fingerprint] = row._asdict()
+                    stored[row[1]] = dict(zip(keys, row))
             silences = self._silences(conn, now)
+            # Unknown devices are looked up again only once the
+            # inventory may have changed.
+            retry = self.linker.inventory_changed(session)
             relink = [i for i in incoming if i.fingerprint not in stored or
-                      stored[i.fingerprint]['device_unknown'] or
+                      (retry and stored[i.fingerprint]['device_unknown']) or
                       (stored[i.fingerprint]['device_id'] is None and
                        i.device_id is not None)]
             links = self.linker.link(session, relink, batch) if relink \
@@ -113,8 +118,9 @@ class Intake:
                     row = stored.get(item.fingerprint)
                     if row is not None:
                         row = dict(row)
-                limits = self.rulebook.limits_for(item.name, item.labels,
-                                                  rules)
+                limits = self.rulebook.limits_for(
+                    item.name, item.labels, rules, defaults) if rules \
+                    else defaults
                 before = None if row is None else state_mod.state(row, now)
                 if row is None:
                     if not item.create and item.status == 'resolved':
@@ -139,9 +145,15 @@ class Intake:
                                 a.c.fingerprint.in_(part))):
                         new[fp]['id'] = id_
             if touched:
-                bulk.update_many(session, alert_models.Alert, [
-                    dict({c: r[c] for c in COLUMNS}, _id=r['id'])
-                    for r in touched.values()], batch)
+                # Only what changed: a repeated receipt sets two columns.
+                changed = []
+                for fp, r in touched.items():
+                    old = stored[fp]
+                    diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
+                    diff['_id'] = r['id']
+                    changed.append(diff)
+                bulk.update_many(session, alert_models.Alert, changed,
+                                 batch)
             resolved = self._record(txn, transitions, new, touched)
         self.counts['received'] += len(incoming)
         self.counts['created'] += len(new)
@@ -235,16 +247,20 @@ def _receive(row, item, now, limits):
 def _apply(row, item, now, limits, silences, link):
     """What every receipt sets: contents, hold, silence, device."""
     row['severity'] = item.severity
-    labels = _dumps(item.labels)
-    if labels != row['labels']:
-        row['labels'] = labels
-        row['project_id'] = project_of(item.labels)
-    row['annotations'] = _dumps(item.annotations)
+    if not item.labels_fixed or row.get('id') is None:
+        labels = _dumps(item.labels)
+        if labels != row['labels']:
+            row['labels'] = labels
+            row['project_id'] = project_of(item.labels)
+    row['annotations'] = _dumps(item.annotations) if item.annotations \
+        else '{}'
     if item.generator_url:
         row['generator_url'] = item.generator_url
     row['held'] = row['status'] == 'firing' and \
         row['window_count'] < limits.repeat_threshold
-    if item.status == 'firing':
+    if item.status == 'firing' and not silences:
+        row['silence_id'] = None
+    elif item.status == 'firing':
         match = dict(item.labels, alertname=item.name)
         row['silence_id'] = next(
             (id_ for id_, ms in silences

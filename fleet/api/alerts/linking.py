@@ -7,7 +7,10 @@ management addresses and BMC addresses (the device-level ``bmc`` variable's
 ``[::1]:9100``) and a URL keeps its host only. One post costs one query
 for names, UUIDs and addresses (in batches) and, only when something is
 left unmatched, one read of the BMC addresses, kept until a device's
-``bmc`` variable changes.
+``bmc`` variable changes. Values that matched nothing are remembered
+until the change log grows (every device or variable write adds a
+change row), so that a stream of alerts about an unknown host costs one
+small query per post.
 """
 
 import json
@@ -41,6 +44,8 @@ class Linker:
     def __init__(self, conf_group):
         self.labels = tuple(conf_group.device_labels)
         self._bmc = (None, {})
+        #: (inventory signature, values that matched no device).
+        self._missing = (None, set())
 
     def candidates(self, labels):
         """``[value]`` in label order, each as matched (no port)."""
@@ -57,11 +62,19 @@ class Linker:
         for item in incoming:
             if item.device_id is None:
                 wanted[item.fingerprint] = self.candidates(item.labels)
-        values = sorted({v for vs in wanted.values() for v in vs})
-        index = self._lookup(session, values, batch_size)
-        if any(v not in index for v in values):
-            for address, dev_id in self._bmc_index(session).items():
-                index.setdefault(address, dev_id)
+        values = {v for vs in wanted.values() for v in vs}
+        index = {}
+        if values:
+            signature = self._signature(session)
+            if self._missing[0] != signature:
+                self._missing = (signature, set())
+            missing = self._missing[1]
+            values = sorted(values - missing)
+            index = self._lookup(session, values, batch_size)
+            if any(v not in index for v in values):
+                for address, dev_id in self._bmc_index(session).items():
+                    index.setdefault(address, dev_id)
+            missing.update(v for v in values if v not in index)
         result = {}
         for item in incoming:
             if item.device_id is not None:
@@ -75,7 +88,7 @@ class Linker:
 
     def _lookup(self, session, values, batch_size):
         d = models.Device.__table__
-        index = {}
+        found = {}
         conn = session.connection()
         for batch in bulk.batches(values, batch_size):
             rows = conn.execute(sa.select(
@@ -83,14 +96,23 @@ class Linker:
                     sa.or_(d.c.name.in_(batch), d.c.uuid.in_(batch),
                            d.c.mgmt_address.in_(batch))))
             for dev_id, name, uuid, mgmt in rows:
-                # Names first: a device's name beats another's address.
-                for key in (mgmt, uuid, name):
+                for rank, key in enumerate((name, uuid, mgmt)):
                     if key is not None:
-                        index[key] = dev_id
-        named = {}
-        for key, dev_id in index.items():
-            named.setdefault(key, dev_id)
-        return named
+                        found.setdefault(key, []).append((rank, dev_id))
+        # A device's name beats another device's UUID or address.
+        return {key: min(hits)[1] for key, hits in found.items()}
+
+    def inventory_changed(self, session):
+        """Whether the inventory may have changed since the last lookup
+        (so that alerts about unknown devices are worth another)."""
+        return self._missing[0] != self._signature(session)
+
+    def _signature(self, session):
+        """The newest change-log id: every write of a device or of a
+        variable (a BMC address) adds a change row."""
+        c = models.Change.__table__
+        return (session.connection().execute(
+            sa.select(sa.func.max(c.c.id))).scalar(),)
 
     def _bmc_index(self, session):
         v = models.Variable.__table__

@@ -29,6 +29,8 @@ _FRACTION = re.compile(r'(\.\d{6})\d+')
 #: Alertmanager's "no end" time.
 _ZERO_TIME = '0001-01-01T00:00:00Z'
 DEFAULT_SEVERITY = 'warning'
+#: Label and annotation names seen valid (bounded): most posts repeat them.
+_GOOD_NAMES = set()
 
 
 @dataclasses.dataclass(slots=True)
@@ -40,6 +42,9 @@ class Incoming:
         otherwise the labels name it (``[alerts] device_labels``).
     :ivar create: False for a resolve that should not create an alert it
         has never seen (a collector reading back to ok).
+    :ivar labels_fixed: the fingerprint is a function of the labels
+        (Alertmanager's, or computed), so a stored alert's labels need no
+        rewriting.
     """
 
     index: int
@@ -55,6 +60,7 @@ class Incoming:
     generator_url: str | None = None
     device_id: int | None = None
     create: bool = True
+    labels_fixed: bool = True
 
 
 class Rejected(Exception):
@@ -106,25 +112,36 @@ def _string_map(value, field, name_limit, value_limit):
         raise Rejected(field, 'must be an object of text values')
     if len(value) > MAX_LABELS:
         raise Rejected(field, 'at most %d entries' % MAX_LABELS)
+    good = _GOOD_NAMES
     for k, v in value.items():
-        if type(v) is not str:
-            raise Rejected('%s.%s' % (field, k[:40]),
-                           'must be text, not %s' % type(v).__name__)
-        if len(k) > name_limit or len(v) > value_limit:
+        if type(v) is not str or len(v) > value_limit:
+            if type(v) is not str:
+                raise Rejected('%s.%s' % (field, k[:40]),
+                               'must be text, not %s' % type(v).__name__)
             raise Rejected('%s.%s' % (field, k[:40]), 'longer than %d '
                            'characters' % value_limit)
-        if field == 'labels' and not LABEL_NAME_RE.match(k):
-            raise Rejected('labels', 'bad label name %.40r: letters, '
-                           'digits and _' % k)
+        if k not in good:
+            if len(k) > name_limit or not LABEL_NAME_RE.match(k):
+                raise Rejected(field, 'bad name %.40r: up to %d letters, '
+                               'digits and _, not starting with a digit'
+                               % (k, name_limit))
+            if len(good) < 10000:
+                good.add(k)
     return value
 
 
 def _severity(value, field):
-    value = DEFAULT_SEVERITY if value is None else value
+    if value is None:
+        return DEFAULT_SEVERITY
+    if value in _SEVERITIES:
+        return value
     if type(value) is not str or not SEVERITY_RE.match(value.lower()):
         raise Rejected(field, 'must be a short word such as critical, '
                        'warning or info')
     return value.lower()
+
+
+_SEVERITIES = frozenset(('critical', 'error', 'warning', 'info', 'none'))
 
 
 def _alerts_list(body, limit):
@@ -242,5 +259,6 @@ def _from_generic(index, item, memo):
         severity=_severity(severity, 'severity'), labels=labels,
         annotations=annotations, source='generic',
         fingerprint=_fingerprint(item.get('fingerprint'), name, labels),
+        labels_fixed=not item.get('fingerprint'),
         starts_at=_time(item.get('starts_at'), 'starts_at', memo),
         ends_at=_time(item.get('ends_at'), 'ends_at', memo))

@@ -148,8 +148,10 @@ class RuleBook:
             self._loaded = (path, mtime)
         return self._rules
 
-    def limits_for(self, name, labels, rules=None):
+    def limits_for(self, name, labels, rules=None, defaults=None):
+        """The :class:`Limits` of the first rule that fits, else the
+        defaults (pass ``rules`` and ``defaults`` read once per post)."""
         for rule in self.rules() if rules is None else rules:
             if rule.fits(name, labels):
                 return rule.limits
-        return self.defaults
+        return self.defaults if defaults is None else defaults
