@@ -12,7 +12,8 @@ FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
                'role': '--role', 'serial': '--serial',
                'asset_tag': '--asset-tag', 'mgmt_address': '--mgmt-address',
                'description': '--description', 'reason': '--reason',
-               'actor': '--actor'}
+               'actor': '--actor', 'matcher': '--matcher',
+               'expires': '--expires', 'comment': '--comment'}
 #: How the CLI says the service layer's hints (``exception.HINTS``).
 HINT_TEXT = {
     'create_cloud': 'Create one: fleet cloud create NAME.',
