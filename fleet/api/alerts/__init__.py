@@ -67,6 +67,18 @@ class Alerts:
         (in-process sources)."""
         return self.intake.ingest(ctx, incoming)
 
+    def collected(self, ctx, readings, events, names):
+        """Raise and resolve alerts from one collector's sweep.
+
+        :param names: ``{device id: device name}``.
+        See :mod:`fleet.api.alerts.internal`.
+        """
+        from fleet.api.alerts import internal
+
+        incoming = internal.from_readings(readings, names) + \
+            internal.from_sel(events, names)
+        return self.intake.ingest(ctx, incoming)
+
     # -- reads ----------------------------------------------------------------
     def _query(self, now):
         a = alert_models.Alert.__table__

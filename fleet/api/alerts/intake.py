@@ -27,6 +27,7 @@ import logging
 import sqlalchemy as sa
 
 from fleet.api.alerts import matchers as matchers_mod
+from fleet.api.alerts import payloads
 from fleet.api.alerts import state as state_mod
 from fleet.db import alert_models
 from fleet.db import bulk
@@ -195,7 +196,8 @@ def _new_row(item, now):
     return {
         'fingerprint': item.fingerprint, 'name': item.name,
         'source': item.source, 'status': item.status,
-        'severity': item.severity, 'labels': _dumps(item.labels),
+        'severity': item.severity or payloads.DEFAULT_SEVERITY,
+        'labels': _dumps(item.labels),
         'annotations': _dumps(item.annotations),
         'generator_url': item.generator_url, 'device_id': None,
         'device_unknown': False, 'project_id': project_of(item.labels),
@@ -246,7 +248,8 @@ def _receive(row, item, now, limits):
 
 def _apply(row, item, now, limits, silences, link):
     """What every receipt sets: contents, hold, silence, device."""
-    row['severity'] = item.severity
+    if item.severity is not None:
+        row['severity'] = item.severity
     if not item.labels_fixed or row.get('id') is None:
         labels = _dumps(item.labels)
         if labels != row['labels']:

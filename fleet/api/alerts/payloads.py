@@ -42,6 +42,8 @@ class Incoming:
         otherwise the labels name it (``[alerts] device_labels``).
     :ivar create: False for a resolve that should not create an alert it
         has never seen (a collector reading back to ok).
+    :ivar severity: None when the sender gave none: a new alert gets
+        :data:`DEFAULT_SEVERITY`, a stored one keeps its own.
     :ivar labels_fixed: the fingerprint is a function of the labels
         (Alertmanager's, or computed), so a stored alert's labels need no
         rewriting.
@@ -51,7 +53,7 @@ class Incoming:
     fingerprint: str
     name: str
     status: str
-    severity: str
+    severity: str | None
     labels: dict
     annotations: dict
     source: str
@@ -132,7 +134,7 @@ def _string_map(value, field, name_limit, value_limit):
 
 def _severity(value, field):
     if value is None:
-        return DEFAULT_SEVERITY
+        return None
     if value in _SEVERITIES:
         return value
     if type(value) is not str or not SEVERITY_RE.match(value.lower()):
