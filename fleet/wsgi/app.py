@@ -30,14 +30,16 @@ from fleet.wsgi import errors
 from fleet.wsgi import metrics
 from fleet.wsgi import root
 from fleet.wsgi import router
+from fleet.wsgi.v1 import alerts
 from fleet.wsgi.v1 import devices
 from fleet.wsgi.v1 import health
 from fleet.wsgi.v1 import readings
+from fleet.wsgi.v1 import silences
 
 LOG = logging.getLogger(__name__)
 
 #: Modules whose ``ROUTES`` make the API, in order.
-RESOURCES = (root, metrics, devices, readings, health)
+RESOURCES = (root, metrics, devices, readings, health, alerts, silences)
 
 #: The request id prefix of oslo.middleware (the context stores the UUID).
 _REQ_PREFIX = 'req-'
