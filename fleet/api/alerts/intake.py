@@ -56,6 +56,25 @@ def _dumps(value):
     return json.dumps(value, sort_keys=True, separators=(',', ':'))
 
 
+class _Texts(dict):
+    """The JSON text of each fingerprint's last annotations: a repeated
+    receipt (the same annotations) is not encoded again. Bounded."""
+
+    LIMIT = 100000
+
+    def __call__(self, fingerprint, annotations):
+        if not annotations:
+            return '{}'
+        hit = self.get(fingerprint)
+        if hit is not None and hit[0] == annotations:
+            return hit[1]
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = _dumps(annotations)
+        self[fingerprint] = (annotations, text)
+        return text
+
+
 def project_of(labels):
     project = labels.get('project_id') or labels.get('tenant_id')
     return project[:64] if project else None
@@ -70,6 +89,7 @@ class Intake:
         self.linker = linker
         #: Counters since start: received, rejected, created, resolved.
         self.counts = collections.Counter()
+        self._annotations = _Texts()
 
     def ingest(self, ctx, incoming, rejected=(), now=None):
         """Store ``incoming`` in one transaction; return a :class:`Result`.
@@ -95,12 +115,9 @@ class Intake:
             conn = session.connection()
             fingerprints = sorted({i.fingerprint for i in incoming})
             stored = {}
-            keys = ('id', 'fingerprint') + COLUMNS
-            cols = [a.c[c] for c in keys]
             for part in bulk.batches(fingerprints, batch):
-                for row in conn.execute(sa.select(*cols).where(
-                        a.c.fingerprint.in_(part))):
-                    stored[row[1]] = dict(zip(keys, row))
+                for row in _stored_rows(conn, part):
+                    stored[row['fingerprint']] = row
             silences = self._silences(conn, now)
             # Unknown devices are looked up again only once the
             # inventory may have changed.
@@ -133,7 +150,7 @@ class Intake:
                     if item.fingerprint not in new:
                         touched[item.fingerprint] = row
                 _apply(row, item, now, limits, silences,
-                       links.get(item.fingerprint))
+                       links.get(item.fingerprint), self._annotations)
                 after = state_mod.state(row, now)
                 if before != after:
                     transitions.append((item.fingerprint, before, after))
@@ -192,6 +209,40 @@ class Intake:
         return resolved
 
 
+_KEYS = ('id', 'fingerprint') + COLUMNS
+_TIMES = frozenset(c.name for c in alert_models.Alert.__table__.c
+                   if isinstance(c.type, sa.DateTime))
+_SQLITE_SELECT = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
+    ', '.join(_KEYS)
+
+
+def _stored_rows(conn, fingerprints):
+    """The stored alerts with these fingerprints, as dicts.
+
+    On SQLite straight from the driver (times are ISO text there, read
+    with ``fromisoformat``): SQLAlchemy's row processing is most of the
+    cost of a deduplicating post.
+    """
+    if conn.dialect.name != 'sqlite':
+        a = alert_models.Alert.__table__
+        return [dict(zip(_KEYS, row)) for row in conn.execute(
+            sa.select(*[a.c[k] for k in _KEYS]).where(
+                a.c.fingerprint.in_(fingerprints)))]
+    sql = _SQLITE_SELECT % ', '.join('?' * len(fingerprints))
+    parse = datetime.datetime.fromisoformat
+    rows = []
+    for values in conn.exec_driver_sql(sql, tuple(fingerprints)):
+        row = dict(zip(_KEYS, values))
+        for key in _TIMES:
+            value = row.get(key)
+            if value is not None and key in row:
+                row[key] = parse(value)
+        for key in ('held', 'flapping', 'device_unknown'):
+            row[key] = bool(row[key])
+        rows.append(row)
+    return rows
+
+
 def _new_row(item, now):
     return {
         'fingerprint': item.fingerprint, 'name': item.name,
@@ -246,7 +297,7 @@ def _receive(row, item, now, limits):
                                           else row['starts_at'])
 
 
-def _apply(row, item, now, limits, silences, link):
+def _apply(row, item, now, limits, silences, link, texts):
     """What every receipt sets: contents, hold, silence, device."""
     if item.severity is not None:
         row['severity'] = item.severity
@@ -255,8 +306,7 @@ def _apply(row, item, now, limits, silences, link):
         if labels != row['labels']:
             row['labels'] = labels
             row['project_id'] = project_of(item.labels)
-    row['annotations'] = _dumps(item.annotations) if item.annotations \
-        else '{}'
+    row['annotations'] = texts(item.fingerprint, item.annotations)
     if item.generator_url:
         row['generator_url'] = item.generator_url
     row['held'] = row['status'] == 'firing' and \
