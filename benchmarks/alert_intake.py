@@ -90,8 +90,8 @@ def _setup(work, devices, workers):
                 'workers = %d\nauth_strategy = token\ntoken_file = %s\n'
                 'token_actor = alertmanager\n'
                 % (work, db, port, workers, token_file))
-    from fleet import conf as fleet_conf
     from fleet import api
+    from fleet import conf as fleet_conf
     from fleet.plugins.sources import base
     fleet_conf.CONF(['--config-file', conf], project='fleet',
                     default_config_files=[])

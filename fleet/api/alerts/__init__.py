@@ -12,12 +12,12 @@ import json
 
 import sqlalchemy as sa
 
-from fleet.api import refs
 from fleet.api.alerts import intake as intake_mod
 from fleet.api.alerts import linking
 from fleet.api.alerts import payloads
 from fleet.api.alerts import rules as rules_mod
 from fleet.api.alerts import state as state_mod
+from fleet.api import refs
 from fleet.common import exception
 from fleet.db import alert_models
 from fleet.db import models
