@@ -139,6 +139,27 @@ def _posts(args):
     return out
 
 
+def _cpu_seconds(pid):
+    """CPU seconds (user + system) of ``pid`` and its children so far: on
+    a shared machine this says what the intake costs, whatever the wait."""
+    tick = os.sysconf('SC_CLK_TCK')
+    pids = [pid]
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+            pids += [int(p) for p in f.read().split()]
+    except OSError:
+        pass
+    total = 0
+    for p in pids:
+        try:
+            with open('/proc/%d/stat' % p) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return total / tick
+
+
 def _throughput(port, bodies, clients):
     errors = []
     queue = list(enumerate(bodies))
@@ -295,7 +316,9 @@ def main():
         bodies = _posts(args)
         total = args.posts * args.size
         base_s = _baseline(work, bodies)
+        cpu0 = _cpu_seconds(proc.pid)
         http_s = _throughput(port, bodies, args.clients)
+        cpu_s = _cpu_seconds(proc.pid) - cpu0
         print('alerts: %d in %d posts of %d, %d distinct fingerprints '
               '(%d%% deduplicated), %d devices, %d gunicorn workers, %d '
               'clients' % (total, args.posts, args.size, args.distinct,
@@ -306,6 +329,9 @@ def main():
         print('HTTP intake (fleet-api):        %8.3f s %9.0f alerts/s'
               % (http_s, total / http_s))
         print('ratio HTTP / baseline: %.2f x' % (http_s / base_s))
+        print('fleet-api CPU: %.1f us per alert (%.0f alerts/s per core); '
+              'load average %.1f' % (1e6 * cpu_s / total, total / max(
+                  cpu_s, 1e-9), os.getloadavg()[0]))
         if args.latency:
             times = sorted(_latency(work, port, args.latency))
             print('Alertmanager post -> readable via GET: median %.1f ms, '
