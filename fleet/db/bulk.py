@@ -68,9 +68,11 @@ def update_many(session, model, rows, batch_size):
         groups[tuple(sorted(row))].append(row)
     conn = session.connection()
     for keys, items in groups.items():
-        if conn.dialect.driver != 'psycopg2':
+        if conn.dialect.driver != 'psycopg2' and not any(
+                c.onupdate is not None for c in table.c):
             # SET col = ? for every key but _id: compiled once, straight
-            # to the driver's executemany.
+            # to the driver's executemany (tables without onupdate
+            # defaults, which SQLAlchemy's own path fills in).
             _executemany(conn, table.update().where(
                 table.c.id == sa.bindparam('_id')), table, items,
                 batch_size, cache_key=('update_many', table.name))
