@@ -95,11 +95,14 @@ class Collect:
             failed = _failures(readings, names)
             progress('%s: storing %d readings' % (name, len(readings)))
             self.fleet.telemetry.record(ctx, readings)
+            events = list(getattr(readings, 'events', ()) or ())
+            # Threshold crossings and SEL entries raise (and resolve)
+            # alerts through the alert intake.
+            self.fleet.alerts.collected(ctx, readings, events, names)
             read = len({r.device_id for r in readings
                         if r.status != 'unknown'})
             runs.append(CollectorRun(
-                name, len(devices), read, failed, len(readings),
-                list(getattr(readings, 'events', ()) or ()),
+                name, len(devices), read, failed, len(readings), events,
                 time.monotonic() - started, None))
             LOG.info('collect %s by %s: %d devices, %d read, %d failed, '
                      '%d readings', name, ctx.actor, len(devices), read,

@@ -106,8 +106,8 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``; ``notifications``, which publishes the events of committed
-    transactions (:class:`fleet.api.notifications.Notifications`);
+    ``sync``, ``alerts``, ``silences``, ``capacity``; ``notifications``,
+    which publishes the events of committed transactions (:class:`fleet.api.notifications.Notifications`);
     ``conf``, the configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
@@ -116,6 +116,8 @@ class Fleet:
 
     def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
                  lock_timeout=60.0):
+        from fleet.api import alerts
+        from fleet.api.alerts import silences
         from fleet.api import capacity
         from fleet.api import changes
         from fleet.api import collect
@@ -155,6 +157,8 @@ class Fleet:
         self.exposition = exposition.Exposition(self)
         self.notifications = notifications.Notifications(conf)
         self.capacity = capacity.Capacity(self)
+        self.alerts = alerts.Alerts(self)
+        self.silences = silences.Silences(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -13,7 +13,10 @@ FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
                'asset_tag': '--asset-tag', 'mgmt_address': '--mgmt-address',
                'description': '--description', 'reason': '--reason',
                'actor': '--actor', 'idle_after': '--idle-after',
-               'available_after': '--available-after', 'kind': '--kind'}
+               'available_after': '--available-after', 'kind': '--kind',
+               'matcher': '--matcher', 'expires': '--expires',
+               'comment': '--comment'}
+
 #: How the CLI says the service layer's hints (``exception.HINTS``).
 HINT_TEXT = {
     'create_cloud': 'Create one: fleet cloud create NAME.',

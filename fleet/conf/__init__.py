@@ -19,6 +19,7 @@ import weakref
 from oslo_config import cfg
 from oslo_log import _options as log_options
 
+from fleet.conf import alerts
 from fleet.conf import api
 from fleet.conf import audit
 from fleet.conf import capacity
@@ -34,7 +35,8 @@ from fleet.conf import telemetry
 CONF = cfg.CONF
 
 #: The option modules, one per group, in sample-configuration order.
-MODULES = (default, database, inventory, collectors, telemetry, capacity,
+MODULES = (default, database, inventory, collectors, telemetry, alerts,
+           capacity,
            audit, remediation, notifications, secrets, api)
 
 # What oslo_log.log.register_options registers, without importing it.

@@ -20,6 +20,8 @@ import re
 
 import sqlalchemy as sa
 
+#: Compiled statements of :func:`_executemany` by cache key.
+_COMPILED = {}
 _VALUES = re.compile(r'VALUES \((?:%\(\w+\)s(?:, )?)+\)')
 
 
@@ -39,7 +41,8 @@ def insert_many(session, model, rows, batch_size):
         for batch in batches(rows, batch_size):
             conn.execute(table.insert(), batch)
         return
-    _executemany(conn, table.insert(), table, rows, batch_size)
+    _executemany(conn, table.insert(), table, rows, batch_size,
+                 cache_key=('insert_many', table.name))
 
 
 def upsert_many(session, model, rows, keys, update, batch_size):
@@ -65,6 +68,15 @@ def update_many(session, model, rows, batch_size):
         groups[tuple(sorted(row))].append(row)
     conn = session.connection()
     for keys, items in groups.items():
+        if conn.dialect.driver != 'psycopg2' and not any(
+                c.onupdate is not None for c in table.c):
+            # SET col = ? for every key but _id: compiled once, straight
+            # to the driver's executemany (tables without onupdate
+            # defaults, which SQLAlchemy's own path fills in).
+            _executemany(conn, table.update().where(
+                table.c.id == sa.bindparam('_id')), table, items,
+                batch_size, cache_key=('update_many', table.name))
+            continue
         stmt = table.update().where(
             table.c.id == sa.bindparam('_id')).values(
                 {k: sa.bindparam(k) for k in keys if k != '_id'})
@@ -120,27 +132,37 @@ def _upsert_statement(dialect_name, table, keys, update):
         set_={c: stmt.excluded[c] for c in update})
 
 
-def _executemany(conn, stmt, table, rows, batch_size):
-    """Run ``stmt`` (an INSERT of ``table``) for ``rows`` (dicts).
+def _executemany(conn, stmt, table, rows, batch_size, cache_key=None):
+    """Run ``stmt`` (an INSERT or UPDATE of ``table``) for ``rows`` (dicts).
 
     :param conn: a SQLAlchemy Connection inside the caller's transaction.
     :param batch_size: rows per driver call (``[database] batch_size``).
+    :param cache_key: names the statement (with the rows' keys) so that it
+        is compiled once per process, not once per call.
     """
     if not rows:
         return
     dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect,
-                            column_keys=list(rows[0]))
-    sql = str(compiled)
-    names = list(compiled.positiontup) if compiled.positional else \
-        list(rows[0])
-    processors = {}
-    for name in names:
-        column = table.c.get(name)
-        proc = None if column is None else \
-            column.type._cached_bind_processor(dialect)
-        if proc is not None:
-            processors[name] = proc
+    key = None if cache_key is None else (cache_key, dialect.name,
+                                          dialect.driver, tuple(rows[0]))
+    if key in _COMPILED:
+        sql, names, processors, positional = _COMPILED[key]
+    else:
+        compiled = stmt.compile(dialect=dialect,
+                                column_keys=list(rows[0]))
+        sql = str(compiled)
+        positional = compiled.positional
+        names = list(compiled.positiontup) if positional else \
+            list(rows[0])
+        processors = {}
+        for name in names:
+            column = table.c.get(name)
+            proc = None if column is None else \
+                column.type._cached_bind_processor(dialect)
+            if proc is not None:
+                processors[name] = proc
+        if key is not None:
+            _COMPILED[key] = (sql, names, processors, positional)
     memo = {}
 
     def processed(name, value):
@@ -155,7 +177,7 @@ def _executemany(conn, stmt, table, rows, batch_size):
     if dialect.driver == 'psycopg2':
         _execute_values(conn, sql, names, rows, batch_size)
         return
-    if compiled.positional:
+    if positional:
         params = [tuple(row[n] for n in names) for row in rows]
     else:
         params = rows

@@ -218,3 +218,8 @@ class ReadingHistory(Base):
     status: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     read_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         Timestamp, nullable=False)
+
+
+# Alerts and silences live in their own module; imported here so that the
+# one metadata (Alembic, ensure_schema, the tests) holds their tables.
+from fleet.db import alert_models  # noqa: E402,F401

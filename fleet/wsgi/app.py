@@ -30,15 +30,18 @@ from fleet.wsgi import errors
 from fleet.wsgi import metrics
 from fleet.wsgi import root
 from fleet.wsgi import router
+from fleet.wsgi.v1 import alerts
 from fleet.wsgi.v1 import capacity
 from fleet.wsgi.v1 import devices
 from fleet.wsgi.v1 import health
 from fleet.wsgi.v1 import readings
+from fleet.wsgi.v1 import silences
 
 LOG = logging.getLogger(__name__)
 
 #: Modules whose ``ROUTES`` make the API, in order.
-RESOURCES = (root, metrics, devices, readings, health, capacity)
+RESOURCES = (root, metrics, devices, readings, health, capacity, alerts,
+             silences)
 
 #: The request id prefix of oslo.middleware (the context stores the UUID).
 _REQ_PREFIX = 'req-'

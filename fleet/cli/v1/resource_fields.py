@@ -24,6 +24,19 @@ HEADINGS = {
     # telemetry readings
     'metric': 'Metric', 'value': 'Value', 'unit': 'Unit',
     'status': 'Status', 'threshold': 'Threshold', 'read_at': 'Read at',
+    # alerts and silences
+    'fingerprint': 'Fingerprint', 'state': 'State', 'severity': 'Severity',
+    'device': 'Device', 'device_unknown': 'Device Unknown',
+    'occurrences': 'Occurrences', 'received': 'Received',
+    'returns': 'Returns', 'first_seen': 'First Seen',
+    'starts_at': 'Starts At',
+    'ends_at': 'Ends At', 'actionable': 'Actionable', 'held': 'Held',
+    'flapping': 'Flapping', 'suppressed': 'Suppressed',
+    'silence_id': 'Silence', 'acknowledged_by': 'Acknowledged By',
+    'acknowledged_at': 'Acknowledged At', 'project_id': 'Project',
+    'annotations': 'Annotations', 'generator_url': 'Generator URL',
+    'matchers': 'Matchers', 'comment': 'Comment', 'created_by': 'Created By',
+    'expires_at': 'Expires At', 'active': 'Active',
 }
 #: Headings that differ for one resource.
 CHANGE_HEADINGS = {'created_at': 'Time'}
@@ -120,3 +133,34 @@ CAPACITY = Resource(
               'since': 'Since', 'age': 'Age (s)', 'detail': 'Detail',
               'resource_class': 'Resource Class', 'capacity': 'Capacity',
               'used': 'Used', 'free': 'Free', 'free_percent': 'Free %'})
+
+#: Alerts (``alert list`` / ``alert show``); ``state`` is the lifecycle
+#: state (fleet.api.alerts.state), ``status`` what the sender said.
+ALERT = Resource(
+    default=('id', 'name', 'state', 'severity', 'device', 'occurrences',
+             'last_seen'),
+    long=('id', 'name', 'state', 'status', 'severity', 'device',
+          'device_unknown', 'source', 'occurrences', 'received', 'returns',
+          'actionable', 'first_seen', 'last_seen', 'acknowledged_by',
+          'silence_id', 'project_id', 'labels'),
+    fields=('id', 'fingerprint', 'name', 'state', 'status', 'severity',
+            'device', 'device_unknown', 'source', 'occurrences',
+            'received', 'returns', 'actionable', 'held', 'flapping',
+            'suppressed', 'silence_id', 'acknowledged_by',
+            'acknowledged_at', 'project_id', 'first_seen', 'last_seen',
+            'starts_at', 'ends_at', 'labels', 'annotations',
+            'generator_url'))
+
+#: The change-log rows of one alert (``alert history``).
+ALERT_HISTORY = Resource(
+    default=('id', 'created_at', 'actor', 'action', 'field', 'old', 'new',
+             'reason'),
+    fields=('id', 'created_at', 'actor', 'action', 'field', 'old', 'new',
+            'reason', 'request_id'),
+    headings=CHANGE_HEADINGS)
+
+SILENCE = Resource(
+    default=('id', 'matchers', 'expires_at', 'active', 'created_by',
+             'comment'),
+    fields=('id', 'matchers', 'comment', 'created_by', 'created_at',
+            'expires_at', 'active'))

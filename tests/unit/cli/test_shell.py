@@ -80,7 +80,7 @@ class TestHelp(base.CLITestCase):
         manager = commandmanager.CommandManager('openstack.fleet.v1')
         names = sorted(name for name, _ep in manager)
         self.assertIn('fleet device list', names)
-        self.assertEqual(43, len(names))
+        self.assertEqual(52, len(names))
         for name, ep in manager:
             cls = ep.load()
             self.assertTrue(cls.__doc__ and cls.__doc__.strip(), name)

@@ -1,0 +1,322 @@
+"""Alert intake: fingerprint, dedupe, link, hold back, silence, in batches.
+
+One post is one transaction and a handful of statements, whatever its
+size: one SELECT of the stored alerts with the post's fingerprints, one of
+the active silences, the device lookup (:mod:`.linking`), one executemany
+INSERT of new alerts, one executemany UPDATE of the others, and the change
+rows in one batch. Only state changes (a new alert, held -> firing,
+resolved, back again, flapping, silenced) are change-logged and queue an
+event; a repeated receipt of the same firing alert only counts.
+
+An **occurrence** is a firing receipt that starts a new episode: a new
+alert, one that fires again after it resolved, a new ``startsAt``, or a
+receipt without a start time (a generic sender, a collector sweep). An
+alert is **held** while its occurrences within the rule's window are
+fewer than the rule's threshold; the window starts at the first
+occurrence and starts again at the first occurrence after it ends. An
+alert that comes back (fires after it resolved) more than the rule's flap
+threshold within its flap window is **flapping**; it stays so until a
+human acknowledges it.
+"""
+
+import collections
+import datetime
+import json
+import logging
+
+import sqlalchemy as sa
+
+from fleet.api.alerts import matchers as matchers_mod
+from fleet.api.alerts import payloads
+from fleet.api.alerts import state as state_mod
+from fleet.db import alert_models
+from fleet.db import bulk
+from fleet.db import locks
+
+LOG = logging.getLogger(__name__)
+
+#: The writer lock of the intake: two posts of one new fingerprint must
+#: not both insert it.
+LOCK = 'alerts'
+
+#: Columns an intake reads and writes (besides id and fingerprint).
+COLUMNS = ('name', 'source', 'status', 'severity', 'labels', 'annotations',
+           'generator_url', 'device_id', 'device_unknown', 'project_id',
+           'occurrences', 'received', 'window_start', 'window_count',
+           'returns', 'flap_start', 'flap_count', 'held', 'flapping',
+           'silence_id', 'acknowledged_by', 'acknowledged_at', 'first_seen',
+           'last_seen', 'starts_at', 'ends_at')
+
+#: What one post did.
+Result = collections.namedtuple(
+    'Result', 'accepted created updated resolved rejected ids')
+
+
+def _dumps(value):
+    return json.dumps(value, sort_keys=True, separators=(',', ':'))
+
+
+class _Texts(dict):
+    """The JSON text of each fingerprint's last annotations: a repeated
+    receipt (the same annotations) is not encoded again. Bounded."""
+
+    LIMIT = 100000
+
+    def __call__(self, fingerprint, annotations):
+        if not annotations:
+            return '{}'
+        hit = self.get(fingerprint)
+        if hit is not None and hit[0] == annotations:
+            return hit[1]
+        if len(self) >= self.LIMIT:
+            self.clear()
+        text = _dumps(annotations)
+        self[fingerprint] = (annotations, text)
+        return text
+
+
+def project_of(labels):
+    project = labels.get('project_id') or labels.get('tenant_id')
+    return project[:64] if project else None
+
+
+class Intake:
+    """Write posts of :class:`fleet.api.alerts.payloads.Incoming`."""
+
+    def __init__(self, fleet, rulebook, linker):
+        self.fleet = fleet
+        self.rulebook = rulebook
+        self.linker = linker
+        #: Counters since start: received, rejected, created, resolved.
+        self.counts = collections.Counter()
+        self._annotations = _Texts()
+
+    def ingest(self, ctx, incoming, rejected=(), now=None):
+        """Store ``incoming`` in one transaction; return a :class:`Result`.
+
+        :param rejected: the post's rejected alerts (counted and logged
+            here, returned in the result).
+        """
+        rejected = list(rejected)
+        for item in rejected:
+            LOG.warning('alert intake by %s: rejected %s', ctx.actor,
+                        item['message'])
+        self.counts['rejected'] += len(rejected)
+        if not incoming:
+            return Result(0, 0, 0, 0, rejected, [])
+        rules = self.rulebook.rules()
+        defaults = self.rulebook.defaults
+        a = alert_models.Alert.__table__
+        batch = self.fleet.batch_size
+        with self.fleet.transaction(ctx) as txn:
+            now = now or txn.now
+            session = txn.session
+            locks.acquire(session, LOCK, self.fleet.lock_timeout)
+            conn = session.connection()
+            fingerprints = sorted({i.fingerprint for i in incoming})
+            stored = {}
+            for part in bulk.batches(fingerprints, batch):
+                for row in _stored_rows(conn, part):
+                    stored[row['fingerprint']] = row
+            silences = self._silences(conn, now)
+            # Unknown devices are looked up again only once the
+            # inventory may have changed.
+            retry = self.linker.inventory_changed(session)
+            relink = [i for i in incoming if i.fingerprint not in stored or
+                      (retry and stored[i.fingerprint]['device_unknown']) or
+                      (stored[i.fingerprint]['device_id'] is None and
+                       i.device_id is not None)]
+            links = self.linker.link(session, relink, batch) if relink \
+                else {}
+            new, touched, transitions = {}, {}, []
+            for item in incoming:
+                row = new.get(item.fingerprint) or \
+                    touched.get(item.fingerprint)
+                if row is None:
+                    row = stored.get(item.fingerprint)
+                    if row is not None:
+                        row = dict(row)
+                limits = self.rulebook.limits_for(
+                    item.name, item.labels, rules, defaults) if rules \
+                    else defaults
+                before = None if row is None else state_mod.state(row, now)
+                if row is None:
+                    if not item.create and item.status == 'resolved':
+                        continue
+                    row = _new_row(item, now)
+                    new[item.fingerprint] = row
+                else:
+                    _receive(row, item, now, limits)
+                    if item.fingerprint not in new:
+                        touched[item.fingerprint] = row
+                _apply(row, item, now, limits, silences,
+                       links.get(item.fingerprint), self._annotations)
+                after = state_mod.state(row, now)
+                if before != after:
+                    transitions.append((item.fingerprint, before, after))
+            if new:
+                bulk.insert_many(session, alert_models.Alert,
+                                 list(new.values()), batch)
+                for part in bulk.batches(sorted(new), batch):
+                    for fp, id_ in conn.execute(sa.select(
+                            a.c.fingerprint, a.c.id).where(
+                                a.c.fingerprint.in_(part))):
+                        new[fp]['id'] = id_
+            if touched:
+                # Only what changed: a repeated receipt sets two columns.
+                changed = []
+                for fp, r in touched.items():
+                    old = stored[fp]
+                    diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
+                    diff['_id'] = r['id']
+                    changed.append(diff)
+                bulk.update_many(session, alert_models.Alert, changed,
+                                 batch)
+            resolved = self._record(txn, transitions, new, touched)
+        self.counts['received'] += len(incoming)
+        self.counts['created'] += len(new)
+        self.counts['resolved'] += resolved
+        ids = [(new.get(i.fingerprint) or touched.get(i.fingerprint) or
+                {}).get('id') for i in incoming]
+        return Result(len(incoming), len(new), len(touched), resolved,
+                      rejected, ids)
+
+    def _silences(self, conn, now):
+        s = alert_models.Silence.__table__
+        active = []
+        for id_, text in conn.execute(sa.select(s.c.id, s.c.matchers).where(
+                s.c.expires_at > now).order_by(s.c.id)):
+            active.append((id_, [matchers_mod.from_dict(m)
+                                 for m in json.loads(text)]))
+        return active
+
+    def _record(self, txn, transitions, new, touched):
+        """Change rows and events of the post's state changes."""
+        resolved = 0
+        for fp, before, after in transitions:
+            row = new.get(fp) or touched[fp]
+            if before is None:
+                action, event = 'create', 'fleet.alert.create'
+            elif after == 'resolved':
+                action, event = 'resolve', 'fleet.alert.resolve'
+                resolved += 1
+            else:
+                action, event = 'update', 'fleet.alert.update'
+            txn.record(action, 'alert', row['id'], row['name'][:255],
+                       field='state', old=before, new=after)
+            txn.emit(event, state_mod.event_payload(row, after),
+                     project_id=row['project_id'])
+        return resolved
+
+
+_KEYS = ('id', 'fingerprint') + COLUMNS
+_TIMES = frozenset(c.name for c in alert_models.Alert.__table__.c
+                   if isinstance(c.type, sa.DateTime))
+_SQLITE_SELECT = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
+    ', '.join(_KEYS)
+
+
+def _stored_rows(conn, fingerprints):
+    """The stored alerts with these fingerprints, as dicts.
+
+    On SQLite straight from the driver (times are ISO text there, read
+    with ``fromisoformat``): SQLAlchemy's row processing is most of the
+    cost of a deduplicating post.
+    """
+    if conn.dialect.name != 'sqlite':
+        a = alert_models.Alert.__table__
+        return [dict(zip(_KEYS, row)) for row in conn.execute(
+            sa.select(*[a.c[k] for k in _KEYS]).where(
+                a.c.fingerprint.in_(fingerprints)))]
+    sql = _SQLITE_SELECT % ', '.join('?' * len(fingerprints))
+    parse = datetime.datetime.fromisoformat
+    rows = []
+    for values in conn.exec_driver_sql(sql, tuple(fingerprints)):
+        row = dict(zip(_KEYS, values))
+        for key in _TIMES:
+            value = row.get(key)
+            if value is not None and key in row:
+                row[key] = parse(value)
+        for key in ('held', 'flapping', 'device_unknown'):
+            row[key] = bool(row[key])
+        rows.append(row)
+    return rows
+
+
+def _new_row(item, now):
+    return {
+        'fingerprint': item.fingerprint, 'name': item.name,
+        'source': item.source, 'status': item.status,
+        'severity': item.severity or payloads.DEFAULT_SEVERITY,
+        'labels': _dumps(item.labels),
+        'annotations': _dumps(item.annotations),
+        'generator_url': item.generator_url, 'device_id': None,
+        'device_unknown': False, 'project_id': project_of(item.labels),
+        'occurrences': 1, 'received': 1, 'window_start': now,
+        'window_count': 1, 'returns': 0, 'flap_start': None,
+        'flap_count': 0, 'held': False, 'flapping': False,
+        'silence_id': None, 'acknowledged_by': None,
+        'acknowledged_at': None, 'first_seen': now, 'last_seen': now,
+        'starts_at': item.starts_at or now,
+        'ends_at': (item.ends_at or now) if item.status == 'resolved'
+        else None}
+
+
+def _receive(row, item, now, limits):
+    """Count one receipt of a stored alert: occurrences, returns."""
+    row['received'] += 1
+    row['last_seen'] = now
+    if item.status != 'firing':
+        if row['status'] == 'firing':
+            row['status'] = 'resolved'
+            row['ends_at'] = item.ends_at or now
+        return
+    came_back = row['status'] == 'resolved'
+    if came_back or item.starts_at is None or \
+            item.starts_at != row['starts_at']:
+        row['occurrences'] += 1
+        if now - row['window_start'] > datetime.timedelta(
+                seconds=limits.repeat_window):
+            row['window_start'], row['window_count'] = now, 1
+        else:
+            row['window_count'] += 1
+    if came_back:
+        row['returns'] += 1
+        if row['flap_start'] is None or now - row['flap_start'] > \
+                datetime.timedelta(seconds=limits.flap_window):
+            row['flap_start'], row['flap_count'] = now, 1
+        else:
+            row['flap_count'] += 1
+        if row['flap_count'] > limits.flap_threshold:
+            row['flapping'] = True
+        # The acknowledgement was of the episode that ended.
+        row['acknowledged_by'] = row['acknowledged_at'] = None
+    row['status'] = 'firing'
+    row['ends_at'] = None
+    row['starts_at'] = item.starts_at or (now if came_back
+                                          else row['starts_at'])
+
+
+def _apply(row, item, now, limits, silences, link, texts):
+    """What every receipt sets: contents, hold, silence, device."""
+    if item.severity is not None:
+        row['severity'] = item.severity
+    if not item.labels_fixed or row.get('id') is None:
+        labels = _dumps(item.labels)
+        if labels != row['labels']:
+            row['labels'] = labels
+            row['project_id'] = project_of(item.labels)
+    row['annotations'] = texts(item.fingerprint, item.annotations)
+    if item.generator_url:
+        row['generator_url'] = item.generator_url
+    row['held'] = row['status'] == 'firing' and \
+        row['window_count'] < limits.repeat_threshold
+    if item.status == 'firing' and not silences:
+        row['silence_id'] = None
+    elif item.status == 'firing':
+        match = dict(item.labels, alertname=item.name)
+        row['silence_id'] = next(
+            (id_ for id_, ms in silences
+             if matchers_mod.matches_all(ms, match)), None)
+    if link is not None:
+        row['device_id'], row['device_unknown'] = link

@@ -1,0 +1,136 @@
+"""Link alerts to inventory devices through their labels.
+
+``[alerts] device_labels`` lists the labels that may name a device, in the
+order they are tried. A value is matched against device names, UUIDs,
+management addresses and BMC addresses (the device-level ``bmc`` variable's
+``address``). ``instance`` values lose their port (``host:9100``,
+``[::1]:9100``) and a URL keeps its host only. One post costs one query
+for names, UUIDs and addresses (in batches) and, only when something is
+left unmatched, one read of the BMC addresses, kept until a device's
+``bmc`` variable changes. Values that matched nothing are remembered
+until the change log grows (every device or variable write adds a
+change row), so that a stream of alerts about an unknown host costs one
+small query per post.
+"""
+
+import json
+import re
+
+import sqlalchemy as sa
+
+from fleet.db import bulk
+from fleet.db import models
+
+_URL = re.compile(r'^[a-z][a-z0-9+.-]*://([^/]+)', re.I)
+_HOST_PORT = re.compile(r'^(\[[0-9A-Fa-f:.]+\]|[^:\[\]]+):\d{1,5}$')
+
+
+def host_of(value):
+    """``value`` without a URL scheme and path, and without a port."""
+    m = _URL.match(value)
+    if m:
+        value = m.group(1).rsplit('@', 1)[-1]
+    m = _HOST_PORT.match(value)
+    if m:
+        value = m.group(1)
+    if value.startswith('[') and value.endswith(']'):
+        value = value[1:-1]
+    return value
+
+
+class Linker:
+    """Resolve device labels to device ids, a post at a time."""
+
+    def __init__(self, conf_group):
+        self.labels = tuple(conf_group.device_labels)
+        self._bmc = (None, {})
+        #: (inventory signature, values that matched no device).
+        self._missing = (None, set())
+
+    def candidates(self, labels):
+        """``[value]`` in label order, each as matched (no port)."""
+        found = []
+        for key in self.labels:
+            value = labels.get(key)
+            if value:
+                found.append(host_of(value))
+        return found
+
+    def link(self, session, incoming, batch_size):
+        """``{fingerprint: (device_id or None, device_unknown)}``."""
+        wanted = {}
+        for item in incoming:
+            if item.device_id is None:
+                wanted[item.fingerprint] = self.candidates(item.labels)
+        values = {v for vs in wanted.values() for v in vs}
+        index = {}
+        if values:
+            signature = self._signature(session)
+            if self._missing[0] != signature:
+                self._missing = (signature, set())
+            missing = self._missing[1]
+            values = sorted(values - missing)
+            index = self._lookup(session, values, batch_size)
+            if any(v not in index for v in values):
+                for address, dev_id in self._bmc_index(session).items():
+                    index.setdefault(address, dev_id)
+            missing.update(v for v in values if v not in index)
+        result = {}
+        for item in incoming:
+            if item.device_id is not None:
+                result[item.fingerprint] = (item.device_id, False)
+                continue
+            values = wanted[item.fingerprint]
+            dev_id = next((index[v] for v in values if v in index), None)
+            result[item.fingerprint] = (dev_id, bool(values) and
+                                        dev_id is None)
+        return result
+
+    def _lookup(self, session, values, batch_size):
+        d = models.Device.__table__
+        found = {}
+        conn = session.connection()
+        for batch in bulk.batches(values, batch_size):
+            rows = conn.execute(sa.select(
+                d.c.id, d.c.name, d.c.uuid, d.c.mgmt_address).where(
+                    sa.or_(d.c.name.in_(batch), d.c.uuid.in_(batch),
+                           d.c.mgmt_address.in_(batch))))
+            for dev_id, name, uuid, mgmt in rows:
+                for rank, key in enumerate((name, uuid, mgmt)):
+                    if key is not None:
+                        found.setdefault(key, []).append((rank, dev_id))
+        # A device's name beats another device's UUID or address.
+        return {key: min(hits)[1] for key, hits in found.items()}
+
+    def inventory_changed(self, session):
+        """Whether the inventory may have changed since the last lookup
+        (so that alerts about unknown devices are worth another)."""
+        return self._missing[0] != self._signature(session)
+
+    def _signature(self, session):
+        """The newest change-log id: every write of a device or of a
+        variable (a BMC address) adds a change row."""
+        c = models.Change.__table__
+        return (session.connection().execute(
+            sa.select(sa.func.max(c.c.id))).scalar(),)
+
+    def _bmc_index(self, session):
+        v = models.Variable.__table__
+        where = sa.and_(v.c.scope == 'device', v.c.key == 'bmc')
+        conn = session.connection()
+        signature = tuple(conn.execute(sa.select(
+            sa.func.count(), sa.func.max(v.c.updated_at)).where(
+                where)).one())
+        if self._bmc[0] == signature:
+            return self._bmc[1]
+        index = {}
+        for dev_id, value in conn.execute(
+                sa.select(v.c.scope_id, v.c.value).where(where)):
+            try:
+                address = json.loads(value).get('address')
+            except (ValueError, AttributeError):
+                continue
+            if isinstance(address, str) and address:
+                index[address] = dev_id
+        self._bmc = (signature, index)
+        return index

@@ -1,0 +1,140 @@
+"""``fleet alert ...``: alerts from Alertmanager, generic senders, IPMI SEL
+entries and collector thresholds.
+
+An alert's ``state`` is one of firing, held (under its repeat threshold),
+acknowledged, flapping, suppressed (silenced) or resolved; only ``firing``
+alerts are actionable. See ``doc/source/user/alerts.rst``.
+"""
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+from fleet.cli.v1 import resource_fields
+
+RESOURCE = resource_fields.ALERT
+HISTORY = resource_fields.ALERT_HISTORY
+#: As fleet.api.alerts.STATUS_FILTERS (kept here: light imports).
+STATUSES = ('firing', 'resolved', 'acknowledged', 'suppressed', 'flapping',
+            'held', 'actionable')
+_JSON = ('labels', 'annotations')
+
+
+def _formatters(keys):
+    return {k: common.JsonColumn for k in keys if k in _JSON}
+
+
+def _add_alert(parser):
+    parser.add_argument('alert', metavar='<id>',
+                        help='Alert id or fingerprint (see: fleet alert '
+                             'list).')
+
+
+class ListAlert(common.Lister):
+    """List alerts, most recently seen first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument(
+            '--status', metavar='<status>', choices=STATUSES,
+            help='Only alerts that are: firing or resolved (what the '
+                 'sender says), acknowledged, suppressed, flapping, held '
+                 '(under the repeat threshold) or actionable.')
+        parser.add_argument('--device', metavar='<device>',
+                            help='Only alerts about this device (name or '
+                                 'UUID).')
+        parser.add_argument('--severity', metavar='<severity>',
+                            help='Only alerts of this severity.')
+        parser.add_argument('--name', metavar='<name>',
+                            help='Only alerts with this name.')
+        parser.add_argument('--limit', metavar='<n>', type=int, default=100,
+                            help='Show at most this many (default 100; 0 '
+                                 'for all).')
+        common.add_columns(parser, RESOURCE, 'Also show status, source, '
+                           'counts, acknowledgement, silence and labels.')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        if a.limit < 0:
+            raise osc_exc.CommandError('--limit: must be 0 or more.')
+        columns = common.list_columns(RESOURCE, a)
+        rows = common.get_fleet(self.app).alerts.list(
+            self.ctx(a), status=a.status, device=a.device,
+            severity=a.severity, name=a.name, limit=a.limit or None)
+        return common.list_output(rows, columns,
+                                  _formatters(k for k, _h in columns))
+
+
+class ShowAlert(common.ShowOne):
+    """Show one alert."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_alert(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        row = common.get_fleet(self.app).alerts.get(self.ctx(parsed_args),
+                                                    parsed_args.alert)
+        return common.show_output(row, RESOURCE.fields,
+                                  _formatters(RESOURCE.fields))
+
+
+class _Act(common.ShowOne):
+    method = None
+    what = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_alert(parser)
+        common.add_reason(parser, self.what)
+        return parser
+
+    def take_action(self, parsed_args):
+        alerts = common.get_fleet(self.app).alerts
+        row = getattr(alerts, self.method)(self.ctx(parsed_args),
+                                           parsed_args.alert,
+                                           reason=parsed_args.reason)
+        return common.show_output(row, RESOURCE.fields,
+                                  _formatters(RESOURCE.fields))
+
+
+class AckAlert(_Act):
+    """Acknowledge an alert: a human has it (not actionable; clears
+    flapping)."""
+
+    method = 'acknowledge'
+    what = 'the acknowledgement'
+
+
+class UnackAlert(_Act):
+    """Take an acknowledgement back."""
+
+    method = 'unacknowledge'
+    what = 'the change'
+
+
+class ResolveAlert(_Act):
+    """Resolve an alert by hand (its sender may fire it again)."""
+
+    method = 'resolve'
+    what = 'the resolution'
+
+
+class HistoryAlert(common.Lister):
+    """Show an alert's state changes from the change log, oldest first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        _add_alert(parser)
+        common.add_columns(parser, HISTORY, 'Also show request ids.')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        columns = common.list_columns(HISTORY, a)
+        rows = common.get_fleet(self.app).alerts.history(self.ctx(a),
+                                                         a.alert)
+        rows = [dict(r, old=common.ValueColumn(r['old']),
+                     new=common.ValueColumn(r['new'])) for r in rows]
+        return common.list_output(rows, columns)
