@@ -107,7 +107,8 @@ class Fleet:
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
     ``sync``, ``alerts``, ``silences``, ``capacity``; ``notifications``,
-    which publishes the events of committed transactions (:class:`fleet.api.notifications.Notifications`);
+    which publishes the events of committed transactions
+    (:class:`fleet.api.notifications.Notifications`);
     ``conf``, the configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
