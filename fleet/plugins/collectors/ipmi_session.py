@@ -21,9 +21,11 @@ from pyghmi import exceptions as pyghmi_exc
 from pyghmi.ipmi import command as pyghmi_command
 from pyghmi.ipmi.private import session as pyghmi_session
 
+from fleet.plugins.collectors import ipmi_locks
 from fleet.plugins.collectors import ipmi_stall
 
-# The lost-wakeup workaround must be in place before the first session.
+# The pyghmi workarounds must be in place before the first session.
+ipmi_locks.install()
 ipmi_stall.install()
 
 #: pyghmi login errors that mean the BMC refused the credentials.
