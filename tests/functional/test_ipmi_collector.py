@@ -25,8 +25,8 @@ import fixtures
 import testtools
 
 from fleet.plugins.collectors import ipmi
-from fleet.plugins.collectors import ipmi_teardown
 from fleet.plugins.collectors import ipmi_stall
+from fleet.plugins.collectors import ipmi_teardown
 from tests.functional import base
 
 DEADLINE = 3.0

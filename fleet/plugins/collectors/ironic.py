@@ -205,9 +205,10 @@ class IronicCollector(base.Collector):
         drain = self._readings(endpoint, by_uuid)
         drain.elapsed = time.monotonic() - started
         if drain.bad:
+            reasons = '; '.join('%s (%d)' % kv
+                                for kv in sorted(drain.bad.items()))
             LOG.warning('ironic: skipped %d unreadable sensor notification(s)'
-                        ' or sensor(s): %s', drain.bad_count, '; '.join(
-                            '%s (%d)' % kv for kv in sorted(drain.bad.items())))
+                        ' or sensor(s): %s', drain.bad_count, reasons)
         return drain
 
     def _readings(self, endpoint, by_uuid):
