@@ -316,8 +316,8 @@ def forget_login_attempt(creds):
     with the same wrong password, ``test_sessions_persist`` opens a second
     collector on the same BMCs).
     """
-    key = (creds.address, creds.username, creds.password, creds.port, None)
-    pyghmi_session.Session.initting_sessions.pop(key, None)
+    pyghmi_session.Session.initting_sessions.pop(
+        ipmi_teardown.login_key(creds), None)
 
 
 def _forget(sess, creds):
