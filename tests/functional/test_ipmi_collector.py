@@ -26,9 +26,12 @@ import testtools
 
 from fleet.plugins.collectors import ipmi
 from fleet.plugins.collectors import ipmi_stall
+from fleet.plugins.collectors import ipmi_teardown
 from tests.functional import base
 
 DEADLINE = 3.0
+#: Dead BMCs of the repeated-sweep test (the deadlock needed many).
+DEAD_PORTS = 40
 
 
 def read_secret(path):
@@ -247,6 +250,48 @@ class IPMICollectorTest(testtools.TestCase):
         for name in self.good:
             self.assertEqual('ok', self.by_metric(
                 sweep, name)['power_state'].status)
+
+    def test_sweeps_after_dead_bmcs_hit_the_deadline(self):
+        # One long-lived collector: dead BMCs (bound UDP ports where
+        # nothing answers) reach the deadline in one sweep; the next
+        # sweeps still read every live BMC within the deadline. Before
+        # the fix, pyghmi's retransmit timers of the given-up logins
+        # (run under its waiting-sessions lock) and the live sessions'
+        # sends (under its keepalive lock) took the two locks in opposite
+        # orders: the process deadlocked and every later sweep timed out
+        # on every BMC (benchmarks/ipmi_sweep.py --dead).
+        creds = dict(self.creds)
+        for _ in range(DEAD_PORTS):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(('127.0.0.1', 0))
+            self.addCleanup(sock.close)
+            creds['dead-%d' % sock.getsockname()[1]] = (
+                '127.0.0.1', sock.getsockname()[1], 'admin', 'x')
+        dead = sorted(set(creds) - set(self.good))
+        # A worker per BMC: every BMC's deadline starts with the sweep.
+        c = self.collector(timeout=2.0, workers=64)
+        # Sweep on while pyghmi retries the dead logins (5-15 s): the
+        # deadlock needed a live send and a dead retransmit at once.
+        until = time.monotonic() + 10
+        for sweep_no in range(1, 41):
+            if sweep_no > 2 and time.monotonic() > until:
+                break
+            # First sweep: the live BMCs first, as a sweep whose live
+            # sessions were open already; then the dead first (the
+            # collector reads BMCs that failed last time last).
+            order = self.good + dead if sweep_no == 1 else dead + self.good
+            started = time.monotonic()
+            sweep = c.collect(order, creds)
+            took = time.monotonic() - started
+            self.assertEqual([], sorted(set(sweep.failures) & set(
+                self.good)), 'sweep %d: %s' % (sweep_no, sweep.failures))
+            self.assertLess(took, 2.0 + 1.5, 'sweep %d' % sweep_no)
+            for name in self.good:
+                self.assertEqual('ok', self.by_metric(
+                    sweep, name)['power_state'].status)
+        # The given-up logins are gone from pyghmi's process-wide tables.
+        self.assertEqual([], ipmi_teardown.leftovers(
+            [creds[n] for n in dead]))
 
     def test_sessions_persist(self):
         c = self.collector()

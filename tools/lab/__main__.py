@@ -72,6 +72,14 @@ def fleet_conf(lab):
         collectors.append('nova')
     # The lab's frozen BMC costs the sweep this deadline.
     lines = ['', '[collectors.ipmi]', 'timeout = 3']
+    notifications = lab.get('ironic', {}).get('notifications')
+    if notifications:
+        # Not enabled: it reads the same BMCs as ipmi, and the two would
+        # overwrite each other's readings (same metric names). Run it with
+        # [collectors] enabled_collectors = ironic, or in the tests.
+        lines += ['', '[collectors.ironic]',
+                  'transport_url = %s' % notifications['transport_url'],
+                  'wait = %d' % (notifications['sensor_interval'] + 5)]
     prometheus = lab.get('prometheus', {}).get('endpoint')
     if prometheus:
         collectors.append('prometheus')

@@ -95,6 +95,15 @@ def run(argv, env=None, cwd=None, check=True, capture=False):
     return proc.stdout if capture else proc.returncode
 
 
+def ensure_vhost(vhost):
+    """Create a RabbitMQ vhost and grant guest on it (idempotent)."""
+    vhosts = run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
+    if vhost not in vhosts.split():
+        run(['rabbitmqctl', '-q', 'add_vhost', vhost])
+    run(['rabbitmqctl', '-q', 'set_permissions', '-p', vhost,
+         'guest', '.*', '.*', '.*'])
+
+
 def _pidfile(name):
     return PID_DIR / ('%s.pid' % name)
 

@@ -10,6 +10,16 @@ which its BMC refuses.
 
 Nodes are enrolled by name through the REST API (stdlib ``urllib``), so a
 second ``up`` only lists the nodes and changes nothing.
+
+Sensor data: every :data:`SENSOR_INTERVAL` seconds the conductor reads each
+ipmi node's sensors (``ipmitool sdr -v``) and sends a
+``hardware.ipmi.metrics`` notification per node to RabbitMQ (vhost
+:data:`VHOST`, exchange ``ironic``, topic ``notifications``), for fleet's
+``ironic`` collector. Ironic sends it only for nodes out of maintenance,
+and by default only for ``active`` ones: the lab's nodes are
+``available``, so ``enable_for_undeployed_nodes`` is on. The RPC bus stays
+``none``; only notifications use RabbitMQ. A changed ironic.conf restarts
+a running Ironic once.
 """
 
 import json
@@ -27,6 +37,13 @@ PACKAGES = ['ironic==39.0.0']
 HEADERS = {'X-OpenStack-Ironic-API-Version': 'latest',
            'Content-Type': 'application/json'}
 MAINT_REASON = 'fan failure (lab)'
+#: RabbitMQ vhost of Ironic's notifications.
+VHOST = 'fleet_lab_ironic'
+NOTIFY_URL = 'rabbit://guest:guest@%s:5672/%s' % (common.HOST, VHOST)
+#: Seconds between two sensor-data notifications of a node (Ironic: min 1).
+SENSOR_INTERVAL = 10
+#: Most messages a notification queue of the lab keeps (oldest dropped).
+QUEUE_LIMIT = 200
 
 # name -> (cpus, memory_mb, local_gb, resource_class)
 IPMI_NODES = {
@@ -82,8 +99,21 @@ dhcp_provider = none
 [conductor]
 automated_clean = false
 
+[oslo_messaging_notifications]
+driver = messagingv2
+transport_url = {notify_url}
+
+[sensor_data]
+send_sensor_data = true
+interval = {sensor_interval}
+enable_for_undeployed_nodes = true
+enable_for_conductor = false
+
 [ipmi]
 min_command_interval = 1
+# A sensor round waits for every node: the frozen BMC's ipmitool retries
+# would stretch it from the interval to 60 s.
+command_retry_timeout = 5
 
 [oslo_concurrency]
 lock_path = {state}/locks
@@ -112,12 +142,17 @@ def write_config():
     for sub in ('tmp', 'locks'):
         (state / sub).mkdir(exist_ok=True)
     path = state / 'ironic.conf'
-    path.write_text(CONFIG.format(state=state, host=common.HOST, port=PORT))
+    text = CONFIG.format(state=state, host=common.HOST, port=PORT,
+                         notify_url=NOTIFY_URL,
+                         sensor_interval=SENSOR_INTERVAL)
+    changed = not path.exists() or path.read_text() != text
+    if changed:
+        path.write_text(text)
     # The fleet's ironic source stores BMC credentials as secret variables,
     # so the lab lets API clients read them (in production: a role for the
     # fleet's service account, e.g. "show_password": "role:admin").
     (state / 'policy.yaml').write_text('"show_password": "@"\n')
-    return path
+    return path, changed
 
 
 def _create_schema(conf):
@@ -129,9 +164,20 @@ def _create_schema(conf):
 
 
 def up():
-    """Start Ironic (once), enroll the lab nodes, publish the endpoint."""
-    conf = write_config()
+    """Start Ironic (once), enroll the lab nodes, publish the endpoint.
+
+    A running Ironic whose ironic.conf changed is restarted once.
+    """
+    common.ensure_vhost(VHOST)
+    # Nobody may consume the notification queues for days: bound them.
+    common.run(['rabbitmqctl', '-q', 'set_policy', '-p', VHOST,
+                '--apply-to', 'queues', 'fleet-lab-bound', '.*',
+                '{"max-length": %d}' % QUEUE_LIMIT])
+    conf, changed = write_config()
     t0 = time.monotonic()
+    if changed and common.pid_of(PROC):
+        common.say('ironic: configuration changed; restarting')
+        common.stop(PROC)
     if not common.pid_of(PROC):
         _create_schema(conf)
         common.spawn(PROC, [_bin() / 'ironic', '--config-file', conf])
@@ -145,7 +191,11 @@ def up():
                    'baremetal_endpoint_override': ENDPOINT,
                    'baremetal_api_version': '1'},
         'ironic': {'endpoint': ENDPOINT,
-                   'nodes': list(IPMI_NODES) + list(FAKE_NODES)},
+                   'nodes': list(IPMI_NODES) + list(FAKE_NODES),
+                   'notifications': {
+                       'transport_url': NOTIFY_URL, 'exchange': 'ironic',
+                       'topic': 'notifications',
+                       'sensor_interval': SENSOR_INTERVAL}},
     })
 
 

@@ -231,6 +231,7 @@ def _write_configs(bin_dir):
 # ---------------------------------------------------------------- rabbit, db
 
 def _ensure_vhost():
+    """Create the RabbitMQ vhost and grant guest on it (idempotent)."""
     common.ensure_vhost(VHOST)
 
 

@@ -85,6 +85,7 @@ class IPMICollector(base.Collector):
         self.sessions = ipmi_session.SessionPool()
         self._states = {}
         self._stuck = ipmi_sweep.Stuck()
+        self._failed = set()     # device ids that failed the last sweep
 
     # -- SEL cursors, for a caller that persists them ----------------------
     @property
@@ -135,6 +136,10 @@ class IPMICollector(base.Collector):
                 readings.extend(self._unknown(device_id, reason, now))
                 continue
             jobs.append((device_id, ipmi_session.Credentials(*creds)))
+        # BMCs that failed the previous sweep last: a dead one waits for
+        # its deadline in a worker (and at login in one of the few login
+        # slots) that the live ones should have first.
+        jobs.sort(key=lambda job: job[0] in self._failed)
         creds_of = dict(jobs)
         outcomes = ipmi_sweep.run(
             jobs, self._read_one, self.workers, self.timeout,
@@ -147,6 +152,7 @@ class IPMICollector(base.Collector):
             events.extend(new)
             if reason:
                 failures[device_id] = reason
+        self._failed = set(failures)
         for device_id, reason in failures.items():
             if device_id in creds_of:
                 LOG.warning('ipmi: device %s: %s',
@@ -176,6 +182,10 @@ class IPMICollector(base.Collector):
             return self._unknown(device_id, reason, now), [], reason
 
     def _timed_out(self, device_id, creds, earlier=False):
+        if not earlier:
+            # pyghmi would go on retrying it from every thread's event
+            # loop for 5-15 s, holding a login slot: end it now.
+            self.sessions.abandon(device_id, creds)
         if earlier:
             reason = ('timeout: %s has not answered a request of an '
                       'earlier sweep yet' % creds.where)

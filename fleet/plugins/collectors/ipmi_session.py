@@ -13,6 +13,7 @@ and whatever pyghmi said is scrubbed of the password before it is quoted.
 """
 
 import contextlib
+import logging
 import socket
 import threading
 import time
@@ -21,9 +22,14 @@ from pyghmi import exceptions as pyghmi_exc
 from pyghmi.ipmi import command as pyghmi_command
 from pyghmi.ipmi.private import session as pyghmi_session
 
+from fleet.plugins.collectors import ipmi_locks
 from fleet.plugins.collectors import ipmi_stall
+from fleet.plugins.collectors import ipmi_teardown
 
-# The lost-wakeup workaround must be in place before the first session.
+LOG = logging.getLogger(__name__)
+
+# The pyghmi workarounds must be in place before the first session.
+ipmi_locks.install()
 ipmi_stall.install()
 
 #: pyghmi login errors that mean the BMC refused the credentials.
@@ -144,6 +150,7 @@ class SessionPool:
         self.keepalives = 0   # keepalives sent (for tests)
         self._keepalive = None
         self._closed = threading.Event()
+        self._given_up = set()   # device ids abandoned at their deadline
 
     @contextlib.contextmanager
     def session(self, device_id, creds):
@@ -176,12 +183,17 @@ class SessionPool:
             sess = held.cmd.ipmi_session
             if held.creds == creds and not sess.broken and sess.logged:
                 return held
-            self.drop(device_id)
+            self.drop(device_id, logout=True)
         with _logins:
+            self._check_given_up(device_id)
             forget_login_attempt(creds)
             held = _Held(creds, pyghmi_command.Command(
                 bmc=creds.address, port=creds.port, userid=creds.username,
                 password=creds.password, keepalive=True))
+        if device_id in self._given_up:
+            # Logged in after the sweep gave up on it: nobody waits.
+            _forget(held.cmd.ipmi_session, creds)
+            self._check_given_up(device_id)
         # This pool keeps its sessions alive itself (see the class
         # docstring). pyghmi's own keepalive is sent asynchronously from
         # whichever thread next runs its event loop (another BMC's login)
@@ -226,12 +238,42 @@ class SessionPool:
                 if not ok:
                     self.drop(device_id)
 
-    def drop(self, device_id, logout=False):
-        """Forget the session of ``device_id`` (after a failure)."""
+    def _check_given_up(self, device_id):
+        if device_id in self._given_up:
+            raise BmcError('given up at the deadline')
+
+    def abandon(self, device_id, creds):
+        """Give up on ``device_id`` whose read passed its deadline.
+
+        Its session (or its login under way) is torn down
+        (:func:`.ipmi_teardown.tear_down`): pyghmi forgets it, the thread
+        still blocked on it returns within milliseconds and frees its
+        login slot, and a login not started yet is not started. The next
+        :meth:`drop` (the thread's own, when it returns) clears the mark.
+        """
+        self._given_up.add(device_id)
         with self._lock:
             held = self._sessions.pop(device_id, None)
-        if held is not None and logout:
+        sess = held.cmd.ipmi_session if held is not None else \
+            ipmi_teardown.logging_in(creds)
+        if sess is not None:
+            _forget(sess, creds)
+
+    def drop(self, device_id, logout=False):
+        """Forget the session of ``device_id`` (after a failure).
+
+        pyghmi forgets it too: with ``logout`` it is logged out (the BMC
+        answered), otherwise torn down without a word to the BMC.
+        """
+        self._given_up.discard(device_id)
+        with self._lock:
+            held = self._sessions.pop(device_id, None)
+        if held is None:
+            return
+        if logout:
             _logout(held.cmd)
+        if not held.cmd.ipmi_session.broken:
+            _forget(held.cmd.ipmi_session, held.creds)
 
     def close(self, timeout=10.0):
         """Log every session out, giving up after ``timeout`` seconds.
@@ -274,8 +316,16 @@ def forget_login_attempt(creds):
     with the same wrong password, ``test_sessions_persist`` opens a second
     collector on the same BMCs).
     """
-    key = (creds.address, creds.username, creds.password, creds.port, None)
-    pyghmi_session.Session.initting_sessions.pop(key, None)
+    pyghmi_session.Session.initting_sessions.pop(
+        ipmi_teardown.login_key(creds), None)
+
+
+def _forget(sess, creds):
+    """Tear ``sess`` down (:mod:`.ipmi_teardown`); never raises."""
+    try:
+        ipmi_teardown.tear_down(sess, creds=creds)
+    except Exception:  # noqa: BLE001 - the sweep must go on
+        LOG.exception('ipmi: could not end the session of %s', creds.where)
 
 
 def _logout(cmd):
