@@ -21,6 +21,9 @@ class _Level:
 
     kind = None
     model = None
+    #: the level a name is unique in ('cloud' for regions, 'region' for
+    #: cells and racks; None for clouds)
+    parent_kind = None
 
     def __init__(self, fleet):
         self.fleet = fleet
@@ -52,8 +55,33 @@ class _Level:
             obj = self._find(txn.session, name, region, cloud)
             self._delete(txn, obj, self._children(txn.session, obj))
 
-    def _record_create(self, txn, obj, attrs):
+    def _insert(self, txn, name, description, parent=None, cell=None):
+        """Add the level ``name`` under ``parent``; record it; its dict.
+
+        ``parent`` is the region (the cloud, for a region; none for a
+        cloud) that must not hold a ``name`` already; ``cell`` a rack's.
+        """
+        s, model = txn.session, self.model
+        taken = sa.select(model.id).where(model.name == name)
+        placed, where = {}, ''
+        if parent is not None:
+            column = self.parent_kind + '_id'
+            taken = taken.where(getattr(model, column) == parent.id)
+            placed[column] = parent.id
+            where = ' in %s %r' % (self.parent_kind, parent.name)
+        if s.scalar(taken):
+            raise exception.Conflict('%s %r already exists%s.'
+                                     % (self.kind, name, where))
+        names = {self.parent_kind: parent.name} if parent is not None else {}
+        attrs = dict(names, description=description)
+        if self.kind == 'rack':
+            placed['cell_id'] = cell.id if cell else None
+            names['cell'] = attrs['cell'] = cell.name if cell else None
+        obj = model(name=name, description=description, **placed)
+        s.add(obj)
+        s.flush()
         txn.record('create', self.kind, obj.id, obj.name, new=attrs)
+        return _as_dict(obj, **names)
 
     def _update(self, txn, obj, changes):
         for field, value in changes.items():
@@ -115,15 +143,7 @@ class Clouds(_Level):
         refs.check_name('name', name)
         validate.description(description)
         with self.fleet.transaction(ctx) as txn:
-            s = txn.session
-            if s.scalar(sa.select(models.Cloud.id).where(
-                    models.Cloud.name == name)):
-                raise exception.Conflict('cloud %r already exists.' % name)
-            obj = models.Cloud(name=name, description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {'description': description})
-            return _as_dict(obj)
+            return self._insert(txn, name, description)
 
     def list(self, ctx):
         with self.fleet.reading() as s:
@@ -137,6 +157,7 @@ class Clouds(_Level):
 
 class Regions(_Level):
     kind = 'region'
+    parent_kind = 'cloud'
     model = models.Region
 
     def _find(self, s, name, region=None, cloud=None):
@@ -157,20 +178,8 @@ class Regions(_Level):
             return self.create_in(txn, name, cloud, description)
 
     def create_in(self, txn, name, cloud=None, description=None):
-        s = txn.session
-        parent = refs.cloud(s, cloud)
-        if s.scalar(sa.select(models.Region.id).where(
-                models.Region.cloud_id == parent.id,
-                models.Region.name == name)):
-            raise exception.Conflict('region %r already exists in cloud %r.'
-                                     % (name, parent.name))
-        obj = models.Region(name=name, cloud_id=parent.id,
-                            description=description)
-        s.add(obj)
-        s.flush()
-        self._record_create(txn, obj, {'cloud': parent.name,
-                                       'description': description})
-        return _as_dict(obj, cloud=parent.name)
+        return self._insert(txn, name, description,
+                            refs.cloud(txn.session, cloud))
 
     def list(self, ctx, cloud=None):
         with self.fleet.reading() as s:
@@ -190,6 +199,7 @@ class Regions(_Level):
 
 class Cells(_Level):
     kind = 'cell'
+    parent_kind = 'region'
     model = models.Cell
 
     def _find(self, s, name, region=None, cloud=None):
@@ -205,21 +215,8 @@ class Cells(_Level):
         refs.check_name('name', name)
         validate.description(description)
         with self.fleet.transaction(ctx) as txn:
-            s = txn.session
-            parent = refs.region(s, region, cloud)
-            if s.scalar(sa.select(models.Cell.id).where(
-                    models.Cell.region_id == parent.id,
-                    models.Cell.name == name)):
-                raise exception.Conflict(
-                    'cell %r already exists in region %r.'
-                    % (name, parent.name))
-            obj = models.Cell(name=name, region_id=parent.id,
-                              description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {'region': parent.name,
-                                           'description': description})
-            return _as_dict(obj, region=parent.name)
+            return self._insert(txn, name, description,
+                                refs.region(txn.session, region, cloud))
 
     def list(self, ctx, region=None, cloud=None):
         """Cells; a filter naming no such region or cloud is NotFound."""
@@ -239,6 +236,7 @@ class Cells(_Level):
 
 class Racks(_Level):
     kind = 'rack'
+    parent_kind = 'region'
     model = models.Rack
 
     def _find(self, s, name, region=None, cloud=None):
@@ -255,25 +253,8 @@ class Racks(_Level):
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
-            cell_obj = None
-            if cell:
-                cell_obj = refs.cell(s, cell, parent.name, cloud)
-            if s.scalar(sa.select(models.Rack.id).where(
-                    models.Rack.region_id == parent.id,
-                    models.Rack.name == name)):
-                raise exception.Conflict(
-                    'rack %r already exists in region %r.'
-                    % (name, parent.name))
-            obj = models.Rack(name=name, region_id=parent.id,
-                              cell_id=cell_obj.id if cell_obj else None,
-                              description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {
-                'region': parent.name, 'description': description,
-                'cell': cell_obj.name if cell_obj else None})
-            return _as_dict(obj, region=parent.name,
-                            cell=cell_obj.name if cell_obj else None)
+            cell_obj = refs.cell(s, cell, parent.name, cloud) if cell else None
+            return self._insert(txn, name, description, parent, cell_obj)
 
     def list(self, ctx, region=None, cell=None, cloud=None):
         """Racks; a filter naming no such level is NotFound."""

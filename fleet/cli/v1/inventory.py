@@ -36,10 +36,9 @@ class SyncInventory(common.Lister):
                             help='Fleet cloud (fleet cloud list) for devices '
                                  'the source does not place; not the '
                                  'clouds.yaml entry, which is --os-cloud.')
-        parser.add_argument('--dry-run', action='store_true',
-                            help='Report what would change; write nothing.')
         common.add_reason(parser, 'the sync (default: "inventory sync '
-                                  'SOURCE")')
+                                  'SOURCE")',
+                          dry_run='Report what would change; write nothing.')
         return parser
 
     def take_action(self, parsed_args):
