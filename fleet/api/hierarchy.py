@@ -28,13 +28,25 @@ class _Level:
     def __init__(self, fleet):
         self.fleet = fleet
 
+    #: what must be gone before a level is: (label, model) of the
+    #: models whose ``<kind>_id`` points at it
+    children = ()
+
     def _find(self, s, name, region=None, cloud=None):
         """The object called ``name`` (region/cloud narrow the search)."""
-        raise NotImplementedError
+        find = getattr(refs, self.kind)
+        if self.parent_kind is None:
+            return find(s, name)
+        if self.parent_kind == 'cloud':
+            return find(s, name, cloud)
+        return find(s, name, region, cloud)
 
     def _children(self, s, obj):
         """[(label, count)] of what must be gone before ``obj`` is."""
-        raise NotImplementedError
+        return [(label, self._count(s, model,
+                                    getattr(model, self.kind + '_id'),
+                                    obj.id))
+                for label, model in self.children]
 
     def update(self, ctx, name, description=None, region=None,
                cloud=None):
@@ -54,6 +66,12 @@ class _Level:
         with self.fleet.transaction(ctx) as txn:
             obj = self._find(txn.session, name, region, cloud)
             self._delete(txn, obj, self._children(txn.session, obj))
+
+    def _creating(self, ctx, name, description):
+        """Check a new level's name and description; its transaction."""
+        refs.check_name('name', name)
+        validate.description(description)
+        return self.fleet.transaction(ctx)
 
     def _insert(self, txn, name, description, parent=None, cell=None):
         """Add the level ``name`` under ``parent``; record it; its dict.
@@ -131,18 +149,10 @@ def _in_region(s, q, region, cloud):
 class Clouds(_Level):
     kind = 'cloud'
     model = models.Cloud
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.cloud(s, name)
-
-    def _children(self, s, obj):
-        return [('regions', self._count(s, models.Region,
-                                        models.Region.cloud_id, obj.id))]
+    children = (('regions', models.Region),)
 
     def create(self, ctx, name, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             return self._insert(txn, name, description)
 
     def list(self, ctx):
@@ -159,22 +169,11 @@ class Regions(_Level):
     kind = 'region'
     parent_kind = 'cloud'
     model = models.Region
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.region(s, name, cloud)
-
-    def _children(self, s, obj):
-        return [('cells', self._count(s, models.Cell, models.Cell.region_id,
-                                      obj.id)),
-                ('racks', self._count(s, models.Rack, models.Rack.region_id,
-                                      obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.region_id, obj.id))]
+    children = (('cells', models.Cell), ('racks', models.Rack),
+                ('devices', models.Device))
 
     def create(self, ctx, name, cloud=None, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             return self.create_in(txn, name, cloud, description)
 
     def create_in(self, txn, name, cloud=None, description=None):
@@ -201,20 +200,10 @@ class Cells(_Level):
     kind = 'cell'
     parent_kind = 'region'
     model = models.Cell
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.cell(s, name, region, cloud)
-
-    def _children(self, s, obj):
-        return [('racks', self._count(s, models.Rack, models.Rack.cell_id,
-                                      obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.cell_id, obj.id))]
+    children = (('racks', models.Rack), ('devices', models.Device))
 
     def create(self, ctx, name, region=None, cloud=None, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             return self._insert(txn, name, description,
                                 refs.region(txn.session, region, cloud))
 
@@ -238,19 +227,11 @@ class Racks(_Level):
     kind = 'rack'
     parent_kind = 'region'
     model = models.Rack
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.rack(s, name, region, cloud)
-
-    def _children(self, s, obj):
-        return [('devices', self._count(s, models.Device,
-                                        models.Device.rack_id, obj.id))]
+    children = (('devices', models.Device),)
 
     def create(self, ctx, name, region=None, cell=None, cloud=None,
                description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
             cell_obj = refs.cell(s, cell, parent.name, cloud) if cell else None
