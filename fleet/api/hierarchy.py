@@ -21,17 +21,32 @@ class _Level:
 
     kind = None
     model = None
+    #: the level a name is unique in ('cloud' for regions, 'region' for
+    #: cells and racks; None for clouds)
+    parent_kind = None
 
     def __init__(self, fleet):
         self.fleet = fleet
 
+    #: what must be gone before a level is: (label, model) of the
+    #: models whose ``<kind>_id`` points at it
+    children = ()
+
     def _find(self, s, name, region=None, cloud=None):
         """The object called ``name`` (region/cloud narrow the search)."""
-        raise NotImplementedError
+        find = getattr(refs, self.kind)
+        if self.parent_kind is None:
+            return find(s, name)
+        if self.parent_kind == 'cloud':
+            return find(s, name, cloud)
+        return find(s, name, region, cloud)
 
     def _children(self, s, obj):
         """[(label, count)] of what must be gone before ``obj`` is."""
-        raise NotImplementedError
+        return [(label, self._count(s, model,
+                                    getattr(model, self.kind + '_id'),
+                                    obj.id))
+                for label, model in self.children]
 
     def update(self, ctx, name, description=None, region=None,
                cloud=None):
@@ -52,8 +67,39 @@ class _Level:
             obj = self._find(txn.session, name, region, cloud)
             self._delete(txn, obj, self._children(txn.session, obj))
 
-    def _record_create(self, txn, obj, attrs):
+    def _creating(self, ctx, name, description):
+        """Check a new level's name and description; its transaction."""
+        refs.check_name('name', name)
+        validate.description(description)
+        return self.fleet.transaction(ctx)
+
+    def _insert(self, txn, name, description, parent=None, cell=None):
+        """Add the level ``name`` under ``parent``; record it; its dict.
+
+        ``parent`` is the region (the cloud, for a region; none for a
+        cloud) that must not hold a ``name`` already; ``cell`` a rack's.
+        """
+        s, model = txn.session, self.model
+        taken = sa.select(model.id).where(model.name == name)
+        placed, where = {}, ''
+        if parent is not None:
+            column = self.parent_kind + '_id'
+            taken = taken.where(getattr(model, column) == parent.id)
+            placed[column] = parent.id
+            where = ' in %s %r' % (self.parent_kind, parent.name)
+        if s.scalar(taken):
+            raise exception.Conflict('%s %r already exists%s.'
+                                     % (self.kind, name, where))
+        names = {self.parent_kind: parent.name} if parent is not None else {}
+        attrs = dict(names, description=description)
+        if self.kind == 'rack':
+            placed['cell_id'] = cell.id if cell else None
+            names['cell'] = attrs['cell'] = cell.name if cell else None
+        obj = model(name=name, description=description, **placed)
+        s.add(obj)
+        s.flush()
         txn.record('create', self.kind, obj.id, obj.name, new=attrs)
+        return _as_dict(obj, **names)
 
     def _update(self, txn, obj, changes):
         for field, value in changes.items():
@@ -103,27 +149,11 @@ def _in_region(s, q, region, cloud):
 class Clouds(_Level):
     kind = 'cloud'
     model = models.Cloud
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.cloud(s, name)
-
-    def _children(self, s, obj):
-        return [('regions', self._count(s, models.Region,
-                                        models.Region.cloud_id, obj.id))]
+    children = (('regions', models.Region),)
 
     def create(self, ctx, name, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
-            s = txn.session
-            if s.scalar(sa.select(models.Cloud.id).where(
-                    models.Cloud.name == name)):
-                raise exception.Conflict('cloud %r already exists.' % name)
-            obj = models.Cloud(name=name, description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {'description': description})
-            return _as_dict(obj)
+        with self._creating(ctx, name, description) as txn:
+            return self._insert(txn, name, description)
 
     def list(self, ctx):
         with self.fleet.reading() as s:
@@ -137,40 +167,18 @@ class Clouds(_Level):
 
 class Regions(_Level):
     kind = 'region'
+    parent_kind = 'cloud'
     model = models.Region
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.region(s, name, cloud)
-
-    def _children(self, s, obj):
-        return [('cells', self._count(s, models.Cell, models.Cell.region_id,
-                                      obj.id)),
-                ('racks', self._count(s, models.Rack, models.Rack.region_id,
-                                      obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.region_id, obj.id))]
+    children = (('cells', models.Cell), ('racks', models.Rack),
+                ('devices', models.Device))
 
     def create(self, ctx, name, cloud=None, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             return self.create_in(txn, name, cloud, description)
 
     def create_in(self, txn, name, cloud=None, description=None):
-        s = txn.session
-        parent = refs.cloud(s, cloud)
-        if s.scalar(sa.select(models.Region.id).where(
-                models.Region.cloud_id == parent.id,
-                models.Region.name == name)):
-            raise exception.Conflict('region %r already exists in cloud %r.'
-                                     % (name, parent.name))
-        obj = models.Region(name=name, cloud_id=parent.id,
-                            description=description)
-        s.add(obj)
-        s.flush()
-        self._record_create(txn, obj, {'cloud': parent.name,
-                                       'description': description})
-        return _as_dict(obj, cloud=parent.name)
+        return self._insert(txn, name, description,
+                            refs.cloud(txn.session, cloud))
 
     def list(self, ctx, cloud=None):
         with self.fleet.reading() as s:
@@ -190,36 +198,14 @@ class Regions(_Level):
 
 class Cells(_Level):
     kind = 'cell'
+    parent_kind = 'region'
     model = models.Cell
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.cell(s, name, region, cloud)
-
-    def _children(self, s, obj):
-        return [('racks', self._count(s, models.Rack, models.Rack.cell_id,
-                                      obj.id)),
-                ('devices', self._count(s, models.Device,
-                                        models.Device.cell_id, obj.id))]
+    children = (('racks', models.Rack), ('devices', models.Device))
 
     def create(self, ctx, name, region=None, cloud=None, description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
-            s = txn.session
-            parent = refs.region(s, region, cloud)
-            if s.scalar(sa.select(models.Cell.id).where(
-                    models.Cell.region_id == parent.id,
-                    models.Cell.name == name)):
-                raise exception.Conflict(
-                    'cell %r already exists in region %r.'
-                    % (name, parent.name))
-            obj = models.Cell(name=name, region_id=parent.id,
-                              description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {'region': parent.name,
-                                           'description': description})
-            return _as_dict(obj, region=parent.name)
+        with self._creating(ctx, name, description) as txn:
+            return self._insert(txn, name, description,
+                                refs.region(txn.session, region, cloud))
 
     def list(self, ctx, region=None, cloud=None):
         """Cells; a filter naming no such region or cloud is NotFound."""
@@ -239,41 +225,17 @@ class Cells(_Level):
 
 class Racks(_Level):
     kind = 'rack'
+    parent_kind = 'region'
     model = models.Rack
-
-    def _find(self, s, name, region=None, cloud=None):
-        return refs.rack(s, name, region, cloud)
-
-    def _children(self, s, obj):
-        return [('devices', self._count(s, models.Device,
-                                        models.Device.rack_id, obj.id))]
+    children = (('devices', models.Device),)
 
     def create(self, ctx, name, region=None, cell=None, cloud=None,
                description=None):
-        refs.check_name('name', name)
-        validate.description(description)
-        with self.fleet.transaction(ctx) as txn:
+        with self._creating(ctx, name, description) as txn:
             s = txn.session
             parent = refs.region(s, region, cloud)
-            cell_obj = None
-            if cell:
-                cell_obj = refs.cell(s, cell, parent.name, cloud)
-            if s.scalar(sa.select(models.Rack.id).where(
-                    models.Rack.region_id == parent.id,
-                    models.Rack.name == name)):
-                raise exception.Conflict(
-                    'rack %r already exists in region %r.'
-                    % (name, parent.name))
-            obj = models.Rack(name=name, region_id=parent.id,
-                              cell_id=cell_obj.id if cell_obj else None,
-                              description=description)
-            s.add(obj)
-            s.flush()
-            self._record_create(txn, obj, {
-                'region': parent.name, 'description': description,
-                'cell': cell_obj.name if cell_obj else None})
-            return _as_dict(obj, region=parent.name,
-                            cell=cell_obj.name if cell_obj else None)
+            cell_obj = refs.cell(s, cell, parent.name, cloud) if cell else None
+            return self._insert(txn, name, description, parent, cell_obj)
 
     def list(self, ctx, region=None, cell=None, cloud=None):
         """Racks; a filter naming no such level is NotFound."""

@@ -28,17 +28,25 @@ def _one(rows, kind, name, where, parent_field):
     return rows[0]
 
 
+def _only(session, query, kind, hint):
+    """The one ``kind`` that ``query`` selects, when no name is given.
+
+    ``hint``: the error's hint when there is none.
+    """
+    rows = session.scalars(query.limit(2)).all()
+    if len(rows) == 1:
+        return rows[0]
+    if not rows:
+        raise exception.NotFound(kind, '(any)', '', hint=hint)
+    raise exception.Invalid(kind, 'no %s given and more than one exists'
+                            % kind, 'name one', hint='name_parent')
+
+
 def cloud(session, name=None):
     """The cloud called ``name``; without a name, the only cloud."""
     if name is None:
-        rows = session.scalars(sa.select(models.Cloud).limit(2)).all()
-        if len(rows) == 1:
-            return rows[0]
-        if not rows:
-            raise exception.NotFound('cloud', '(any)', '',
-                                     hint='create_cloud')
-        raise exception.Invalid('cloud', 'no cloud given and more than one '
-                                'exists', 'name one', hint='name_parent')
+        return _only(session, sa.select(models.Cloud), 'cloud',
+                     hint='create_cloud')
     _plausible('cloud', name)
     row = session.scalars(sa.select(models.Cloud).where(
         models.Cloud.name == name)).first()
@@ -53,14 +61,7 @@ def region(session, name=None, cloud_name=None):
     if cloud_name is not None:
         q = q.where(models.Region.cloud_id == cloud(session, cloud_name).id)
     if name is None:
-        rows = session.scalars(q.limit(2)).all()
-        if len(rows) == 1:
-            return rows[0]
-        if not rows:
-            raise exception.NotFound('region', '(any)', '',
-                                     hint='create_region')
-        raise exception.Invalid('region', 'no region given and more than '
-                                'one exists', 'name one', hint='name_parent')
+        return _only(session, q, 'region', hint='create_region')
     _plausible('region', name)
     rows = session.scalars(q.where(models.Region.name == name)).all()
     where = ' in cloud %r' % cloud_name if cloud_name else ''

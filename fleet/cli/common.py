@@ -247,10 +247,18 @@ class ShowOne(_RendersErrors, _Epilog, show.ShowOne):
         return formatters.replace_shell(super()._load_formatter_plugins())
 
 
-def add_reason(parser, what='this change'):
+def add_reason(parser, what='this change', dry_run=None):
+    """``--reason``; with ``dry_run`` (its help) ``--dry-run`` before it."""
+    if dry_run:
+        parser.add_argument('--dry-run', action='store_true', help=dry_run)
     parser.add_argument(
         '--reason', metavar='<text>',
         help='Why: recorded in the change log with %s.' % what)
+
+
+def add_device(parser, help='Device name or UUID.', **kwargs):
+    """The ``<device>`` positional argument (name or UUID)."""
+    parser.add_argument('device', metavar='<device>', help=help, **kwargs)
 
 
 def add_columns(parser, resource, long_help='Show more columns.'):
@@ -288,17 +296,22 @@ def list_columns(resource, parsed_args):
 
 
 def add_device_filters(parser, what='devices'):
-    """``--region/--cell/--rack/--cloud/--role/--label`` for a selection."""
+    """``--region/--cell/--rack/--cloud/--role/--label`` for a selection.
+
+    :param what: what is selected: ``devices``, or ``readings`` (of
+        devices).
+    """
+    what = '' if what == 'devices' else what + ' of '
     for option, text in (('region', 'in this region'),
                          ('cell', 'in this cell'),
                          ('rack', 'in this rack'),
                          ('cloud', 'in this cloud'),
                          ('role', 'with this role')):
         parser.add_argument('--' + option, metavar='<%s>' % option,
-                            help='Only %s of devices %s.' % (what, text))
+                            help='Only %sdevices %s.' % (what, text))
     parser.add_argument('--label', metavar='<label>', action='append',
                         dest='labels', default=[],
-                        help='Only %s of devices with this label '
+                        help='Only %sdevices with this label '
                              '(repeatable: all of them).' % what)
 
 

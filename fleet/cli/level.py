@@ -54,6 +54,17 @@ class LevelCommand:
             parser.add_argument('--' + option, metavar='<%s>' % option,
                                 help=PLACE_HELP[option] % words)
 
+    def add_named(self, parser, name_help, description_help=None):
+        """``<name>`` and the placing options; with ``description_help``
+        (a command that writes) ``--description`` and ``--reason`` too."""
+        parser.add_argument('name', metavar='<name>', help=name_help)
+        self.add_place(parser)
+        if description_help:
+            parser.add_argument('--description', metavar='<text>',
+                                help=description_help)
+            common.add_reason(parser)
+        return parser
+
     def place(self, parsed_args):
         return {opt: getattr(parsed_args, opt) for opt in self.place_options}
 
@@ -64,14 +75,9 @@ class LevelCommand:
 class CreateLevel(LevelCommand, common.ShowOne):
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='Name of the new %s.' % self.kind)
-        self.add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='Free text description.')
-        common.add_reason(parser)
-        return parser
+        return self.add_named(super().get_parser(prog_name),
+                              'Name of the new %s.' % self.kind,
+                              'Free text description.')
 
     def create_args(self, parsed_args):
         """Keyword arguments of the service layer's create()."""
@@ -106,11 +112,8 @@ class ListLevel(LevelCommand, common.Lister):
 class ShowLevel(LevelCommand, common.ShowOne):
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='%s to show.' % self.kind.capitalize())
-        self.add_place(parser)
-        return parser
+        return self.add_named(super().get_parser(prog_name),
+                              '%s to show.' % self.kind.capitalize())
 
     def take_action(self, parsed_args):
         ctx = self.ctx(parsed_args)
@@ -121,14 +124,9 @@ class ShowLevel(LevelCommand, common.ShowOne):
 class SetLevel(LevelCommand, common.Command):
 
     def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='%s to change.' % self.kind.capitalize())
-        self.add_place(parser)
-        parser.add_argument('--description', metavar='<text>',
-                            help='New description.')
-        common.add_reason(parser)
-        return parser
+        return self.add_named(super().get_parser(prog_name),
+                              '%s to change.' % self.kind.capitalize(),
+                              'New description.')
 
     def take_action(self, parsed_args):
         ctx = self.ctx(parsed_args)

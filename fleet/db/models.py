@@ -43,50 +43,53 @@ class TimestampMixin:
         Timestamp, default=utcnow, onupdate=utcnow, nullable=False)
 
 
-class Cloud(TimestampMixin, Base):
+class LevelMixin(TimestampMixin):
+    """The columns of every level above devices: id, name, description."""
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+
+
+class RegionalMixin(LevelMixin):
+    """A cell or rack: in one region, where its name is unique."""
+
+    region_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
+
+    @orm.declared_attr.directive
+    def __table_args__(cls):
+        return _unique_in(cls.__tablename__, 'region')
+
+
+def _unique_in(table, parent):
+    """``__table_args__``: names unique in the parent; ids never reused."""
+    return (sa.UniqueConstraint('%s_id' % parent, 'name',
+                                name='uq_%s_%s_name' % (table, parent)),
+            NEVER_REUSE)
+
+
+class Cloud(LevelMixin, Base):
     __tablename__ = 'clouds'
     __table_args__ = (NEVER_REUSE,)
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
-    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
-class Region(TimestampMixin, Base):
+class Region(LevelMixin, Base):
     __tablename__ = 'regions'
-    __table_args__ = (sa.UniqueConstraint('cloud_id', 'name',
-                                          name='uq_regions_cloud_name'),
-                      NEVER_REUSE)
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    __table_args__ = _unique_in('regions', 'cloud')
     cloud_id: orm.Mapped[int] = orm.mapped_column(
         sa.ForeignKey('clouds.id', ondelete='RESTRICT'), index=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
-class Cell(TimestampMixin, Base):
+class Cell(RegionalMixin, Base):
     __tablename__ = 'cells'
-    __table_args__ = (sa.UniqueConstraint('region_id', 'name',
-                                          name='uq_cells_region_name'),
-                      NEVER_REUSE)
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    region_id: orm.Mapped[int] = orm.mapped_column(
-        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
-class Rack(TimestampMixin, Base):
+class Rack(RegionalMixin, Base):
     __tablename__ = 'racks'
-    __table_args__ = (sa.UniqueConstraint('region_id', 'name',
-                                          name='uq_racks_region_name'),
-                      NEVER_REUSE)
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    region_id: orm.Mapped[int] = orm.mapped_column(
-        sa.ForeignKey('regions.id', ondelete='RESTRICT'), index=True)
     cell_id: orm.Mapped[int | None] = orm.mapped_column(
         sa.ForeignKey('cells.id', ondelete='RESTRICT'), index=True)
-    name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
-    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
 class Device(TimestampMixin, Base):

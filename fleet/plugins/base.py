@@ -9,6 +9,14 @@ never reads another group of the configuration by name.
 
 import abc
 
+from oslo_config import cfg
+
+
+def timeout_opt(help_text, default, minimum=0.1):
+    """The ``timeout`` option (seconds) of a plugin that calls a peer."""
+    return cfg.FloatOpt('timeout', default=default, min=minimum,
+                        help=help_text)
+
 
 class Plugin(abc.ABC):
     """Base class of every plugin kind.

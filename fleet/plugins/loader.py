@@ -30,23 +30,27 @@ Kind.__doc__ = """A plugin kind.
 :ivar base: ``module:Class`` every plugin must subclass.
 """
 
+
+def _declare(key, label, group, short=None):
+    """A :class:`Kind` laid out by the conventions of every kind.
+
+    Its plugins are found in the namespace ``fleet.<key>``, enabled by
+    ``enabled_<short>`` and subclass ``fleet.plugins.<short>.base:<Label>``
+    (``short``: the key unless given).
+    """
+    short = short or key
+    return Kind(key, label, 'fleet.' + key, group, 'enabled_' + short,
+                'fleet.plugins.%s.base:%s' % (
+                    short, label.title().replace(' ', '')))
+
+
 #: Every plugin kind fleet loads, by key.
 KINDS = collections.OrderedDict((k.key, k) for k in (
-    Kind('inventory_sources', 'inventory source', 'fleet.inventory_sources',
-         'inventory', 'enabled_sources',
-         'fleet.plugins.sources.base:InventorySource'),
-    Kind('collectors', 'collector', 'fleet.collectors',
-         'collectors', 'enabled_collectors',
-         'fleet.plugins.collectors.base:Collector'),
-    Kind('auditors', 'auditor', 'fleet.auditors',
-         'audit', 'enabled_auditors',
-         'fleet.plugins.auditors.base:Auditor'),
-    Kind('executors', 'executor', 'fleet.executors',
-         'remediation', 'enabled_executors',
-         'fleet.plugins.executors.base:Executor'),
-    Kind('notifiers', 'notifier', 'fleet.notifiers',
-         'notifications', 'enabled_notifiers',
-         'fleet.plugins.notifiers.base:Notifier'),
+    _declare('inventory_sources', 'inventory source', 'inventory', 'sources'),
+    _declare('collectors', 'collector', 'collectors'),
+    _declare('auditors', 'auditor', 'audit'),
+    _declare('executors', 'executor', 'remediation'),
+    _declare('notifiers', 'notifier', 'notifications'),
 ))
 
 #: Kept for callers of the first loader.

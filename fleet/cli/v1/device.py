@@ -74,22 +74,9 @@ class ListDevice(common.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('--region', metavar='<region>',
-                            help='Only devices in this region.')
-        parser.add_argument('--cell', metavar='<cell>',
-                            help='Only devices in this cell.')
-        parser.add_argument('--rack', metavar='<rack>',
-                            help='Only devices in this rack.')
-        parser.add_argument('--cloud', metavar='<cloud>',
-                            help='Only devices in this cloud.')
-        parser.add_argument('--role', metavar='<role>',
-                            help='Only devices with this role.')
+        common.add_device_filters(parser)
         parser.add_argument('--type', metavar='<type>', choices=DEVICE_TYPES,
                             help='Only devices of this type.')
-        parser.add_argument('--label', metavar='<label>', action='append',
-                            dest='labels', default=[],
-                            help='Only devices with this label (repeatable: '
-                                 'devices with all of them).')
         parser.add_argument('--source', metavar='<source>',
                             help='Only devices created by this source '
                                  '(manual, static, ironic, nova ...).')
@@ -124,8 +111,7 @@ class ShowDevice(common.ShowOne):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         parser.add_argument('--at', metavar='<revision>',
                             help='Show the device as of this change id or '
                                  'ISO 8601 time (from the change log), '
@@ -158,8 +144,7 @@ class SetDevice(common.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         parser.add_argument('--name', metavar='<new-name>',
                             help='Rename the device.')
         parser.add_argument('--type', metavar='<type>', choices=DEVICE_TYPES,
@@ -186,8 +171,7 @@ class UnsetDevice(common.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         for field, what in UNSETTABLE:
             parser.add_argument('--' + field.replace('_', '-'),
                                 action='store_true', help='Clear the %s.'
@@ -233,16 +217,14 @@ class RevertDevice(common.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         parser.add_argument('--to', metavar='<revision>', required=True,
                             help='Change id or ISO 8601 time to go back to '
                                  '(see: fleet change list --type device '
                                  '--name DEVICE).')
-        parser.add_argument('--dry-run', action='store_true',
-                            help='Show the plan; change nothing.')
         common.add_reason(parser, 'the revert (default: "revert to '
-                                  'revision N")')
+                                  'revision N")',
+                          dry_run='Show the plan; change nothing.')
         return parser
 
     def take_action(self, parsed_args):

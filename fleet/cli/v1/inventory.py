@@ -9,6 +9,19 @@ from fleet.cli import common
 
 SUMMARY_COUNTS = ('added', 'changed', 'missing')
 EXTRA_COUNTS = ('returned', 'still missing')
+#: ``sync`` options passed on as the source's parameters:
+#: {option: (metavar, parameter, help)}.
+SOURCE_OPTIONS = {
+    'file': ('<path>', 'path',
+             'Asset file (YAML, JSON or CSV) for the static source.'),
+    'region': ('<region>', 'region',
+               'Region for devices the source does not place (default: the '
+               'cloud\'s region_name, then [inventory] default_region).'),
+    'fleet-cloud': ('<cloud>', 'cloud',
+                    'Fleet cloud (fleet cloud list) for devices the source '
+                    'does not place; not the clouds.yaml entry, which is '
+                    '--os-cloud.'),
+}
 
 
 class SyncInventory(common.Lister):
@@ -25,21 +38,11 @@ class SyncInventory(common.Lister):
                             help='Inventory source plugin: static (asset '
                                  'file), ironic, nova ... (see [inventory] '
                                  'enabled_sources).')
-        parser.add_argument('--file', metavar='<path>',
-                            help='Asset file (YAML, JSON or CSV) for the '
-                                 'static source.')
-        parser.add_argument('--region', metavar='<region>',
-                            help='Region for devices the source does not '
-                                 'place (default: the cloud\'s region_name, '
-                                 'then [inventory] default_region).')
-        parser.add_argument('--fleet-cloud', metavar='<cloud>',
-                            help='Fleet cloud (fleet cloud list) for devices '
-                                 'the source does not place; not the '
-                                 'clouds.yaml entry, which is --os-cloud.')
-        parser.add_argument('--dry-run', action='store_true',
-                            help='Report what would change; write nothing.')
+        for option, (metavar, _param, text) in SOURCE_OPTIONS.items():
+            parser.add_argument('--' + option, metavar=metavar, help=text)
         common.add_reason(parser, 'the sync (default: "inventory sync '
-                                  'SOURCE")')
+                                  'SOURCE")',
+                          dry_run='Report what would change; write nothing.')
         return parser
 
     def take_action(self, parsed_args):
@@ -55,8 +58,9 @@ class SyncInventory(common.Lister):
             if verbose >= 1:
                 stderr.write('%s\n' % message)
 
-        params = {'path': a.file, 'region': a.region, 'cloud': a.fleet_cloud,
-                  'connection_factory': common.connection_factory(self.app)}
+        params = {param: getattr(a, option.replace('-', '_'))
+                  for option, (_m, param, _t) in SOURCE_OPTIONS.items()}
+        params['connection_factory'] = common.connection_factory(self.app)
         report = client.fleet.sync.run(ctx, a.source, params=params,
                                        conf=client.conf, progress=progress)
         counts = report.counts

@@ -11,8 +11,7 @@ class _ChangeLabels(common.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         parser.add_argument('labels', metavar='<label>', nargs='+',
                             help='Label(s) to %s.' % self.verb)
         common.add_reason(parser)
@@ -41,9 +40,9 @@ class ListLabel(common.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>', nargs='?',
-                            help='Device name or UUID (default: all labels '
-                                 'in use, with their device counts).')
+        common.add_device(parser, nargs='?',
+                          help='Device name or UUID (default: all labels '
+                               'in use, with their device counts).')
         common.add_columns(parser, resource_fields.LABEL)
         return parser
 

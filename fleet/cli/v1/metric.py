@@ -63,8 +63,7 @@ class ShowMetric(common.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('device', metavar='<device>',
-                            help='Device name or UUID.')
+        common.add_device(parser)
         _add_metric_options(parser)
         parser.add_argument('--history', action='store_true',
                             help='Show past readings, newest first.')

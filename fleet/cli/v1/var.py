@@ -19,6 +19,14 @@ from fleet.common import constants
 SCOPES = tuple(reversed(constants.SCOPES))
 
 
+def _add_target(parser, with_defaults, **kwargs):
+    """``<name>``: what holds the variables, as ``--scope`` says."""
+    parser.add_argument('name', metavar='<name>',
+                        help='Device (name or UUID), rack, cell, region or '
+                             'cloud, as --scope says%s.' % with_defaults,
+                        **kwargs)
+
+
 def _add_scope(parser):
     parser.add_argument(
         '--scope', metavar='<scope>', choices=SCOPES, default='device',
@@ -110,6 +118,15 @@ def read_secrets(parsed_args, stdin):
     return found
 
 
+def _add_secret_source(parser, name, metavar, value, repeatable=True):
+    """``--secret-<name>``: a secret's value from outside the command line."""
+    more = {'action': 'append', 'default': []} if repeatable else {}
+    parser.add_argument('--secret-' + name, metavar=metavar,
+                        help='Set secret KEY to %s. Recommended.%s'
+                        % (value, ' Repeatable.' if repeatable else ''),
+                        **more)
+
+
 class SetVar(common.Command):
     """Set variables on a device, a level of the hierarchy or the defaults.
 
@@ -128,10 +145,8 @@ class SetVar(common.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', nargs='?',
-                            help='Device (name or UUID), rack, cell, region '
-                                 'or cloud, as --scope says; with --scope '
-                                 'defaults, the first <key=value>.')
+        _add_target(parser, '; with --scope defaults, the first '
+                            '<key=value>', nargs='?')
         parser.add_argument('assignments', metavar='<key=value>', nargs='*',
                             help='Variable to set; how VALUE is typed is '
                                  'told above.')
@@ -149,21 +164,15 @@ class SetVar(common.Command):
                           help='Store the values in clear even where the '
                                'key is a secret now (without it, setting a '
                                'secret key without --secret is refused).')
-        parser.add_argument('--secret-file', metavar='<key=path>',
-                            action='append', default=[],
-                            help='Set secret KEY to the contents of the file '
-                                 'PATH (a string; one final newline '
-                                 'dropped). Recommended. Repeatable.')
-        parser.add_argument('--secret-stdin', metavar='<key>',
-                            help='Set secret KEY to what standard input '
-                                 'holds (a pipe), or to what is typed at a '
-                                 'prompt that does not echo (a terminal). '
-                                 'Recommended.')
-        parser.add_argument('--secret-env', metavar='<key=envvar>',
-                            action='append', default=[],
-                            help='Set secret KEY to the value of the '
-                                 'environment variable ENVVAR. '
-                                 'Recommended. Repeatable.')
+        _add_secret_source(parser, 'file', '<key=path>',
+                           'the contents of the file PATH (a string; one '
+                           'final newline dropped)')
+        _add_secret_source(parser, 'stdin', '<key>',
+                           'what standard input holds (a pipe), or to what '
+                           'is typed at a prompt that does not echo (a '
+                           'terminal)', repeatable=False)
+        _add_secret_source(parser, 'env', '<key=envvar>',
+                           'the value of the environment variable ENVVAR')
         common.add_reason(parser)
         return parser
 
@@ -211,10 +220,7 @@ class UnsetVar(common.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>',
-                            help='Device (name or UUID), rack, cell, region '
-                                 'or cloud, as --scope says; with --scope '
-                                 'defaults, the first <key>.')
+        _add_target(parser, '; with --scope defaults, the first <key>')
         parser.add_argument('keys', metavar='<key>', nargs='*',
                             help='Variable to remove.')
         _add_scope(parser)
@@ -236,10 +242,7 @@ class ShowVar(common.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.add_argument('name', metavar='<name>', nargs='?',
-                            help='Device (name or UUID), rack, cell, region '
-                                 'or cloud, as --scope says (none with '
-                                 '--scope defaults).')
+        _add_target(parser, ' (none with --scope defaults)', nargs='?')
         _add_scope(parser)
         parser.add_argument('--resolved', action='store_true',
                             help='Devices only: the values the device ends '

@@ -13,6 +13,7 @@ import time
 
 from oslo_config import cfg
 
+from fleet.plugins import base as plugin_base
 from fleet.plugins.collectors import base
 from fleet.plugins.collectors import ipmi_data as data
 from fleet.plugins.collectors import ipmi_read
@@ -65,11 +66,10 @@ class IPMICollector(base.Collector):
                             '8 the client CPU is the limit (see the '
                             'benchmarks); a wider pool mainly hides slow '
                             'BMCs.'),
-            cfg.FloatOpt('timeout', default=10.0, min=0.5,
-                         help='Seconds one BMC may take per sweep (login '
-                              'included). A BMC still busy then reads '
-                              '"unknown" with reason "timeout" and the '
-                              'sweep goes on.'),
+            plugin_base.timeout_opt(
+                'Seconds one BMC may take per sweep (login included). A BMC '
+                'still busy then reads "unknown" with reason "timeout" and '
+                'the sweep goes on.', 10.0, minimum=0.5),
             cfg.BoolOpt('sel_history', default=False,
                         help='On the first sweep of a BMC (no cursor '
                              'known), report the entries already in its '

@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 from fleet.common import exception
 from fleet.common.readings import Reading
+from fleet.plugins import base as plugin_base
 from fleet.plugins.collectors import base
 from fleet.plugins.collectors import prometheus_api
 
@@ -102,11 +103,10 @@ class PrometheusCollector(base.Collector):
                             'queried (/api/v1/query is appended). A '
                             'user:password@ in it is sent as HTTP basic '
                             'authentication and never shown.'),
-            cfg.FloatOpt('timeout', default=10, min=0.1,
-                         help='Seconds to wait for each query (connecting, '
-                              'each read, and Prometheus\' own evaluation) '
-                              'before the readings are given up as '
-                              'unknown.'),
+            plugin_base.timeout_opt(
+                'Seconds to wait for each query (connecting, each read, and '
+                'Prometheus\' own evaluation) before the readings are given '
+                'up as unknown.', 10),
             cfg.StrOpt('host_label', default='host',
                        help='The label of node-exporter series that names '
                             'the host, e.g. host, instance or nodename.'),

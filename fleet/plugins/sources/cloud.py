@@ -12,9 +12,8 @@ devices are placed in.
 import re
 import time
 
-from oslo_config import cfg
-
 from fleet.common import exception
+from fleet.plugins import base as plugin_base
 from fleet.plugins.sources import base
 
 #: Default of ``[<kind>.<name>] timeout``, in seconds.
@@ -26,7 +25,7 @@ _URL = re.compile(r'https?://[^\s,;\'"()]+')
 
 def timeout_opt(help_text, default=DEFAULT_TIMEOUT):
     """The ``timeout`` option of a plugin that reads a cloud."""
-    return cfg.FloatOpt('timeout', default=default, min=0.1, help=help_text)
+    return plugin_base.timeout_opt(help_text, default)
 
 
 class CloudClient:

@@ -138,12 +138,7 @@ class StaticSource(base.InventorySource):
             # Nothing but an owner is as empty (keep "devices: []" to
             # retire every device of the file on purpose).
             raise exception.InvalidAssetFile(name, _EMPTY)
-        unknown = set(data) - TOP_KEYS
-        if unknown:
-            raise exception.InvalidAssetFile(
-                name, 'unknown top-level key %s; use %s' % (
-                    ', '.join(sorted(map(repr, unknown))),
-                    ', '.join(sorted(TOP_KEYS))))
+        _check_known(data, TOP_KEYS, name, 'top-level key')
         snap = base.Snapshot(strict_hierarchy=True)
         if data.get('owner') is not None:
             snap.owner = 'static:' + _declared_owner(data['owner'], name)
@@ -334,11 +329,16 @@ def _list(data, key, name):
 def _check_mapping(item, allowed, where):
     if not isinstance(item, dict):
         raise exception.InvalidAssetFile(where, 'must be a mapping')
+    _check_known(item, allowed, where)
+
+
+def _check_known(item, allowed, where, what='field'):
+    """Refuse keys of ``item`` not in ``allowed``, naming the valid ones."""
     unknown = set(item) - allowed
     if unknown:
         raise exception.InvalidAssetFile(
-            where, 'unknown field %s; use %s' % (
-                ', '.join(sorted(map(repr, unknown))),
+            where, 'unknown %s %s; use %s' % (
+                what, ', '.join(sorted(map(repr, unknown))),
                 ', '.join(sorted(allowed))))
 
 
