@@ -289,15 +289,6 @@ def write_if_changed(path, text):
         path.write_text(text)
 
 
-def ensure_vhost(vhost):
-    """Create a RabbitMQ vhost and grant guest on it (idempotent)."""
-    vhosts = run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if vhost not in vhosts.split():
-        run(['rabbitmqctl', '-q', 'add_vhost', vhost])
-    run(['rabbitmqctl', '-q', 'set_permissions', '-p', vhost,
-         'guest', '.*', '.*', '.*'])
-
-
 def request_json(method, url, body=None, headers=None, timeout=30,
                  name='peer'):
     """One JSON request; the decoded body, or {} for an empty one.
