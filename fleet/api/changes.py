@@ -57,10 +57,11 @@ class ChangeLog:
             c = models.Change
             q = sa.select(c)
             if object_type:
-                if object_type not in refs.SCOPES:
+                if object_type not in constants.CHANGE_OBJECT_TYPES:
                     raise exception.Invalid(
                         'type', 'unknown object type %r' % object_type,
-                        'use one of %s' % ', '.join(refs.SCOPES))
+                        'use one of %s'
+                        % ', '.join(constants.CHANGE_OBJECT_TYPES))
                 q = q.where(c.object_type == object_type)
             if name:
                 if object_type == 'device':

@@ -108,7 +108,8 @@ class Fleet:
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
     ``sync``, ``alerts``, ``silences``, ``capacity``; ``notifications``,
     which publishes the events of committed transactions
-    (:class:`fleet.api.notifications.Notifications`);
+    (:class:`fleet.api.notifications.Notifications`); ``policies``,
+    ``findings``, ``audit`` (:mod:`fleet.api.audit`);
     ``conf``, the configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
@@ -160,6 +161,12 @@ class Fleet:
         self.capacity = capacity.Capacity(self)
         self.alerts = alerts.Alerts(self)
         self.silences = silences.Silences(self)
+        from fleet.api.audit import findings as audit_findings
+        from fleet.api.audit import policies as audit_policies
+        from fleet.api.audit import run as audit_run
+        self.policies = audit_policies.Policies(self)
+        self.findings = audit_findings.Findings(self)
+        self.audit = audit_run.Audit(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

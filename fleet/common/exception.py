@@ -213,3 +213,30 @@ class SchemaOutOfDate(FleetError):
     msg_fmt = ('The fleet database schema is at %(found)s, this code needs '
                '%(wanted)s: upgrade it ("fleet-manage db upgrade").')
     code = 'schema_out_of_date'
+
+
+class InvalidPolicy(FleetError):
+    """Policy files with mistakes; ``problems`` lists every one of them.
+
+    Each problem is a :class:`fleet.api.audit.policyfile.Problem` (file,
+    line, column, field, message). Nothing was loaded.
+    """
+
+    code = 'invalid_policy'
+
+    def __init__(self, problems):
+        problems = list(problems)
+        first = problems[0] if problems else None
+        super().__init__(
+            '%d mistake%s in the policy files; nothing was loaded: %s' % (
+                len(problems), '' if len(problems) == 1 else 's',
+                '; '.join(map(str, problems[:3])) +
+                (' ...' if len(problems) > 3 else '')),
+            field=first.field if first else None,
+            where='%s:%d:%d' % first[:3] if first else None)
+        self.problems = problems
+
+    def to_dict(self):
+        body = super().to_dict()
+        body['problems'] = [p._asdict() for p in self.problems]
+        return body

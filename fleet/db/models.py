@@ -226,3 +226,78 @@ class ReadingHistory(Base):
 # Alerts and silences live in their own module; imported here so that the
 # one metadata (Alembic, ensure_schema, the tests) holds their tables.
 from fleet.db import alert_models  # noqa: E402,F401
+# -- audit -------------------------------------------------------------------
+# Policies (one per loaded file) hold rules; an audit turns rules into
+# findings, one per (rule, device or group), keyed by a fingerprint.
+class Policy(TimestampMixin, Base):
+    """A loaded policy file: its name, text and version."""
+
+    __tablename__ = 'policies'
+    __table_args__ = (NEVER_REUSE,)
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    source: orm.Mapped[str | None] = orm.mapped_column(sa.String(1024))
+    content: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    checksum: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    version: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=1)
+
+
+class AuditRule(Base):
+    """One rule of a policy; JSON columns hold the validated YAML parts."""
+
+    __tablename__ = 'audit_rules'
+    __table_args__ = (NEVER_REUSE,)
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    policy_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('policies.id', ondelete='CASCADE'), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(255), unique=True)
+    position: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    enabled: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=True, nullable=False)
+    auditor: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    severity: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    description: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    selector: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    params: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    remediation: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    mode: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    repeat_count: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    repeat_window: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+
+
+class Finding(Base):
+    """One finding: a rule failing for one device or one group.
+
+    ``subject`` is the device's name or the group's key (``rack k1``);
+    ``rule``/``policy`` keep the names, so a finding outlives its rule.
+    """
+
+    __tablename__ = 'findings'
+    __table_args__ = (
+        sa.Index('ix_findings_rule_status', 'rule', 'status'),
+        NEVER_REUSE,
+    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    fingerprint: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                     unique=True)
+    rule: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    policy: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    auditor: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    subject: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    device_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='SET NULL'), index=True)
+    severity: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(16), index=True)
+    message: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    observed: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    expected: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    count: orm.Mapped[int] = orm.mapped_column(sa.Integer, default=1)
+    first_seen: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, nullable=False)
+    last_seen: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, nullable=False)
+    resolved_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        Timestamp)
+    updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow, nullable=False)

@@ -164,3 +164,30 @@ SILENCE = Resource(
              'comment'),
     fields=('id', 'matchers', 'comment', 'created_by', 'created_at',
             'expires_at', 'active'))
+# -- audit ---------------------------------------------------------------------
+HEADINGS.update({
+    'version': 'Version', 'rules': 'Rules', 'enabled_rules': 'Enabled',
+    'checksum': 'Checksum', 'fingerprint': 'Fingerprint', 'rule': 'Rule',
+    'policy': 'Policy', 'auditor': 'Auditor', 'subject': 'Subject',
+    'severity': 'Severity', 'message': 'Message', 'observed': 'Observed',
+    'expected': 'Expected', 'count': 'Count', 'first_seen': 'First seen',
+    'resolved_at': 'Resolved at',
+})
+
+POLICY = Resource(
+    default=('name', 'version', 'rules', 'enabled_rules', 'description'),
+    long=('name', 'version', 'rules', 'enabled_rules', 'description',
+          'source', 'updated_at'),
+    fields=('name', 'version', 'rules', 'enabled_rules', 'description',
+            'source', 'checksum', 'created_at', 'updated_at'))
+
+FINDING = Resource(
+    default=('id', 'severity', 'status', 'rule', 'subject', 'message',
+             'last_seen'),
+    long=('id', 'severity', 'status', 'rule', 'policy', 'auditor',
+          'subject', 'message', 'observed', 'expected', 'count',
+          'first_seen', 'last_seen', 'resolved_at'),
+    fields=('id', 'fingerprint', 'severity', 'status', 'rule', 'policy',
+            'auditor', 'subject', 'message', 'observed', 'expected',
+            'count', 'first_seen', 'last_seen', 'resolved_at'),
+    headings={'last_seen': 'Last seen'})

@@ -1,0 +1,147 @@
+"""``fleet policy ...``: audit policy files (validate, load, list, show,
+delete).
+
+A policy file is YAML (reference: ``doc/source/user/policy-reference.rst``);
+``validate`` and ``load`` name the file, line, column and field of every
+mistake, and ``load`` writes nothing unless every file is right.
+"""
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+from fleet.cli.v1 import resource_fields
+
+RESOURCE = resource_fields.POLICY
+LOAD_FIELDS = (('name', 'Name'), ('version', 'Version'), ('rules', 'Rules'),
+               ('action', 'Action'))
+RULE_FIELDS = ('name', 'enabled', 'auditor', 'severity', 'selector',
+               'params', 'mode', 'remediation', 'repeat_count',
+               'repeat_window', 'description')
+
+
+def _read(paths):
+    """``[(path, bytes)]``; a file that cannot be read is a one-line
+    error."""
+    out = []
+    for path in paths:
+        try:
+            with open(path, 'rb') as f:
+                # Read one byte past any sane limit; the service layer
+                # refuses by size.
+                out.append((path, f.read(64 * 1024 * 1024 + 1)))
+        except OSError as exc:
+            raise osc_exc.CommandError('%s: cannot read: %s'
+                                       % (path, exc.strerror or exc))
+    return out
+
+
+def _fail(cmd, problems, verb):
+    for p in problems:
+        cmd.app.stdout.write('%s\n' % p)
+    files = len({p.file for p in problems})
+    raise osc_exc.CommandError(
+        '%d mistake%s in %d file%s; %s.' % (
+            len(problems), '' if len(problems) == 1 else 's', files,
+            '' if files == 1 else 's', verb))
+
+
+class ValidatePolicy(common.Command):
+    """Check policy files without loading them: every mistake, located."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('files', metavar='<file>', nargs='+',
+                            help='Policy file(s) (YAML), checked together '
+                                 '(rule names are unique over all).')
+        return parser
+
+    def take_action(self, parsed_args):
+        files = _read(parsed_args.files)
+        problems = common.get_fleet(self.app).policies.validate(
+            self.ctx(parsed_args), files)
+        if problems:
+            _fail(self, problems, 'fix them and validate again')
+        for path, _text in files:
+            self.app.stdout.write('%s: valid\n' % path)
+
+
+class LoadPolicy(common.Lister):
+    """Load policy files (a loaded policy of the same name is replaced)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('files', metavar='<file>', nargs='+',
+                            help='Policy file(s) (YAML); all or none are '
+                                 'loaded.')
+        common.add_reason(parser, 'the new policy versions')
+        return parser
+
+    def take_action(self, parsed_args):
+        from fleet.common import exception
+
+        files = _read(parsed_args.files)
+        try:
+            rows = common.get_fleet(self.app).policies.load(
+                self.ctx(parsed_args), files)
+        except exception.InvalidPolicy as exc:
+            _fail(self, exc.problems, 'nothing was loaded')
+        return common.list_output(rows, LOAD_FIELDS)
+
+
+class ListPolicy(common.Lister):
+    """List the loaded policies."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        common.add_columns(parser, RESOURCE, 'Also show sources and times.')
+        return parser
+
+    def take_action(self, parsed_args):
+        rows = common.get_fleet(self.app).policies.list(
+            self.ctx(parsed_args))
+        return common.list_output(rows, common.list_columns(
+            RESOURCE, parsed_args))
+
+
+class _Rules(common.JsonColumn):
+    """Rules: one ``name (auditor, severity[, disabled])`` per line."""
+
+    def human_readable(self):
+        return '\n'.join('%s (%s, %s%s)' % (
+            r['name'], r['auditor'], r['severity'],
+            '' if r['enabled'] else ', disabled') for r in self._value or ())
+
+
+class ShowPolicy(common.ShowOne):
+    """Show a loaded policy and its rules."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('policy', metavar='<policy>',
+                            help='Policy name.')
+        return parser
+
+    def take_action(self, parsed_args):
+        pol = common.get_fleet(self.app).policies.show(
+            self.ctx(parsed_args), parsed_args.policy)
+        pol['rules'] = [{k: r[k] for k in RULE_FIELDS} for r in pol['rules']]
+        return common.show_output(
+            pol, ('name', 'version', 'description', 'source', 'checksum',
+                  'created_at', 'updated_at', 'rules'), {'rules': _Rules})
+
+
+class DeletePolicy(common.Command):
+    """Delete policies; the open findings of their rules resolve."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('policies', metavar='<policy>', nargs='+',
+                            help='Policy name(s).')
+        common.add_reason(parser, 'the deletion')
+        return parser
+
+    def take_action(self, parsed_args):
+        fleet = common.get_fleet(self.app)
+        ctx = self.ctx(parsed_args)
+        common.delete_each(self, 'policie', parsed_args.policies,
+                           lambda name: fleet.policies.delete(ctx, name))

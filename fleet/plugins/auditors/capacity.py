@@ -1,0 +1,96 @@
+"""The ``capacity`` auditor: headroom and idle hosts from Nova readings."""
+
+import collections
+
+from fleet.plugins.auditors import base
+
+#: resource -> (free metric, capacity metric) of the nova collector.
+RESOURCES = {'vcpus': ('vcpus.free', 'vcpus.capacity'),
+             'memory': ('memory.free_mb', 'memory.capacity_mb'),
+             'disk': ('disk.free_gb', 'disk.capacity_gb')}
+INSTANCES = 'instances.total'
+
+
+class CapacityAuditor(base.Auditor):
+    """Spare capacity from the Nova hypervisor readings.
+
+    Reads what ``fleet collect`` stores from the ``nova`` collector
+    (``vcpus.free``/``vcpus.capacity``, ``memory.free_mb``/
+    ``memory.capacity_mb``, ``disk.free_gb``/``disk.capacity_gb``,
+    ``instances.total``). ``check: headroom`` -- free capacity of a group
+    (``group_by`` region, cell, rack, or each device) below
+    ``min_percent`` of its capacity; ``check: idle`` -- a host running no
+    instance. Params::
+
+        check: headroom           # headroom | idle
+        resource: vcpus           # vcpus | memory | disk
+        min_percent: 20
+        group_by: cell            # region | cell | rack | device
+
+    Devices without those readings are left out of the sums.
+    """
+
+    parameter_schema = {
+        'type': 'object', 'additionalProperties': False,
+        'required': ['check'],
+        'properties': {
+            'check': {'enum': ['headroom', 'idle']},
+            'resource': {'enum': sorted(RESOURCES)},
+            'min_percent': {'type': 'number', 'minimum': 0,
+                            'maximum': 100},
+            'group_by': {'enum': ['region', 'cell', 'rack', 'device']},
+        },
+    }
+
+    def metrics(self, params):
+        if params['check'] == 'idle':
+            return [INSTANCES]
+        return list(RESOURCES[params.get('resource', 'vcpus')])
+
+    def audit(self, devices, params, snapshot):
+        if params['check'] == 'idle':
+            return base.Auditor.audit(self, devices, params, snapshot)
+        free_m, cap_m = RESOURCES[params.get('resource', 'vcpus')]
+        by = params.get('group_by', 'region')
+        want = params.get('min_percent', 10)
+        sums = collections.defaultdict(lambda: [0.0, 0.0, 0, None])
+        for dev in devices:
+            got = snapshot.readings(dev.id)
+            free, cap = got.get(free_m), got.get(cap_m)
+            if free is None or cap is None or free.value is None or \
+                    cap.value is None:
+                continue
+            key = dev.name if by == 'device' else getattr(dev, by)
+            s = sums[key]
+            s[0] += free.value
+            s[1] += cap.value
+            s[2] += 1
+            s[3] = dev if by == 'device' else None
+        out = []
+        for key, (free, cap, n, dev) in sorted(sums.items(),
+                                               key=lambda k: str(k[0])):
+            if cap <= 0:
+                continue
+            percent = 100.0 * free / cap
+            if percent < want:
+                msg = '%s headroom %.1f%% (%g free of %g on %d host%s), ' \
+                      'at least %g%% wanted' % (
+                          free_m.split('.')[0], percent, free, cap, n,
+                          '' if n == 1 else 's', want)
+                observed = {'free': free, 'capacity': cap,
+                            'percent': round(percent, 2), 'hosts': n}
+                expected = {'min_percent': want}
+                if dev is not None:
+                    out.append(base.failure(dev, msg, observed, expected))
+                else:
+                    out.append(base.group_failure('%s %s' % (by, key), msg,
+                                                  observed, expected))
+        return out
+
+    def check(self, device, params, snapshot):
+        r = snapshot.readings(device.id).get(INSTANCES)
+        if r is None or r.value is None or r.value > 0:
+            return None
+        return base.failure(device, 'idle: runs no instance',
+                            observed={INSTANCES: r.value},
+                            expected={INSTANCES: '> 0'})
