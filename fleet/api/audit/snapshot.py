@@ -160,22 +160,31 @@ class Snapshot:
                 if fnmatch.fnmatchcase(m, pattern)}
 
     def history(self, pairs, since):
-        """Past readings of (device id, metric) ``pairs`` since ``since``,
-        oldest first: ``{(device_id, metric): [Past]}``; batched."""
+        """Past readings of (device id, metric) ``pairs``: the last one at
+        or before ``since`` and every later one, oldest first:
+        ``{(device_id, metric): [Past]}``; two queries per batch."""
         h = models.ReadingHistory
         pairs = sorted(set(pairs))
         out = {p: [] for p in pairs}
         metrics = sorted({m for _d, m in pairs})
         ids = sorted({d for d, _m in pairs})
+        cols = (h.device_id, h.metric, h.read_at, h.value, h.status)
         for batch in bulk.batches(ids, self.batch_size):
-            for row in self.session.execute(sa.select(
-                    h.device_id, h.metric, h.read_at, h.value, h.status)
-                    .where(h.device_id.in_(batch), h.metric.in_(metrics),
-                           h.read_at >= since)
-                    .order_by(h.read_at, h.id)):
-                key = (row.device_id, row.metric)
-                if key in out:
-                    out[key].append(Past(row.read_at, row.value, row.status))
+            where = (h.device_id.in_(batch), h.metric.in_(metrics))
+            last = sa.select(h.device_id, h.metric, sa.func.max(
+                h.read_at).label('t')).where(
+                *where, h.read_at <= since).group_by(
+                h.device_id, h.metric).subquery()
+            before = sa.select(*cols).join(last, sa.and_(
+                h.device_id == last.c.device_id, h.metric == last.c.metric,
+                h.read_at == last.c.t))
+            after = sa.select(*cols).where(*where, h.read_at > since)
+            for q in (before, after.order_by(h.read_at, h.id)):
+                for row in self.session.execute(q):
+                    key = (row.device_id, row.metric)
+                    if key in out:
+                        out[key].append(Past(row.read_at, row.value,
+                                             row.status))
         return out
 
     # -- variables --------------------------------------------------------------

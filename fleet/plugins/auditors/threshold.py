@@ -98,8 +98,7 @@ class ThresholdAuditor(base.Auditor):
         since = snapshot.now - datetime.timedelta(seconds=seconds)
         pairs = [(dev.id, b[1]) for dev, bad in candidates.items()
                  for b in bad]
-        past = snapshot.history(pairs, since - datetime.timedelta(
-            seconds=seconds))
+        past = snapshot.history(pairs, since)
         kept = {}
         for dev, bad in candidates.items():
             still = []
