@@ -37,7 +37,7 @@ def _read(paths):
 
 def _fail(cmd, problems, verb):
     for p in problems:
-        cmd.app.stdout.write('%s\n' % p)
+        cmd.app.stdout.write('%s\n' % (p,))
     files = len({p.file for p in problems})
     raise osc_exc.CommandError(
         '%d mistake%s in %d file%s; %s.' % (
