@@ -80,12 +80,15 @@ class Auditor(base.Plugin):
         """
         return ()
 
+    @abc.abstractmethod
     def audit(self, devices, params, snapshot):
         """Check the rule's devices; return the failures.
 
-        The default calls :meth:`check` for each device and turns an
-        exception into an error :class:`Failure` of that device. Override
-        it for checks over groups (placement, capacity per cell).
+        A per-device auditor returns ``self.audit_each(devices, params,
+        snapshot)``, which calls :meth:`check` for each device and turns
+        an exception into an error :class:`Failure` of that device; a
+        check over groups (placement, capacity per cell) works on the
+        whole list.
 
         :param devices: the :class:`Device` objects the rule selects.
         :param params: the rule's parameters, valid against
@@ -93,7 +96,14 @@ class Auditor(base.Plugin):
         :param snapshot: what the audit read
             (:class:`fleet.api.audit.snapshot.Snapshot`).
         :returns: an iterable of :class:`Failure`.
+        :raises Exception: anything; the audit records one ``error``
+            finding for the rule (subject ``rule <name>``) and goes on
+            with the other rules.
         """
+
+    def audit_each(self, devices, params, snapshot):
+        """:meth:`check` each device; an exception is an error Failure of
+        that device and the others are still checked."""
         out = []
         for device in devices:
             try:
@@ -106,7 +116,7 @@ class Auditor(base.Plugin):
         return out
 
     def check(self, device, params, snapshot):
-        """Check one device (used by the default :meth:`audit`).
+        """Check one device (used by :meth:`audit_each`).
 
         :returns: a :class:`Failure`, or None when the device is in line.
         :raises Exception: any error; recorded as an ``error`` finding of

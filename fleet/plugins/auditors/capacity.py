@@ -49,7 +49,7 @@ class CapacityAuditor(base.Auditor):
 
     def audit(self, devices, params, snapshot):
         if params['check'] == 'idle':
-            return base.Auditor.audit(self, devices, params, snapshot)
+            return self.audit_each(devices, params, snapshot)
         free_m, cap_m = RESOURCES[params.get('resource', 'vcpus')]
         by = params.get('group_by', 'region')
         want = params.get('min_percent', 10)

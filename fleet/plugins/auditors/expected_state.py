@@ -58,6 +58,9 @@ class ExpectedStateAuditor(base.Auditor):
                 keys.add(check['desired'].split('.')[0])
         return keys
 
+    def audit(self, devices, params, snapshot):
+        return self.audit_each(devices, params, snapshot)
+
     def check(self, device, params, snapshot):
         values = snapshot.variables(device.id)
         missing_fails = params.get('missing', 'fail') == 'fail'

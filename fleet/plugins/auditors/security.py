@@ -67,7 +67,7 @@ class SecurityAuditor(base.Auditor):
     def audit(self, devices, params, snapshot):
         if params['check'] == 'default_password':
             self._known = self._defaults(params)
-        return base.Auditor.audit(self, devices, params, snapshot)
+        return self.audit_each(devices, params, snapshot)
 
     def check(self, device, params, snapshot):
         if params['check'] == 'hands_off_expired':
