@@ -22,8 +22,7 @@ from fleet.db import models
 from fleet.plugins.auditors import base as auditor_base
 
 #: A latest reading as auditors see it.
-Reading = collections.namedtuple(
-    'Reading', 'metric value unit status threshold read_at')
+Reading = collections.namedtuple('Reading', 'metric value unit status')
 #: A past reading.
 Past = collections.namedtuple('Past', 'read_at value status')
 
@@ -49,51 +48,65 @@ class Snapshot:
         self.keyring = keyring
         self.now = now or datetime.datetime.now(
             datetime.timezone.utc).replace(tzinfo=None)
-        self._readings = {}
+        self._by_metric = {}
+        self._matching = {}
         self._vars = {}
+        self._decoded = {}
         self._chains = None
         self._secrets = {}
         self._load_devices()
 
     # -- devices and selectors ------------------------------------------------
     def _load_devices(self):
-        s = self.session
+        conn = self.conn = self.session.connection()
         names = {}
         for model, key in ((models.Region, 'region'), (models.Cell, 'cell'),
                            (models.Rack, 'rack')):
-            names[key] = dict(s.execute(sa.select(model.id,
-                                                  model.name)).all())
+            t = model.__table__
+            names[key] = dict(conn.execute(sa.select(t.c.id,
+                                                     t.c.name)).all())
         labels = collections.defaultdict(set)
-        for dev_id, label in s.execute(sa.select(models.Label.device_id,
-                                                 models.Label.label)):
+        lt = models.Label.__table__
+        for dev_id, label in conn.execute(sa.select(lt.c.device_id,
+                                                    lt.c.label)):
             labels[dev_id].add(label)
-        d = models.Device
-        self.devices = {}
-        self._placed = {}
+        d = models.Device.__table__.c
+        self.devices = devices = {}
+        self._placed = placed = {}
         index = {f: collections.defaultdict(set) for f in _FIELDS}
-        index['labels'] = collections.defaultdict(set)
-        index['devices'] = collections.defaultdict(set)
+        by_label = index['labels'] = collections.defaultdict(set)
+        by_name = index['devices'] = collections.defaultdict(set)
+        regions, cells, racks = names['region'], names['cell'], names['rack']
+        i_region, i_cell, i_rack = index['region'], index['cell'], \
+            index['rack']
+        i_role, i_type = index['role'], index['type']
         empty = frozenset()
-        for row in s.execute(sa.select(
+        make = auditor_base.Device
+        place = resolve.Placed
+        for (dev_id, name, type_, role, region_id, cell_id, rack_id,
+             parent_id) in conn.execute(sa.select(
                 d.id, d.name, d.type, d.role, d.region_id, d.cell_id,
-                d.rack_id, d.parent_id).where(d.missing == sa.false())):
-            dev = auditor_base.Device(
-                row.id, row.name, row.type, row.role,
-                names['region'].get(row.region_id),
-                names['cell'].get(row.cell_id),
-                names['rack'].get(row.rack_id),
-                frozenset(labels[row.id]) if row.id in labels else empty)
-            self.devices[row.id] = dev
-            self._placed[row.id] = resolve.Placed(
-                row.id, row.rack_id, row.cell_id, row.region_id,
-                row.parent_id)
-            for f in _FIELDS:
-                index[f][getattr(dev, f)].add(row.id)
-            for label in dev.labels:
-                index['labels'][label].add(row.id)
-            index['devices'][row.name].add(row.id)
+                d.rack_id, d.parent_id).where(
+                    d.missing == sa.false())).all():
+            own = labels.get(dev_id)
+            region, cell, rack = regions.get(region_id), cells.get(
+                cell_id), racks.get(rack_id)
+            devices[dev_id] = make(dev_id, name, type_, role, region, cell,
+                                   rack, frozenset(own) if own else empty)
+            placed[dev_id] = place(dev_id, rack_id, cell_id, region_id,
+                                   parent_id)
+            i_region[region].add(dev_id)
+            i_cell[cell].add(dev_id)
+            i_rack[rack].add(dev_id)
+            i_role[role].add(dev_id)
+            i_type[type_].add(dev_id)
+            by_name[name].add(dev_id)
+            if own:
+                for label in own:
+                    by_label[label].add(dev_id)
         self._index = index
-        self._all = frozenset(self.devices)
+        self._all = frozenset(devices)
+        self._by_name = sorted(devices.values(), key=lambda dev: dev.name)
 
     def select(self, selector):
         """The devices a rule's ``selector`` picks, ordered by name."""
@@ -109,7 +122,9 @@ class Snapshot:
             unwanted = _names(exclude.get(f))
             if unwanted:
                 ids = ids - self._union(f, unwanted)
-        return sorted((self.devices[i] for i in ids), key=lambda d: d.name)
+        if ids is self._all:
+            return list(self._by_name)
+        return [dev for dev in self._by_name if dev.id in ids]
 
     def _union(self, field, names):
         index = self._index[field]
@@ -123,11 +138,11 @@ class Snapshot:
     # -- readings ---------------------------------------------------------------
     def load_readings(self, patterns):
         """Read the latest readings of every metric matching ``patterns``
-        (names, or prefixes ending in ``*``) in one query."""
+        (names, or globs such as ``temperature.*``) in one query."""
         patterns = sorted(set(patterns))
         if not patterns:
             return
-        r = models.LatestReading
+        r = models.LatestReading.__table__.c
         conds = []
         for p in patterns:
             if '*' in p or '?' in p:
@@ -136,28 +151,43 @@ class Snapshot:
                              else sa.true())
             else:
                 conds.append(r.metric == p)
-        self._patterns = patterns
-        out = self._readings
-        for row in self.session.execute(sa.select(
-                r.device_id, r.metric, r.value, r.unit, r.status,
-                r.threshold, r.read_at).where(sa.or_(*conds))):
-            per = out.get(row.device_id)
+        by_metric = self._by_metric
+        make = Reading
+        for dev_id, metric, value, unit, status in self.conn.execute(
+                sa.select(r.device_id, r.metric, r.value, r.unit,
+                          r.status).where(sa.or_(*conds))).all():
+            per = by_metric.get(metric)
             if per is None:
-                per = out[row.device_id] = {}
-            per[row.metric] = Reading(row.metric, row.value, row.unit,
-                                      row.status, row.threshold, row.read_at)
+                per = by_metric[metric] = {}
+            per[dev_id] = make(metric, value, unit, status)
+
+    def metrics(self, pattern):
+        """The loaded metric names matching ``pattern`` (name or glob)."""
+        found = self._matching.get(pattern)
+        if found is None:
+            if '*' in pattern or '?' in pattern:
+                found = sorted(m for m in self._by_metric
+                               if fnmatch.fnmatchcase(m, pattern))
+            else:
+                found = [pattern] if pattern in self._by_metric else []
+            self._matching[pattern] = found
+        return found
+
+    def readings_of(self, metric):
+        """``{device id: Reading}`` of one metric (a loaded name)."""
+        return self._by_metric.get(metric, {})
 
     def readings(self, device_id, pattern=None):
-        """``{metric: Reading}`` of a device, those matching ``pattern``
-        (a name or glob) only when given."""
-        got = self._readings.get(device_id, {})
-        if pattern is None:
-            return got
-        if '*' not in pattern and '?' not in pattern:
-            one = got.get(pattern)
-            return {pattern: one} if one is not None else {}
-        return {m: v for m, v in got.items()
-                if fnmatch.fnmatchcase(m, pattern)}
+        """``{metric: Reading}`` of a device: the loaded metrics, or those
+        matching ``pattern`` (a name or glob)."""
+        names = self._by_metric if pattern is None else \
+            self.metrics(pattern)
+        out = {}
+        for metric in names:
+            one = self._by_metric[metric].get(device_id)
+            if one is not None:
+                out[metric] = one
+        return out
 
     def history(self, pairs, since):
         """Past readings of (device id, metric) ``pairs``: the last one at
@@ -180,7 +210,7 @@ class Snapshot:
                 h.read_at == last.c.t))
             after = sa.select(*cols).where(*where, h.read_at > since)
             for q in (before, after.order_by(h.read_at, h.id)):
-                for row in self.session.execute(q):
+                for row in self.conn.execute(q):
                     key = (row.device_id, row.metric)
                     if key in out:
                         out[key].append(Past(row.read_at, row.value,
@@ -195,10 +225,11 @@ class Snapshot:
             return
         v = models.Variable.__table__
         rows = resolve.with_values(
-            lambda q: self.session.execute(q).all(),
+            lambda q: self.conn.execute(q).all(),
             (v.c.scope, v.c.scope_id, v.c.key), v.c.key.in_(keys))
-        cloud_of = dict(self.session.execute(sa.select(
-            models.Region.id, models.Region.cloud_id)).all())
+        rt = models.Region.__table__.c
+        cloud_of = dict(self.conn.execute(sa.select(
+            rt.id, rt.cloud_id)).all())
         parent_of = {i: p.parent_id for i, p in self._placed.items()
                      if p.parent_id}
         self._chains = resolve.Chains(resolve.layers(rows), cloud_of,
@@ -211,19 +242,41 @@ class Snapshot:
             if self._chains is None:
                 return {}
             merged = self._chains.device(self._placed[device_id])
-            got = self._vars[device_id] = {
-                k: resolve.decode(t) for k, t in merged.items()}
+            decoded = self._decoded
+            got = {}
+            for k, text in merged.items():
+                value = decoded.get(text, decoded)
+                if value is decoded:
+                    value = decoded[text] = resolve.decode(text)
+                got[k] = value
+            self._vars[device_id] = got
         return got
 
     def load_secrets(self, device_ids, keys):
-        """Decrypt the secret ``keys`` of some devices (batched)."""
+        """Decrypt the secret ``keys`` (one query; values resolved down
+        the hierarchy for ``device_ids``)."""
         keys = sorted(set(keys))
         if not keys or not device_ids:
             return
-        got = resolve.secrets(self.session, device_ids, keys, self.keyring,
-                              batch=self.batch_size)
-        for dev_id, values in got.items():
-            self._secrets.setdefault(dev_id, {}).update(values)
+        v = models.Variable.__table__
+        rows = self.conn.execute(sa.select(
+            v.c.scope, v.c.scope_id, v.c.key, v.c.value).where(
+            v.c.key.in_(keys), v.c.secret == sa.true())).all()
+        decrypt = self.keyring.decrypt
+        plain = [(scope, sid, key, decrypt(text, 'vars.' + key))
+                 for scope, sid, key, text in rows]
+        rt = models.Region.__table__.c
+        chains = resolve.Chains(
+            resolve.layers(plain),
+            dict(self.conn.execute(sa.select(rt.id, rt.cloud_id)).all()),
+            {i: p.parent_id for i, p in self._placed.items()
+             if p.parent_id})
+        for dev_id in device_ids:
+            got = chains.device(self._placed[dev_id])
+            if got:
+                self._secrets.setdefault(dev_id, {}).update(
+                    (k, resolve.decode(t)) for k, t in got.items()
+                    if k in keys)
 
     def secret(self, device_id, key):
         """A secret's plain value (compare it; never print or log it)."""

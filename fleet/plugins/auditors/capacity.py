@@ -54,9 +54,10 @@ class CapacityAuditor(base.Auditor):
         by = params.get('group_by', 'region')
         want = params.get('min_percent', 10)
         sums = collections.defaultdict(lambda: [0.0, 0.0, 0, None])
+        frees, caps = snapshot.readings_of(free_m), snapshot.readings_of(
+            cap_m)
         for dev in devices:
-            got = snapshot.readings(dev.id)
-            free, cap = got.get(free_m), got.get(cap_m)
+            free, cap = frees.get(dev.id), caps.get(dev.id)
             if free is None or cap is None or free.value is None or \
                     cap.value is None:
                 continue
@@ -88,7 +89,7 @@ class CapacityAuditor(base.Auditor):
         return out
 
     def check(self, device, params, snapshot):
-        r = snapshot.readings(device.id).get(INSTANCES)
+        r = snapshot.readings_of(INSTANCES).get(device.id)
         if r is None or r.value is None or r.value > 0:
             return None
         return base.failure(device, 'idle: runs no instance',

@@ -60,24 +60,25 @@ class ThresholdAuditor(base.Auditor):
         return None
 
     def audit(self, devices, params, snapshot):
+        # One pass over each matching metric's readings, not one lookup
+        # per device and metric.
+        selected = {d.id: d for d in devices}
+        bad_of = self._bad
         candidates = {}
-        out = []
-        for dev in devices:
-            try:
-                bad = []
-                for metric, r in sorted(snapshot.readings(
-                        dev.id, params['metric']).items()):
-                    why = self._bad(params, r.value, r.status)
-                    if why:
-                        bad.append((RANK.get(r.status, 0), metric, r, why))
-                if bad:
-                    candidates[dev] = bad
-            except Exception as exc:  # noqa: BLE001 - one device's fault
-                out.append(base.error(dev, exc))
+        for metric in snapshot.metrics(params['metric']):
+            for dev_id, r in snapshot.readings_of(metric).items():
+                dev = selected.get(dev_id)
+                if dev is None:
+                    continue
+                why = bad_of(params, r.value, r.status)
+                if why:
+                    candidates.setdefault(dev, []).append(
+                        (RANK.get(r.status, 0), metric, r, why))
         duration = params.get('for')
         if duration and candidates:
             candidates = self._held(candidates, params, snapshot,
                                     policy_schema.seconds(duration))
+        out = []
         for dev, bad in candidates.items():
             bad.sort(key=lambda b: (-b[0], b[1]))
             _rank, metric, r, why = bad[0]
