@@ -69,7 +69,8 @@ class HAAuditor(base.Auditor):
         out = []
         for group, members in sorted(self._groups(devices, by).items(),
                                      key=lambda g: str(g[0])):
-            places = sorted({str(getattr(d, across)) for d in members})
+            places = sorted({getattr(d, across) for d in members},
+                            key=lambda p: (p is None, p or ''))
             if len(places) < want:
                 out.append(base.group_failure(
                     '%s %s' % (by, group),
@@ -77,7 +78,7 @@ class HAAuditor(base.Auditor):
                         len(members), 'device' if len(members) == 1
                         else 'devices', len(places), across,
                         '' if len(places) == 1 else 's',
-                        ', '.join('no %s' % across if p == 'None' else p
+                        ', '.join('no %s' % across if p is None else p
                                   for p in places), want),
                     observed={across + 's': places,
                               'devices': [d.name for d in members]},
