@@ -33,6 +33,7 @@ from fleet.wsgi import router
 from fleet.wsgi.v1 import alerts
 from fleet.wsgi.v1 import capacity
 from fleet.wsgi.v1 import devices
+from fleet.wsgi.v1 import findings
 from fleet.wsgi.v1 import health
 from fleet.wsgi.v1 import readings
 from fleet.wsgi.v1 import silences
@@ -41,7 +42,7 @@ LOG = logging.getLogger(__name__)
 
 #: Modules whose ``ROUTES`` make the API, in order.
 RESOURCES = (root, metrics, devices, readings, health, capacity, alerts,
-             silences)
+             silences, findings)
 
 #: The request id prefix of oslo.middleware (the context stores the UUID).
 _REQ_PREFIX = 'req-'
