@@ -195,8 +195,8 @@ def _baseline(fleet):
 def main():
     args = _parse()
     from fleet import api
-    from fleet import conf as fleet_conf
     from fleet.common import crypto
+    from fleet import conf as fleet_conf
 
     workdir = tempfile.mkdtemp(prefix='fleet-bench-audit-')
     url = args.db_url or 'sqlite:///%s/fleet.sqlite' % workdir
@@ -210,8 +210,8 @@ def main():
     print('database: %s' % fleet.engine.dialect.name)
     t0 = time.perf_counter()
     ids = _inventory(fleet, ctx, args.devices)
-    print('inventory of %d devices: %.1f s' % (len(ids),
-                                                time.perf_counter() - t0))
+    print('inventory of %d devices: %.1f s'
+          % (len(ids), time.perf_counter() - t0))
     t0 = time.perf_counter()
     n = _readings(fleet, ctx, ids)
     print('%d readings: %.1f s' % (n, time.perf_counter() - t0))

@@ -2,10 +2,11 @@
 
 Inventory synced from the lab's Ironic and Nova, readings collected from
 its BMCs over IPMI and from Nova/Placement. lab-hot-1's CPU runs at 99 C
-(critical), lab-ctl-1 is the region's only controller, lab-spare-1 (powered off in
-Ironic) gets a desired power state of on, the lab's BMC password is put on
-the default list: each rule opens its finding; cooling the BMC and
-dropping the drift resolve theirs on the next audit, with history. No BMC
+(critical), lab-ctl-1 is the region's only controller, lab-spare-1
+(powered off in Ironic) gets a desired power state of on, the lab's BMC
+password is put on the default list: each rule opens its finding; cooling
+the BMC and dropping the drift resolve theirs on the next audit, with
+history. No BMC
 password appears in anything the commands print. Run under
 ``flock /tmp/fleet-lab.lock`` (the hot BMC is shared).
 """

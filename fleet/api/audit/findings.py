@@ -226,5 +226,3 @@ def _get(s, ref):
         raise exception.NotFound('finding', text, key='with id or '
                                  'fingerprint', field='finding')
     return row
-
-

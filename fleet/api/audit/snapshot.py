@@ -135,7 +135,7 @@ class Snapshot:
             out |= index.get(name, frozenset())
         return out
 
-    # -- readings ---------------------------------------------------------------
+    # -- readings -------------------------------------------------------------
     def load_readings(self, patterns):
         """Read the latest readings of every metric matching ``patterns``
         (names, or globs such as ``temperature.*``) in one query."""
@@ -217,7 +217,7 @@ class Snapshot:
                                              row.status))
         return out
 
-    # -- variables --------------------------------------------------------------
+    # -- variables ------------------------------------------------------------
     def load_variables(self, keys):
         """Read the variables ``keys`` at every level, in one query."""
         keys = sorted(set(keys))

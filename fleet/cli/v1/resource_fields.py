@@ -164,7 +164,8 @@ SILENCE = Resource(
              'comment'),
     fields=('id', 'matchers', 'comment', 'created_by', 'created_at',
             'expires_at', 'active'))
-# -- audit ---------------------------------------------------------------------
+
+# -- audit -------------------------------------------------------------------
 HEADINGS.update({
     'version': 'Version', 'rules': 'Rules', 'enabled_rules': 'Enabled',
     'checksum': 'Checksum', 'fingerprint': 'Fingerprint', 'rule': 'Rule',

@@ -261,5 +261,5 @@ class AuditScenarios:
         self.api.policies.delete(self.ctx, 'lab')
         self.assertEqual([], self.api.findings.list(self.ctx))
         with self.api.reading() as s:
-            self.assertEqual(0, s.scalar(sa.select(sa.func.count()).select_from(
-                models.AuditRule)))
+            self.assertEqual(0, s.scalar(sa.select(
+                sa.func.count()).select_from(models.AuditRule)))
