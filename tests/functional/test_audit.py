@@ -1,7 +1,8 @@
 """Every auditor through ``fleet audit run`` against the lab.
 
 Inventory synced from the lab's Ironic and Nova, readings collected from
-its BMCs over IPMI and from Nova/Placement. lab-hot-1's CPU runs at 99 C
+its BMCs over IPMI and from Nova/Placement; the BMCs probed for cipher
+suite 0 over real IPMI. lab-hot-1's CPU runs at 99 C
 (critical), lab-ctl-1 is the region's only controller, lab-spare-1
 (powered off in Ironic) gets a desired power state of on, the lab's BMC
 password is put on the default list: each rule opens its finding; cooling
@@ -59,6 +60,10 @@ rules:
     auditor: security
     params: {check: default_password}
     severity: critical
+  - name: bmc-cipher-zero
+    auditor: security
+    params: {check: cipher_suite_zero}
+    severity: critical
 '''
 
 
@@ -107,8 +112,10 @@ class TestAuditOnTheLab(base.LabTestCase):
         self.run_fleet('collect')
         run = self.run_fleet('audit', 'run', '-f', 'json')
         per_rule = {r['Rule']: r for r in json.loads(run.stdout)}
-        self.assertEqual(0, sum(r['Errors'] for r in per_rule.values()),
-                         per_rule)
+        # The frozen BMC cannot be probed: the only error.
+        self.assertEqual({'bmc-cipher-zero': 1}, {
+            name: r['Errors'] for name, r in per_rule.items()
+            if r['Errors']})
         found = self.findings()
         hot = found[('bmc-overheat', 'lab-hot-1')]
         self.assertEqual(('critical', 'open'), (hot['Severity'],
@@ -136,6 +143,12 @@ class TestAuditOnTheLab(base.LabTestCase):
         self.assertIn('lab-hot-1', defaults)
         self.assertNotIn('lab-spare-1', defaults)
         self.assertNotIn(('nova-up', 'lab-compute-1'), found)
+        # ipmi_sim opens suite-0 sessions for any password (real IPMI).
+        zero = found[('bmc-cipher-zero', 'lab-hot-1')]
+        self.assertIn('accepts IPMI cipher suite 0', zero['Message'])
+        frozen = found[('bmc-cipher-zero', 'lab-frozen-1')]
+        self.assertEqual('error', frozen['Severity'])
+        self.assertNotIn(('bmc-cipher-zero', 'lab-spare-1'), found)
 
         # Fixed: the BMC cools, the drift goes; both resolve.
         self._cool_down()
@@ -143,7 +156,7 @@ class TestAuditOnTheLab(base.LabTestCase):
                        'desired_power_state')
         self.run_fleet('collect')
         again = self.run_fleet('audit', 'run')
-        self.assertIn('2 resolved, 0 errors', again.stderr)
+        self.assertIn('2 resolved, 1 errors', again.stderr)
         after = self.findings()
         self.assertNotIn(('bmc-overheat', 'lab-hot-1'), after)
         self.assertNotIn(('power-state-drift', 'lab-spare-1'), after)
