@@ -29,6 +29,26 @@ Past = collections.namedtuple('Past', 'read_at value status')
 _FIELDS = ('region', 'cell', 'rack', 'role', 'type')
 
 
+def _raw(conn, stmt):
+    """Rows of ``stmt`` as the driver's plain tuples (no Row objects).
+
+    For the big reads of an audit (devices, readings, variables): building
+    a SQLAlchemy Row per row costs as much as fetching it. Only columns
+    that need no result processing (no times) are read this way.
+    """
+    compiled = stmt.compile(dialect=conn.dialect,
+                            compile_kwargs={'render_postcompile': True})
+    params = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[k] for k in compiled.positiontup)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 def _names(value):
     if value is None:
         return None
@@ -84,10 +104,9 @@ class Snapshot:
         make = auditor_base.Device
         place = resolve.Placed
         for (dev_id, name, type_, role, region_id, cell_id, rack_id,
-             parent_id) in conn.execute(sa.select(
+             parent_id) in _raw(conn, sa.select(
                 d.id, d.name, d.type, d.role, d.region_id, d.cell_id,
-                d.rack_id, d.parent_id).where(
-                    d.missing == sa.false())).all():
+                d.rack_id, d.parent_id).where(d.missing == sa.false())):
             own = labels.get(dev_id)
             region, cell, rack = regions.get(region_id), cells.get(
                 cell_id), racks.get(rack_id)
@@ -153,9 +172,9 @@ class Snapshot:
                 conds.append(r.metric == p)
         by_metric = self._by_metric
         make = Reading
-        for dev_id, metric, value, unit, status in self.conn.execute(
-                sa.select(r.device_id, r.metric, r.value, r.unit,
-                          r.status).where(sa.or_(*conds))).all():
+        for dev_id, metric, value, unit, status in _raw(self.conn, sa.select(
+                r.device_id, r.metric, r.value, r.unit, r.status).where(
+                sa.or_(*conds))):
             per = by_metric.get(metric)
             if per is None:
                 per = by_metric[metric] = {}
@@ -225,7 +244,7 @@ class Snapshot:
             return
         v = models.Variable.__table__
         rows = resolve.with_values(
-            lambda q: self.conn.execute(q).all(),
+            lambda q: _raw(self.conn, q),
             (v.c.scope, v.c.scope_id, v.c.key), v.c.key.in_(keys))
         rt = models.Region.__table__.c
         cloud_of = dict(self.conn.execute(sa.select(
