@@ -65,15 +65,12 @@ class ExpectedStateAuditor(base.Auditor):
         values = snapshot.variables(device.id)
         missing_fails = params.get('missing', 'fail') == 'fail'
         observed, expected, diffs = {}, {}, []
-        for check in params['checks']:
-            if 'desired' in check:
-                want = _get(values, check['desired'])
+        for fact, fact_path, desired_path, want in _compiled(params):
+            if desired_path is not None:
+                want = _get(values, desired_path)
                 if want is _MISSING:
                     continue
-            else:
-                want = check['expect']
-            fact = check['fact']
-            got = _get(values, fact)
+            got = _get(values, fact_path)
             if got is _MISSING:
                 if not missing_fails:
                     continue
@@ -94,11 +91,27 @@ class ExpectedStateAuditor(base.Auditor):
                             expected=expected)
 
 
-def _get(values, path):
-    try:
-        return base.dig(values, path)
-    except KeyError:
-        return _MISSING
+def _compiled(params):
+    """``[(fact, fact parts, desired parts or None, expect)]``, split once
+    per rule (kept in ``params`` under a private key)."""
+    got = params.get('_compiled')
+    if got is None:
+        got = params['_compiled'] = [
+            (c['fact'], tuple(c['fact'].split('.')),
+             tuple(c['desired'].split('.')) if 'desired' in c else None,
+             c.get('expect')) for c in params['checks']]
+    return got
+
+
+def _get(values, parts):
+    value = values
+    for part in parts:
+        if type(value) is not dict:
+            return _MISSING
+        value = value.get(part, _MISSING)
+        if value is _MISSING:
+            return _MISSING
+    return value
 
 
 def _show(value):
