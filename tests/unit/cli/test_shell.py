@@ -171,7 +171,9 @@ class TestChoicesMatchServiceLayer(base.CLITestCase):
         from fleet.cli.v1 import var
         self.assertEqual(devices.DEVICE_TYPES, device.DEVICE_TYPES)
         self.assertEqual(set(refs.SCOPES), set(var.SCOPES))
-        self.assertEqual(set(refs.SCOPES), set(change.OBJECT_TYPES))
+        # The change log also records policies and findings (audit).
+        self.assertEqual(set(refs.SCOPES) | {'policy', 'finding'},
+                         set(change.OBJECT_TYPES))
         self.assertEqual(set(devices.UNSETTABLE),
                          {f for f, _w in device.UNSETTABLE})
 
