@@ -226,6 +226,8 @@ class ReadingHistory(Base):
 # Alerts and silences live in their own module; imported here so that the
 # one metadata (Alembic, ensure_schema, the tests) holds their tables.
 from fleet.db import alert_models  # noqa: E402,F401
+
+
 # -- audit -------------------------------------------------------------------
 # Policies (one per loaded file) hold rules; an audit turns rules into
 # findings, one per (rule, device or group), keyed by a fingerprint.
