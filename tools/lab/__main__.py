@@ -3,7 +3,7 @@
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
 Each component module (``bmc``, ``ironic``, ``nova``, ``prometheus``,
-``fleetapi``, ``alertmanager``) provides
+``fleetapi``, ``alertmanager``, ``mistral``) provides
 ``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
 virtualenvs or Debian packages.
 
@@ -32,7 +32,7 @@ import time
 from tools.lab import common
 
 COMPONENTS = ['bmc', 'ironic', 'nova', 'prometheus', 'fleetapi',
-              'alertmanager']
+              'alertmanager', 'mistral']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -57,10 +57,14 @@ def load(names):
 
 def env_line():
     from tools.lab import fleetapi
-    return ('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s'
+    line = ('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s'
             ' FLEET_API_URL=%s FLEET_API_TOKEN_FILE=%s' % (
                 CLOUDS_YAML, CLOUD, FLEET_CONF, fleetapi.ENDPOINT,
                 fleetapi.TOKEN_FILE))
+    mistral = common.published().get('mistral', {}).get('mistral')
+    if mistral:
+        line += ' MISTRAL_URL=%s' % mistral['endpoint']
+    return line
 
 
 def fleet_conf(lab):
@@ -75,6 +79,11 @@ def fleet_conf(lab):
         collectors.append('prometheus')
         lines += ['', '[collectors.prometheus]',
                   'url = %s' % prometheus.rstrip('/')]
+    mistral = lab.get('mistral')
+    if mistral:
+        lines += ['', '[remediation]', 'enabled_executors = mistral',
+                  '', '[executors.mistral]', 'url = %s' % mistral['endpoint'],
+                  'target_catalog_file = %s' % mistral['catalog_file']]
     return '\n'.join(['# Written by python3 -m tools.lab: the lab\'s peers.',
                       '[collectors]',
                       'enabled_collectors = %s' % ', '.join(collectors)]
