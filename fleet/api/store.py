@@ -105,7 +105,8 @@ class Fleet:
 
     Attributes: ``clouds``/``regions``/``cells``/``racks`` (hierarchy),
     ``devices``, ``labels``, ``variables``, ``changes``, ``exporter``,
-    ``sync``; ``conf``, the configuration it was opened with; ``keyring``,
+    ``sync``, ``power``, ``handoffs``, ``remediations``; ``conf``, the
+    configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
     takes a request context first.
@@ -119,7 +120,10 @@ class Fleet:
         from fleet.api import export
         from fleet.api import exposition
         from fleet.api import health
+        from fleet.api import handoffs
         from fleet.api import hierarchy
+        from fleet.api import power
+        from fleet.api import remediation
         from fleet.api import sync
         from fleet.api import telemetry
         from fleet.api import variables
@@ -148,6 +152,9 @@ class Fleet:
         self.health = health.Health(self)
         self.collect = collect.Collect(self)
         self.exposition = exposition.Exposition(self)
+        self.power = power.Power(self)
+        self.handoffs = handoffs.Handoffs(self)
+        self.remediations = remediation.Remediations(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -128,7 +128,7 @@ class IPMICollector(base.Collector):
                 names[device_id] = device['name']
             creds = credentials.get(device_id)
             if creds is None and isinstance(device, dict):
-                creds = _credentials(device)
+                creds = credentials(device)
             if isinstance(creds, str) or creds is None:
                 reason = creds or NO_CREDENTIALS
                 failures[device_id] = reason
@@ -215,7 +215,7 @@ class IPMICollector(base.Collector):
         self.sessions.close()
 
 
-def _credentials(device):
+def credentials(device):
     """``(address, port, username, password)`` from a device's variables.
 
     :returns: the tuple, or a reason (str) when the device has none.
