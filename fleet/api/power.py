@@ -38,7 +38,7 @@ class Power:
                       'mgmt_address': dev.mgmt_address}
         got = self.fleet.variables.secrets(
             ctx, [dev.id], ['bmc', 'bmc_password']).get(dev.id, {})
-        creds = ipmi.credentials(dict(device, variables=got))
+        creds = ipmi.bmc_credentials(dict(device, variables=got))
         if isinstance(creds, str):
             raise exception.Invalid(
                 'bmc', 'device %r: %s' % (name, creds),
@@ -111,25 +111,29 @@ class Power:
     def sensors(self, ctx, name):
         """Read one device's BMC now (the ipmi collector) and store it.
 
-        :returns: ``{'device', 'status', 'readings', 'failing', 'error'}``:
-            ``status`` is the worst reading's status, ``failing`` the
-            metrics that are not ok, ``error`` why the BMC could not be
+        :returns: ``{'device', 'status', 'readings', 'failing', 'unknown',
+            'error'}``: ``status`` is the worst status of the sensors that
+            gave a reading (``unknown`` when the BMC could not be read),
+            ``failing`` the metrics in warning or critical, ``unknown``
+            those without a reading, ``error`` why the BMC could not be
             read (or None).
         """
         from fleet.common import readings as readings_mod
 
-        runs = self.fleet.collect.run(ctx, collector='ipmi', device=name)
-        run = runs[0]
+        run = self.fleet.collect.run(ctx, collector='ipmi', device=name)[0]
         rows = [r for r in self.fleet.telemetry.latest(ctx, device=name)
                 if r['source'] in (None, 'ipmi')]
-        worst = 'unknown' if run.error or not rows else max(
-            (r['status'] for r in rows),
-            key=lambda s: readings_mod.STATUS_RANK.get(s, 1))
+        known = [r['status'] for r in rows if r['status'] != 'unknown']
+        error = run.error or run.failed.get(name)
+        worst = 'unknown' if error or not known else max(
+            known, key=lambda s: readings_mod.STATUS_RANK.get(s, 1))
         return {'device': name, 'status': worst,
                 'readings': {r['metric']: {'value': r['value'],
                                            'unit': r['unit'],
                                            'status': r['status']}
                              for r in rows},
                 'failing': sorted(r['metric'] for r in rows
-                                  if r['status'] != 'ok'),
-                'error': run.error or run.failed.get(name)}
+                                  if r['status'] in ('warning', 'critical')),
+                'unknown': sorted(r['metric'] for r in rows
+                                  if r['status'] == 'unknown'),
+                'error': error}

@@ -84,22 +84,17 @@ def _fleet_stamp():
 
 
 def install():
-    """The pinned venv (once), then fleet from this repository.
-
-    :returns: True when fleet was (re)installed, so a running Mistral must
-        restart to load its actions.
-    """
+    """The pinned venv (once), then fleet from this repository."""
     bin_dir = common.ensure_venv(NAME, 'mistral.txt', PACKAGES)
     marker = bin_dir.parent / '.fleet-installed'
     stamp = _fleet_stamp()
     if marker.exists() and marker.read_text() == stamp:
-        return False
+        return
     common.say('mistral: installing fleet from %s into its venv' % REPO_ROOT)
     common.run([bin_dir / 'python', '-m', 'pip', '-q',
                 '--disable-pip-version-check', 'install', '--no-deps', '-e',
                 REPO_ROOT], env=dict(os.environ, PBR_VERSION='0.0.1.dev0'))
     marker.write_text(stamp)
-    return True
 
 
 def catalog():
@@ -165,16 +160,20 @@ def _env():
 def up():
     """Start Mistral (once), publish its endpoint and the catalog."""
     t0 = time.monotonic()
-    reinstalled = install()
+    install()
     conf, cat = _write_files()
-    if reinstalled and common.pid_of(PROC):
+    # The server loaded the entry points of the fleet it started with.
+    served = _root() / 'server-fleet-stamp'
+    if common.pid_of(PROC) and (not served.exists() or
+                                served.read_text() != _fleet_stamp()):
         common.say('mistral: fleet reinstalled, restarting Mistral')
-        common.stop(PROC)
+        common.stop(PROC, grace=3.0)
     if not common.pid_of(PROC):
         _ensure_vhost()
         _ensure_database(conf)
         common.spawn(PROC, [_bin() / 'mistral-server', '--config-file',
                             conf], env=_env(), cwd=_root())
+        served.write_text(_fleet_stamp())
     common.wait_http(ENDPOINT + '/workflows', PROC, timeout=120)
     common.say('mistral: API ready in %.1fs' % (time.monotonic() - t0))
     common.publish(NAME, {'mistral': {

@@ -128,7 +128,7 @@ class IPMICollector(base.Collector):
                 names[device_id] = device['name']
             creds = credentials.get(device_id)
             if creds is None and isinstance(device, dict):
-                creds = credentials(device)
+                creds = _credentials(device)
             if isinstance(creds, str) or creds is None:
                 reason = creds or NO_CREDENTIALS
                 failures[device_id] = reason
@@ -215,7 +215,7 @@ class IPMICollector(base.Collector):
         self.sessions.close()
 
 
-def credentials(device):
+def _credentials(device):
     """``(address, port, username, password)`` from a device's variables.
 
     :returns: the tuple, or a reason (str) when the device has none.
@@ -232,3 +232,8 @@ def credentials(device):
         return NO_CREDENTIALS
     return (address, bmc.get('port') or IPMI_PORT, bmc['username'],
             password)
+
+
+#: ``(address, port, username, password)`` or a reason, for other users of
+#: a device's BMC (fleet.api.power).
+bmc_credentials = _credentials
