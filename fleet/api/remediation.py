@@ -113,6 +113,20 @@ class Remediations:
         :returns: the remediation dict (state ``running``, or ``failed``
             when the executor refused it).
         """
+        rem = self.claim(ctx, plan, key)
+        if rem['state'] != 'pending':
+            return rem
+        return self._execute(ctx, rem['id'])
+
+    def claim(self, ctx, plan, key=None):
+        """Take the device's blast-radius slot and persist the remediation.
+
+        Under the ``remediation`` lock: the hand-off and blast-radius
+        checks, then the new row (state ``pending``) with its idempotency
+        key, in one transaction. The executor is not called.
+
+        :returns: the remediation dict; the existing one for a known key.
+        """
         key = key or str(uuid_mod.uuid4())
         device = plan['devices'][0]
         with self.fleet.transaction(ctx) as txn:
@@ -137,8 +151,7 @@ class Remediations:
             txn.record('create', 'remediation', row.id, dev.name, new={
                 'id': row.uuid, 'workflow': row.workflow,
                 'executor': row.executor, 'input': plan['input']})
-            rem_id = row.uuid
-        return self._execute(ctx, rem_id)
+            return _out(row)
 
     def _params(self, row):
         return {'workflow': row['workflow'], 'input': row['input'],
@@ -155,8 +168,8 @@ class Remediations:
                 executor.pre_condition(params)
                 found = executor.execute(params)
         except exception.Conflict as exc:
-            return self._finish(ctx, rem_id, 'failed', error=str(exc),
-                                release=True)
+            return self.finish(ctx, rem_id, 'failed', error=str(exc),
+                               release=True)
         return self._update(ctx, rem_id, state='running',
                             execution_id=found.get('execution_id'))
 
@@ -172,9 +185,15 @@ class Remediations:
                                new=value)
             return _out(row)
 
-    def _finish(self, ctx, rem_id, state, output=None, error=None,
-                release=False):
-        """Record the outcome; free or keep the blast-radius slot."""
+    def finish(self, ctx, rem_id, state, output=None, error=None,
+               release=False):
+        """Record the outcome; free or keep the blast-radius slot.
+
+        A success frees the slot unless the workflow is tagged
+        ``fleet-out``; a ``fleet-return`` success frees every slot of the
+        device; a failure keeps it (the device stays out, with the error,
+        for a human) unless ``release`` (nothing was started).
+        """
         from fleet import workbooks
 
         with self.fleet.transaction(ctx) as txn:
@@ -232,8 +251,8 @@ class Remediations:
                               {'execution_id': rem['execution_id']})
         if got['state'] == 'running':
             return rem
-        return self._finish(ctx, rem_id, got['state'], output=got['output'],
-                            error=got['error'])
+        return self.finish(ctx, rem_id, got['state'], output=got['output'],
+                           error=got['error'])
 
     def reconcile(self, ctx):
         """Pick up what a stopped fleet left pending or running.

@@ -48,7 +48,7 @@ class MistralExecutor(base.Executor):
         return [
             cfg.URIOpt('url', default='http://127.0.0.1:8989/v2',
                        help='Mistral API endpoint (with /v2).'),
-            cfg.FloatOpt('timeout', default=30.0, min=1.0,
+            cfg.FloatOpt('timeout', default=60.0, min=1.0,
                          help='Seconds every call to Mistral may take.'),
             cfg.StrOpt('target_catalog_file',
                        help='Token-style service catalog (JSON, '
