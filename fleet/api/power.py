@@ -64,7 +64,7 @@ class Power:
         from fleet.plugins.collectors import ipmi_session
 
         try:
-            before, after = self._ipmi(creds, action, timeout)
+            before, after = self._ipmi(device['id'], creds, action, timeout)
         except Exception as exc:  # noqa: BLE001 - every failure is a reason
             reason = ipmi_session.classify(exc, creds)
             raise exception.SourceUnavailable(
@@ -82,30 +82,25 @@ class Power:
         return out
 
     @staticmethod
-    def _ipmi(creds, action, timeout):
-        from pyghmi.ipmi import command
+    def _ipmi(device_id, creds, action, timeout):
+        # The collector's session pool: it clears what pyghmi caches per
+        # BMC process-wide (a session an earlier sensor read logged out of
+        # fails the next command).
+        from fleet.plugins.collectors import ipmi_session
 
-        from fleet.plugins.collectors import ipmi_stall
-
-        ipmi_stall.install()
-        cmd = command.Command(bmc=creds.address, userid=creds.username,
-                              password=creds.password, port=creds.port)
+        pool = ipmi_session.SessionPool()
         try:
-            before = cmd.get_power()['powerstate']
-            if action == 'on':
-                cmd.set_power('on', wait=timeout)
-            elif action == 'off':
-                cmd.set_power('off', wait=timeout)
-            elif action == 'cycle':
-                cmd.set_power('off', wait=timeout)
-                time.sleep(CYCLE_OFF_SECONDS)
-                cmd.set_power('on', wait=timeout)
-            after = cmd.get_power()['powerstate']
+            with pool.session(device_id, creds) as (cmd, _fresh):
+                before = cmd.get_power()['powerstate']
+                if action in ('on', 'off'):
+                    cmd.set_power(action, wait=timeout)
+                elif action == 'cycle':
+                    cmd.set_power('off', wait=timeout)
+                    time.sleep(CYCLE_OFF_SECONDS)
+                    cmd.set_power('on', wait=timeout)
+                after = cmd.get_power()['powerstate']
         finally:
-            try:
-                cmd.ipmi_session.logout()
-            except Exception:  # noqa: BLE001 - the answer is in hand
-                pass
+            pool.close()
         return before, after
 
     def sensors(self, ctx, name):
