@@ -178,13 +178,19 @@ class MistralExecutor(base.Executor):
 
     # -- workbooks --------------------------------------------------------
     def sync_workbook(self, name, text):
-        """Create or update workbook ``name``; return 'created'/'updated'."""
+        """Create or update workbook ``name``.
+
+        :returns: ``created``, ``updated`` or ``unchanged`` (the definition
+            in Mistral is already ``text``: nothing is sent).
+        """
         mgr = self.client().workbooks
         try:
-            self._call('workbook', mgr.get, name)
+            current = self._call('workbook', mgr.get, name)
         except exception.NotFound:
             self._call('workbook create', mgr.create, text)
             return 'created'
+        if current.definition == text:
+            return 'unchanged'
         self._call('workbook update', mgr.update, text)
         return 'updated'
 
