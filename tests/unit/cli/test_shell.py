@@ -80,7 +80,7 @@ class TestHelp(base.CLITestCase):
         manager = commandmanager.CommandManager('openstack.fleet.v1')
         names = sorted(name for name, _ep in manager)
         self.assertIn('fleet device list', names)
-        self.assertEqual(42, len(names))
+        self.assertEqual(50, len(names))
         for name, ep in manager:
             cls = ep.load()
             self.assertTrue(cls.__doc__ and cls.__doc__.strip(), name)
@@ -171,7 +171,8 @@ class TestChoicesMatchServiceLayer(base.CLITestCase):
         from fleet.cli.v1 import var
         self.assertEqual(devices.DEVICE_TYPES, device.DEVICE_TYPES)
         self.assertEqual(set(refs.SCOPES), set(var.SCOPES))
-        self.assertEqual(set(refs.SCOPES), set(change.OBJECT_TYPES))
+        self.assertEqual(set(refs.SCOPES) | {'remediation'},
+                         set(change.OBJECT_TYPES))
         self.assertEqual(set(devices.UNSETTABLE),
                          {f for f, _w in device.UNSETTABLE})
 
