@@ -129,14 +129,6 @@ def _write_files():
     return conf, cat
 
 
-def _ensure_vhost():
-    vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if VHOST not in vhosts.split():
-        common.run(['rabbitmqctl', '-q', 'add_vhost', VHOST])
-    common.run(['rabbitmqctl', '-q', 'set_permissions', '-p', VHOST,
-                'guest', '.*', '.*', '.*'])
-
-
 def _ensure_database(conf):
     marker = _root() / 'db-upgraded'
     out = common.mysql("SHOW DATABASES LIKE '%s'" % DATABASE)
@@ -172,7 +164,7 @@ def up():
         common.stop(PROC, grace=3.0)
     for attempt in range(3):
         if not common.pid_of(PROC):
-            _ensure_vhost()
+            common.ensure_vhost(VHOST)
             _ensure_database(conf)
             common.spawn(PROC, [_bin() / 'mistral-server', '--config-file',
                                 conf], env=_env(), cwd=_root())

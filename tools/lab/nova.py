@@ -229,11 +229,7 @@ def _write_configs(bin_dir):
 
 def _ensure_vhost():
     """Create the RabbitMQ vhost and grant guest on it (idempotent)."""
-    vhosts = common.run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if VHOST not in vhosts.split():
-        common.run(['rabbitmqctl', '-q', 'add_vhost', VHOST])
-    common.run(['rabbitmqctl', '-q', 'set_permissions', '-p', VHOST,
-                'guest', '.*', '.*', '.*'])
+    common.ensure_vhost(VHOST)
 
 
 def _existing_databases():
