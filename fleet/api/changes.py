@@ -11,6 +11,13 @@ from fleet.common import exception
 from fleet.db import models
 
 
+#: Object types the change log records: inventory scopes, remediations.
+LOGGED_TYPES = constants.CHANGE_OBJECT_TYPES
+#: Device fields that record operations, not attributes (power changes,
+#: hand-offs): "as of" leaves them out.
+OPERATIONAL_FIELDS = ('power', 'hands_off')
+
+
 def parse_when(value, option='at'):
     """A revision: a change id (int) or an ISO 8601 time (UTC if naive).
 
@@ -57,11 +64,10 @@ class ChangeLog:
             c = models.Change
             q = sa.select(c)
             if object_type:
-                if object_type not in constants.CHANGE_OBJECT_TYPES:
+                if object_type not in LOGGED_TYPES:
                     raise exception.Invalid(
                         'type', 'unknown object type %r' % object_type,
-                        'use one of %s'
-                        % ', '.join(constants.CHANGE_OBJECT_TYPES))
+                        'use one of %s' % ', '.join(LOGGED_TYPES))
                 q = q.where(c.object_type == object_type)
             if name:
                 if object_type == 'device':
@@ -159,6 +165,8 @@ class ChangeLog:
                         secret_keys.discard(key)
             elif ch.field == 'labels':
                 labels = list(new or [])
+            elif ch.field in OPERATIONAL_FIELDS:
+                continue
             else:
                 attrs[ch.field] = new
         return {'attributes': attrs, 'labels': labels, 'vars': vars_,

@@ -109,7 +109,8 @@ class Fleet:
     ``sync``, ``alerts``, ``silences``, ``capacity``; ``notifications``,
     which publishes the events of committed transactions
     (:class:`fleet.api.notifications.Notifications`); ``policies``,
-    ``findings``, ``audit`` (:mod:`fleet.api.audit`);
+    ``findings``, ``audit`` (:mod:`fleet.api.audit`); ``power``,
+    ``handoffs``, ``remediations``;
     ``conf``, the configuration it was opened with; ``keyring``,
     which encrypts and decrypts secret values
     (:class:`fleet.common.crypto.Keyring`). Every public method of these
@@ -127,8 +128,11 @@ class Fleet:
         from fleet.api import export
         from fleet.api import exposition
         from fleet.api import health
+        from fleet.api import handoffs
         from fleet.api import hierarchy
         from fleet.api import notifications
+        from fleet.api import power
+        from fleet.api import remediation
         from fleet.api import sync
         from fleet.api import telemetry
         from fleet.api import variables
@@ -167,6 +171,9 @@ class Fleet:
         self.policies = audit_policies.Policies(self)
         self.findings = audit_findings.Findings(self)
         self.audit = audit_run.Audit(self)
+        self.power = power.Power(self)
+        self.handoffs = handoffs.Handoffs(self)
+        self.remediations = remediation.Remediations(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

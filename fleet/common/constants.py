@@ -20,7 +20,7 @@ SCOPES = ('defaults', 'cloud', 'region', 'cell', 'rack', 'device')
 
 #: Object types the change log records.
 CHANGE_OBJECT_TYPES = ('device', 'rack', 'cell', 'region', 'cloud',
-                       'defaults', 'policy', 'finding')
+                       'defaults', 'policy', 'finding', 'remediation')
 
 #: Device attributes an operator (or a source) sets directly.
 PLAIN_FIELDS = ('type', 'role', 'serial', 'asset_tag', 'mgmt_address')

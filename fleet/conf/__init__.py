@@ -32,18 +32,15 @@ from fleet.conf import remediation
 from fleet.conf import secrets
 from fleet.conf import telemetry
 
-CONF = cfg.CONF
+#: fleet's own ConfigOpts, not oslo.config's global ``cfg.CONF``: fleet's
+#: Mistral actions run inside Mistral's executor, whose global CONF holds
+#: Mistral's own options (its ``[database]`` among them).
+CONF = cfg.ConfigOpts()
 
 #: The option modules, one per group, in sample-configuration order.
 MODULES = (default, database, inventory, collectors, telemetry, alerts,
            capacity,
            audit, remediation, notifications, secrets, api)
-
-# What oslo_log.log.register_options registers, without importing it.
-CONF.register_cli_opts(log_options.common_cli_opts)
-CONF.register_cli_opts(log_options.logging_cli_opts)
-CONF.register_opts(log_options.generic_log_opts)
-CONF.register_opts(log_options.log_opts)
 
 
 def register(conf, module):
@@ -54,8 +51,31 @@ def register(conf, module):
     conf.register_opts(module.opts, group=module.group)
 
 
-for _module in MODULES:
-    register(CONF, _module)
+def register_all(conf):
+    """Register oslo.log's and every fleet option module in ``conf``."""
+    # What oslo_log.log.register_options registers, without importing it.
+    conf.register_cli_opts(log_options.common_cli_opts)
+    conf.register_cli_opts(log_options.logging_cli_opts)
+    conf.register_opts(log_options.generic_log_opts)
+    conf.register_opts(log_options.log_opts)
+    for module in MODULES:
+        register(conf, module)
+    return conf
+
+
+def load(config_files):
+    """A new ConfigOpts with fleet's options, parsed from ``config_files``.
+
+    For code that serves callers with different configurations in one
+    process (fleet's Mistral actions); the CLI parses :data:`CONF`.
+    """
+    conf = register_all(cfg.ConfigOpts())
+    conf(args=[], project='fleet', default_config_files=list(config_files),
+         default_config_dirs=[])
+    return conf
+
+
+register_all(CONF)
 
 
 #: Handlers setup_logging added to the root logger (oslo.log's).

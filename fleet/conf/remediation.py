@@ -1,4 +1,4 @@
-"""[remediation] options."""
+"""[remediation] options: executors and the safety limits."""
 
 from oslo_config import cfg
 
@@ -9,4 +9,29 @@ group = cfg.OptGroup('remediation', title='Remediation')
 opts = [
     enabled.plugin_list('enabled_executors', 'fleet.executors',
                         'may carry out remediations, e.g. mistral'),
+    cfg.StrOpt('default_executor', default='mistral',
+               help='Executor of a remediation that names none.'),
+    cfg.IntOpt('max_devices_out', default=1, min=0,
+               help='Blast radius: at most this many devices of one rack, '
+                    'cell, region or role may be out of production at once '
+                    '(being remediated, or left out by a remediation such '
+                    'as a drain until they are returned to the pool). 0 '
+                    'means no count limit.'),
+    cfg.FloatOpt('max_percent_out', default=0.0, min=0.0, max=100.0,
+                 help='Blast radius: at most this percentage of the devices '
+                      'of one rack, cell, region or role may be out at '
+                      'once (the new one included). 0 means no percentage '
+                      'limit.'),
+    cfg.ListOpt('blast_radius_scopes',
+                default=['rack', 'cell', 'region', 'role'],
+                help='Groups the blast-radius limits apply to, from rack, '
+                     'cell, region and role.'),
+    cfg.FloatOpt('wait_timeout', default=1800.0, min=1.0,
+                 help='Seconds "remediation run" waits for an execution to '
+                      'finish before it reports it still running.'),
+    cfg.ListOpt('workbook_dirs', default=[],
+                help='Directories of operators\' own workbooks (*.yaml), '
+                     'beside the ones fleet ships; "fleet workbook sync" '
+                     'pushes them and remediations may run their '
+                     'workflows.'),
 ]

@@ -303,3 +303,55 @@ class Finding(Base):
         Timestamp)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         Timestamp, default=utcnow, onupdate=utcnow, nullable=False)
+
+
+# -- remediation -------------------------------------------------------------
+class Remediation(TimestampMixin, Base):
+    """One remediation of one device: a workflow run by an executor.
+
+    ``idempotency_key`` is chosen before the executor is called and given
+    to it (the Mistral execution id), so that a restarted fleet finds the
+    execution it started instead of starting a second one. A remediation
+    ``holds_slot`` of the blast radius while it runs, and after it if its
+    workflow leaves the device out of production (a drain) until a
+    workflow that returns it succeeds.
+    """
+
+    __tablename__ = 'remediations'
+    __table_args__ = (
+        sa.Index('ix_remediations_state', 'state'),
+        sa.Index('ix_remediations_device_slot', 'device_id', 'holds_slot'),
+        NEVER_REUSE,
+    )
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), unique=True)
+    idempotency_key: orm.Mapped[str] = orm.mapped_column(sa.String(64),
+                                                         unique=True)
+    device_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='CASCADE'))
+    device_name: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    workflow: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    executor: orm.Mapped[str] = orm.mapped_column(sa.String(32))
+    input: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    state: orm.Mapped[str] = orm.mapped_column(sa.String(16))
+    holds_slot: orm.Mapped[bool] = orm.mapped_column(
+        sa.Boolean, default=False, nullable=False)
+    execution_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64))
+    output: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    error: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        Timestamp)
+
+
+class Handoff(Base):
+    """A device handed off to a human: out of automatic management."""
+
+    __tablename__ = 'device_handoffs'
+    device_id: orm.Mapped[int] = orm.mapped_column(
+        sa.ForeignKey('devices.id', ondelete='CASCADE'), primary_key=True)
+    actor: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    reason: orm.Mapped[str] = orm.mapped_column(sa.Text)
+    created_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
+        Timestamp, default=utcnow, nullable=False)

@@ -3,7 +3,8 @@
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
 Each component module (``bmc``, ``ironic``, ``nova``, ``neutron``,
-``cinder``, ``prometheus``, ``fleetapi``, ``alertmanager``) provides
+``cinder``, ``prometheus``, ``fleetapi``, ``alertmanager``, ``mistral``)
+provides
 ``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
 virtualenvs or Debian packages. ``up`` first runs the installs (the pinned
 venvs at once, see :func:`install_all`), then the ``up()`` steps: Neutron
@@ -34,7 +35,7 @@ import time
 from tools.lab import common
 
 COMPONENTS = ['bmc', 'ironic', 'nova', 'neutron', 'cinder', 'prometheus',
-              'fleetapi', 'alertmanager']
+              'fleetapi', 'alertmanager', 'mistral']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -59,10 +60,14 @@ def load(names):
 
 def env_line():
     from tools.lab import fleetapi
-    return ('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s'
+    line = ('export OS_CLIENT_CONFIG_FILE=%s OS_CLOUD=%s FLEET_CONFIG_FILE=%s'
             ' FLEET_API_URL=%s FLEET_API_TOKEN_FILE=%s' % (
                 CLOUDS_YAML, CLOUD, FLEET_CONF, fleetapi.ENDPOINT,
                 fleetapi.TOKEN_FILE))
+    mistral = common.published().get('mistral', {}).get('mistral')
+    if mistral:
+        line += ' MISTRAL_URL=%s' % mistral['endpoint']
+    return line
 
 
 def fleet_conf(lab):
@@ -85,6 +90,11 @@ def fleet_conf(lab):
         collectors.append('prometheus')
         lines += ['', '[collectors.prometheus]',
                   'url = %s' % prometheus.rstrip('/')]
+    mistral = lab.get('mistral')
+    if mistral:
+        lines += ['', '[remediation]', 'enabled_executors = mistral',
+                  '', '[executors.mistral]', 'url = %s' % mistral['endpoint'],
+                  'target_catalog_file = %s' % mistral['catalog_file']]
     return '\n'.join(['# Written by python3 -m tools.lab: the lab\'s peers.',
                       '[collectors]',
                       'enabled_collectors = %s' % ', '.join(collectors)]

@@ -192,3 +192,27 @@ FINDING = Resource(
             'auditor', 'subject', 'message', 'observed', 'expected',
             'count', 'first_seen', 'last_seen', 'resolved_at'),
     headings={'last_seen': 'Last seen'})
+
+#: Remediations (``remediation list|show|run``).
+REMEDIATION = Resource(
+    default=('id', 'device', 'workflow', 'state', 'holds_slot', 'actor',
+             'created_at'),
+    long=('id', 'device', 'workflow', 'executor', 'state', 'holds_slot',
+          'execution_id', 'actor', 'reason', 'created_at', 'finished_at',
+          'error'),
+    fields=('id', 'device', 'workflow', 'executor', 'input', 'state',
+            'holds_slot', 'execution_id', 'idempotency_key', 'output',
+            'error', 'actor', 'reason', 'created_at', 'updated_at',
+            'finished_at'),
+    headings={'id': 'ID', 'device': 'Device', 'workflow': 'Workflow',
+              'executor': 'Executor', 'input': 'Input', 'state': 'State',
+              'holds_slot': 'Holds Slot', 'execution_id': 'Execution ID',
+              'idempotency_key': 'Idempotency Key', 'output': 'Output',
+              'error': 'Error', 'finished_at': 'Finished At'})
+
+#: Workflows of the known workbooks (``workbook list``).
+WORKFLOW = Resource(
+    default=('name', 'tags', 'input', 'description'),
+    fields=('name', 'workbook', 'tags', 'input', 'description', 'path'),
+    headings={'name': 'Workflow', 'workbook': 'Workbook', 'tags': 'Tags',
+              'input': 'Input', 'path': 'Path'})

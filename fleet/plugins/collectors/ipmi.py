@@ -242,3 +242,8 @@ def _credentials(device):
         return NO_CREDENTIALS
     return (address, bmc.get('port') or IPMI_PORT, bmc['username'],
             password)
+
+
+#: ``(address, port, username, password)`` or a reason, for other users of
+#: a device's BMC (fleet.api.power).
+bmc_credentials = _credentials

@@ -47,6 +47,26 @@ class Executor(base.Plugin):
         :raises fleet.common.exception.Conflict: the effect is not there.
         """
 
+    def status(self, params, result):
+        """The state of what :meth:`execute` started.
+
+        :returns: ``{'state': 'running' | 'succeeded' | 'failed',
+            'output': JSON-able or None, 'error': text or None}``. The
+            default is for executors whose :meth:`execute` finishes the
+            work before it returns.
+        """
+        return {'state': 'succeeded', 'output': result, 'error': None}
+
+    def find(self, params):
+        """What an earlier :meth:`execute` with ``params['key']`` started.
+
+        Used after a restart, to reconcile instead of starting twice.
+
+        :returns: a result like :meth:`execute`'s, or None if nothing was
+            started with that key.
+        """
+        return None
+
     @abc.abstractmethod
     def revert(self, params, result):
         """Undo the step as far as it can be undone.

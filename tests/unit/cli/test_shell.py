@@ -80,8 +80,9 @@ class TestHelp(base.CLITestCase):
         manager = commandmanager.CommandManager('openstack.fleet.v1')
         names = sorted(name for name, _ep in manager)
         self.assertIn('fleet device list', names)
-        # The audit's 10 commands (policy, audit, finding) included.
-        self.assertEqual(62, len(names))
+        # The audit's 10 commands (policy, audit, finding) and the
+        # remediation's 8 (remediation, workbook, device handoff/handback).
+        self.assertEqual(70, len(names))
         for name, ep in manager:
             cls = ep.load()
             self.assertTrue(cls.__doc__ and cls.__doc__.strip(), name)
@@ -172,8 +173,10 @@ class TestChoicesMatchServiceLayer(base.CLITestCase):
         from fleet.cli.v1 import var
         self.assertEqual(devices.DEVICE_TYPES, device.DEVICE_TYPES)
         self.assertEqual(set(refs.SCOPES), set(var.SCOPES))
-        # The change log also records policies and findings (audit).
-        self.assertEqual(set(refs.SCOPES) | {'policy', 'finding'},
+        # The change log also records policies, findings (audit) and
+        # remediations.
+        self.assertEqual(set(refs.SCOPES) |
+                         {'policy', 'finding', 'remediation'},
                          set(change.OBJECT_TYPES))
         self.assertEqual(set(devices.UNSETTABLE),
                          {f for f, _w in device.UNSETTABLE})

@@ -1,0 +1,310 @@
+"""Remediations: a workflow run on a device by an executor, safely.
+
+``plan`` says what would run (workflow, input, devices, executor) and
+checks it (known workflow and inputs, device not handed off, blast radius)
+without writing; ``start`` takes a blast-radius slot under the
+``remediation`` lock, persists the remediation with its idempotency key
+and only then asks the executor; ``follow`` waits for the outcome and
+``reconcile`` picks up remediations a stopped fleet left pending or
+running, asking the executor by key instead of starting again. Every step
+lands in the change log (object type ``remediation``) with who and why.
+
+States: ``pending`` (persisted, executor not yet confirmed) ->
+``running`` -> ``succeeded`` | ``failed``.
+"""
+
+import json
+import logging
+import time
+import uuid as uuid_mod
+
+import sqlalchemy as sa
+
+from fleet.api import blast
+from fleet.api import handoffs
+from fleet.api import refs
+from fleet.common import exception
+from fleet.db import locks
+from fleet.db import models
+
+LOG = logging.getLogger(__name__)
+ACTIVE = ('pending', 'running')
+STATES = ('pending', 'running', 'succeeded', 'failed')
+
+
+def _out(row):
+    return {'id': row.uuid, 'device': row.device_name,
+            'workflow': row.workflow, 'executor': row.executor,
+            'input': json.loads(row.input), 'state': row.state,
+            'holds_slot': row.holds_slot, 'execution_id': row.execution_id,
+            'idempotency_key': row.idempotency_key,
+            'output': None if row.output is None else json.loads(row.output),
+            'error': row.error, 'actor': row.actor, 'reason': row.reason,
+            'created_at': row.created_at, 'updated_at': row.updated_at,
+            'finished_at': row.finished_at}
+
+
+class Remediations:
+    """Plan, start, follow and reconcile remediations."""
+
+    def __init__(self, fleet):
+        self.fleet = fleet
+
+    @property
+    def options(self):
+        return self.fleet.conf.remediation
+
+    def executor(self, name=None):
+        from fleet.plugins import loader
+
+        return loader.load('executors', name or self.options.default_executor,
+                           self.fleet.conf)
+
+    # -- planning ------------------------------------------------------------
+    def plan(self, ctx, workflow, device, inputs=None, executor=None):
+        """What would run: ``{workflow, executor, devices, input, tags}``.
+
+        Checks everything :meth:`start` checks except the executor's own
+        pre-condition, and writes nothing.
+
+        :raises fleet.common.exception.Invalid: unknown workflow or input.
+        :raises fleet.api.handoffs.HandedOff: the device is handed off.
+        :raises fleet.api.blast.BlastRadius: a limit would be exceeded.
+        """
+        from fleet import workbooks
+
+        if not ctx.reason:
+            raise exception.Invalid('reason', 'a remediation needs a reason',
+                                    'say why with --reason')
+        info = workbooks.workflow(workflow, self.options.workbook_dirs)
+        if info is None:
+            raise exception.Invalid(
+                'workflow', 'no known workbook has workflow %r' % workflow,
+                'see: fleet workbook list (or add your workbook\'s '
+                'directory to [remediation] workbook_dirs)', value=workflow)
+        wf_input = {'host': None, 'reason': ctx.reason}
+        wf_input.update(inputs or {})
+        unknown = sorted(set(wf_input) - set(info['input']))
+        if unknown:
+            raise exception.Invalid(
+                'input', '%s takes no input %s' % (workflow,
+                                                   ', '.join(unknown)),
+                'it takes %s' % ', '.join(info['input']))
+        with self.fleet.reading() as s:
+            dev = refs.device(s, device)
+            wf_input['host'] = dev.name
+            handoffs.check(s, dev)
+            blast.check(s, self.options, dev)
+        missing = [k for k in info['required'] if wf_input.get(k) is None]
+        if missing:
+            raise exception.Invalid(
+                'input', '%s needs %s' % (workflow, ', '.join(missing)),
+                'give them with --input KEY=VALUE')
+        return {'workflow': workflow, 'executor': executor or
+                self.options.default_executor, 'devices': [dev.name],
+                'input': wf_input, 'tags': info['tags']}
+
+    # -- starting ------------------------------------------------------------
+    def start(self, ctx, plan, key=None):
+        """Persist the plan's remediation, then ask the executor to run it.
+
+        :param key: idempotency key; a remediation with this key already
+            persisted is returned as it is (nothing starts twice).
+        :returns: the remediation dict (state ``running``, or ``failed``
+            when the executor refused it).
+        """
+        rem = self.claim(ctx, plan, key)
+        if rem['state'] != 'pending':
+            return rem
+        return self._execute(ctx, rem['id'])
+
+    def claim(self, ctx, plan, key=None):
+        """Take the device's blast-radius slot and persist the remediation.
+
+        Under the ``remediation`` lock: the hand-off and blast-radius
+        checks, then the new row (state ``pending``) with its idempotency
+        key, in one transaction. The executor is not called.
+
+        :returns: the remediation dict; the existing one for a known key.
+        """
+        key = key or str(uuid_mod.uuid4())
+        device = plan['devices'][0]
+        with self.fleet.transaction(ctx) as txn:
+            s = txn.session
+            locks.acquire(s, blast.LOCK, self.fleet.lock_timeout)
+            existing = s.scalar(sa.select(models.Remediation).where(
+                models.Remediation.idempotency_key == key))
+            if existing is not None:
+                return _out(existing)
+            dev = refs.device(s, device)
+            handoffs.check(s, dev)
+            blast.check(s, self.options, dev)
+            row = models.Remediation(
+                uuid=str(uuid_mod.uuid4()), idempotency_key=key,
+                device_id=dev.id, device_name=dev.name,
+                workflow=plan['workflow'], executor=plan['executor'],
+                input=json.dumps(plan['input'], sort_keys=True),
+                state='pending', holds_slot=True, actor=ctx.actor,
+                reason=ctx.reason)
+            s.add(row)
+            s.flush()
+            txn.record('create', 'remediation', row.id, dev.name, new={
+                'id': row.uuid, 'workflow': row.workflow,
+                'executor': row.executor, 'input': plan['input']})
+            return _out(row)
+
+    def _params(self, row):
+        return {'workflow': row['workflow'], 'input': row['input'],
+                'key': row['idempotency_key'],
+                'description': 'fleet remediation %s of %s' % (
+                    row['id'], row['device'])}
+
+    def _execute(self, ctx, rem_id, found=None):
+        rem = self.show(ctx, rem_id)
+        executor = self.executor(rem['executor'])
+        params = self._params(rem)
+        try:
+            if found is None:
+                executor.pre_condition(params)
+                found = executor.execute(params)
+        except exception.Conflict as exc:
+            return self.finish(ctx, rem_id, 'failed', error=str(exc),
+                               release=True)
+        return self._update(ctx, rem_id, state='running',
+                            execution_id=found.get('execution_id'))
+
+    def _update(self, ctx, rem_id, **changes):
+        with self.fleet.transaction(ctx) as txn:
+            row = self._row(txn.session, rem_id, lock=True)
+            for field, value in changes.items():
+                old = getattr(row, field)
+                if old != value:
+                    setattr(row, field, value)
+                    txn.record('update', 'remediation', row.id,
+                               row.device_name, field=field, old=old,
+                               new=value)
+            return _out(row)
+
+    def finish(self, ctx, rem_id, state, output=None, error=None,
+               release=False):
+        """Record the outcome; free or keep the blast-radius slot.
+
+        A success frees the slot unless the workflow is tagged
+        ``fleet-out``; a ``fleet-return`` success frees every slot of the
+        device; a failure keeps it (the device stays out, with the error,
+        for a human) unless ``release`` (nothing was started).
+        """
+        from fleet import workbooks
+
+        with self.fleet.transaction(ctx) as txn:
+            s = txn.session
+            row = self._row(s, rem_id, lock=True)
+            if row.state not in ACTIVE:
+                return _out(row)
+            info = workbooks.workflow(row.workflow,
+                                      self.options.workbook_dirs) or {}
+            tags = info.get('tags', [])
+            txn.record('update', 'remediation', row.id, row.device_name,
+                       field='state', old=row.state, new=state)
+            row.state = state
+            row.output = None if output is None else json.dumps(
+                output, sort_keys=True, default=str)
+            row.error = error
+            row.finished_at = txn.now
+            # A failure keeps the device out (with its reason) for a human
+            # to look at, unless nothing was started at all.
+            keep = (state == 'failed' and not release) or (
+                state == 'succeeded' and workbooks.LEAVES_OUT in tags)
+            if state == 'succeeded' and workbooks.RETURNS in tags:
+                for other in s.scalars(sa.select(models.Remediation).where(
+                        models.Remediation.device_id == row.device_id,
+                        models.Remediation.holds_slot.is_(True))):
+                    other.holds_slot = False
+                    txn.record('update', 'remediation', other.id,
+                               other.device_name, field='holds_slot',
+                               old=True, new=False)
+            if not keep and row.holds_slot:
+                row.holds_slot = False
+                txn.record('update', 'remediation', row.id,
+                           row.device_name, field='holds_slot', old=True,
+                           new=False)
+            return _out(row)
+
+    # -- following -----------------------------------------------------------
+    def follow(self, ctx, rem_id, timeout=None, interval=0.5):
+        """Wait until the remediation ends (or ``timeout`` s); return it."""
+        timeout = self.options.wait_timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        while True:
+            rem = self.refresh(ctx, rem_id)
+            if rem['state'] not in ACTIVE or time.monotonic() >= deadline:
+                return rem
+            time.sleep(interval)
+
+    def refresh(self, ctx, rem_id):
+        """Ask the executor once; record the outcome if it has ended."""
+        rem = self.show(ctx, rem_id)
+        if rem['state'] != 'running':
+            return rem
+        executor = self.executor(rem['executor'])
+        got = executor.status(self._params(rem),
+                              {'execution_id': rem['execution_id']})
+        if got['state'] == 'running':
+            return rem
+        return self.finish(ctx, rem_id, got['state'], output=got['output'],
+                           error=got['error'])
+
+    def reconcile(self, ctx):
+        """Pick up what a stopped fleet left pending or running.
+
+        A pending remediation is looked up by its idempotency key first
+        and started (with the same key) only if the executor has nothing;
+        a running one is refreshed. Returns the remediations looked at.
+        """
+        with self.fleet.reading() as s:
+            ids = list(s.scalars(sa.select(models.Remediation.uuid).where(
+                models.Remediation.state.in_(ACTIVE))
+                .order_by(models.Remediation.id)))
+        out = []
+        for rem_id in ids:
+            rem = self.show(ctx, rem_id)
+            if rem['state'] == 'pending':
+                found = self.executor(rem['executor']).find(
+                    self._params(rem))
+                rem = self._execute(ctx, rem_id, found=found)
+            out.append(self.refresh(ctx, rem_id))
+        return out
+
+    # -- reads ---------------------------------------------------------------
+    @staticmethod
+    def _row(s, rem_id, lock=False):
+        q = sa.select(models.Remediation).where(sa.or_(
+            models.Remediation.uuid == str(rem_id),
+            models.Remediation.idempotency_key == str(rem_id)))
+        if lock:
+            q = q.with_for_update()
+        row = s.scalar(q)
+        if row is None:
+            raise exception.NotFound('remediation', rem_id,
+                                     hint=None, key='with id')
+        return row
+
+    def show(self, ctx, rem_id):
+        with self.fleet.reading() as s:
+            return _out(self._row(s, rem_id))
+
+    def list(self, ctx, device=None, state=None, limit=None):
+        if state is not None and state not in STATES:
+            raise exception.Invalid('state', 'unknown state %r' % (state,),
+                                    'use one of %s' % ', '.join(STATES))
+        with self.fleet.reading() as s:
+            q = sa.select(models.Remediation)
+            if device:
+                q = q.where(models.Remediation.device_id ==
+                            refs.device(s, device).id)
+            if state:
+                q = q.where(models.Remediation.state == state)
+            q = q.order_by(models.Remediation.id.desc())
+            if limit:
+                q = q.limit(limit)
+            return [_out(r) for r in s.scalars(q)]

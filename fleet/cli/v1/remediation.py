@@ -1,0 +1,147 @@
+"""``fleet remediation run|list|show|reconcile``: workflows on devices."""
+
+import sys
+
+from osc_lib import exceptions as osc_exc
+
+from fleet.cli import common
+from fleet.cli.v1 import resource_fields
+
+RESOURCE = resource_fields.REMEDIATION
+FORMATTERS = {'input': common.JsonColumn, 'output': common.JsonColumn}
+
+
+def _inputs(pairs):
+    """``KEY=VALUE`` strings -> dict; values parsed as YAML scalars."""
+    import yaml
+
+    out = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition('=')
+        if not sep or not key:
+            raise osc_exc.CommandError(
+                '--input: expected KEY=VALUE, got %r.' % pair)
+        try:
+            out[key] = yaml.safe_load(value) if value else None
+        except yaml.YAMLError:
+            out[key] = value
+    return out
+
+
+def _print_plan(app, plan, dry_run):
+    stream = getattr(app, 'stderr', sys.stderr)
+    stream.write('%s: %s on %s with %s (executor %s)\n' % (
+        'Dry run, would run' if dry_run else 'Plan',
+        plan['workflow'], ', '.join(plan['devices']),
+        ', '.join('%s=%s' % kv for kv in sorted(plan['input'].items())),
+        plan['executor']))
+    stream.flush()
+
+
+class RunRemediation(common.ShowOne):
+    """Run a workbook workflow on a device, within the safety limits.
+
+    The plan (workflow, input, devices) is printed first; --dry-run prints
+    it and runs nothing. A handed-off device, or one more device out than
+    the blast radius allows, is refused. The command waits for the outcome
+    ([remediation] wait_timeout) unless --no-wait; a failure exits 1.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('workflow', metavar='<workflow>',
+                            help='Workflow, e.g. fleet_host.power_cycle '
+                                 '(see: fleet workbook list).')
+        parser.add_argument('--device', metavar='<device>', required=True,
+                            help='Device to remediate (name or UUID).')
+        parser.add_argument('--input', metavar='<key=value>',
+                            action='append', default=[],
+                            help='Workflow input (repeatable); host and '
+                                 'reason are filled in.')
+        parser.add_argument('--executor', metavar='<name>',
+                            help='Executor (default: [remediation] '
+                                 'default_executor).')
+        parser.add_argument('--idempotency-key', metavar='<key>',
+                            help='Start at most once for this key (a UUID); '
+                                 'default: a new one.')
+        parser.add_argument('--no-wait', action='store_true',
+                            help='Return once the execution has started.')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Show the plan; run nothing.')
+        common.add_reason(parser, 'the remediation (required)')
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        ctx = self.ctx(a)
+        fleet = common.get_fleet(self.app)
+        plan = fleet.remediations.plan(ctx, a.workflow, a.device,
+                                       _inputs(a.input), executor=a.executor)
+        _print_plan(self.app, plan, a.dry_run)
+        if a.dry_run:
+            rem = dict(plan, device=plan['devices'][0], state='planned')
+            return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+        rem = fleet.remediations.start(ctx.replace(dry_run=False), plan,
+                                       key=a.idempotency_key)
+        if not a.no_wait and rem['state'] == 'running':
+            rem = fleet.remediations.follow(ctx, rem['id'])
+        self._failed = rem['state'] == 'failed'
+        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+
+    def run(self, parsed_args):
+        self._failed = False
+        code = super().run(parsed_args)
+        return 1 if self._failed and not code else code
+
+
+class ListRemediation(common.Lister):
+    """List remediations, newest first."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--device', metavar='<device>',
+                            help='Only remediations of this device.')
+        parser.add_argument('--state', metavar='<state>',
+                            help='Only in this state (pending, running, '
+                                 'succeeded, failed).')
+        parser.add_argument('--limit', metavar='<n>', type=int, default=50,
+                            help='At most this many (default 50; 0: all).')
+        common.add_columns(parser, RESOURCE)
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        columns = common.list_columns(RESOURCE, a)
+        rows = common.get_fleet(self.app).remediations.list(
+            self.ctx(a), device=a.device, state=a.state,
+            limit=a.limit or None)
+        return common.list_output(rows, columns, FORMATTERS)
+
+
+class ShowRemediation(common.ShowOne):
+    """Show one remediation (its outcome asked of the executor first)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('remediation', metavar='<id>',
+                            help='Remediation id or idempotency key.')
+        return parser
+
+    def take_action(self, parsed_args):
+        rem = common.get_fleet(self.app).remediations.refresh(
+            self.ctx(parsed_args), parsed_args.remediation)
+        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+
+
+class ReconcileRemediation(common.Lister):
+    """Pick up remediations left pending or running (after a restart).
+
+    Each is looked up in its executor by its idempotency key: found, it is
+    followed; not found, it is started with the same key. Nothing starts
+    twice.
+    """
+
+    def take_action(self, parsed_args):
+        rows = common.get_fleet(self.app).remediations.reconcile(
+            self.ctx(parsed_args))
+        return common.list_output(rows, RESOURCE.columns(RESOURCE.default))

@@ -1,0 +1,48 @@
+"""``fleet workbook list|sync``: fleet's (and operators') Mistral workbooks."""
+
+from fleet.cli import common
+from fleet.cli.v1 import resource_fields
+
+RESOURCE = resource_fields.WORKFLOW
+FORMATTERS = {'tags': common.ListColumn, 'input': common.ListColumn}
+
+
+class ListWorkbook(common.Lister):
+    """List the workflows of the known workbooks.
+
+    fleet's own (the fleet.workbooks entry points) and those in
+    [remediation] workbook_dirs.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        common.add_columns(parser, RESOURCE)
+        return parser
+
+    def take_action(self, parsed_args):
+        from fleet import workbooks
+
+        conf = common.client(self.app).conf
+        rows = []
+        for book in workbooks.all_workbooks(conf.remediation.workbook_dirs):
+            for flow in book['workflows'].values():
+                rows.append(dict(flow, workbook=book['name'],
+                                 path=book['path']))
+        return common.list_output(rows, common.list_columns(
+            RESOURCE, parsed_args), FORMATTERS)
+
+
+class SyncWorkbook(common.Lister):
+    """Push the known workbooks to Mistral (create or update each)."""
+
+    def take_action(self, parsed_args):
+        from fleet import workbooks
+        from fleet.plugins import loader
+
+        conf = common.client(self.app).conf
+        executor = loader.load('executors', 'mistral', conf)
+        rows = []
+        for book in workbooks.all_workbooks(conf.remediation.workbook_dirs):
+            rows.append((book['name'], executor.sync_workbook(
+                book['name'], book['text']), len(book['workflows'])))
+        return ('Workbook', 'Result', 'Workflows'), rows

@@ -1,0 +1,211 @@
+"""The ``mistral`` executor: remediations as Mistral workflow executions.
+
+``params`` (see :attr:`MistralExecutor.schema`): ``workflow`` (a workbook
+workflow, ``fleet_host.drain``), ``input`` (its input), ``key`` (the
+remediation's idempotency key, a UUID) and ``description``.
+
+The execution is created with ``id = key``: Mistral returns the existing
+execution for an id it knows, so a fleet that crashed after asking and
+asks again (or a second resolver racing the first) gets the one
+execution, never a second.
+
+Without Keystone (the lab, a noauth Mistral) the execution carries the
+headers mistral-extra's ``nova.*``/``ironic.*`` actions build their
+clients from: ``X-Target-Auth-Token``, ``X-Target-Auth-Uri`` and
+``X-Target-Service-Catalog`` (the token-style catalog of
+``target_catalog_file``). Every call has ``timeout``.
+"""
+
+import json
+import os
+
+from oslo_config import cfg
+
+from fleet.common import exception
+from fleet.plugins.executors import base
+
+#: Mistral execution states -> remediation states.
+STATES = {'SUCCESS': 'succeeded', 'ERROR': 'failed', 'CANCELLED': 'failed',
+          'RUNNING': 'running', 'IDLE': 'running', 'PAUSED': 'running'}
+
+
+class MistralExecutor(base.Executor):
+    """Run a workbook workflow in Mistral and follow its execution."""
+
+    schema = {
+        'type': 'object',
+        'required': ['workflow', 'key'],
+        'properties': {
+            'workflow': {'type': 'string'},
+            'input': {'type': 'object'},
+            'key': {'type': 'string'},
+            'description': {'type': 'string'},
+        },
+    }
+
+    @classmethod
+    def get_config_opts(cls):
+        return [
+            cfg.URIOpt('url', default='http://127.0.0.1:8989/v2',
+                       help='Mistral API endpoint (with /v2).'),
+            cfg.FloatOpt('timeout', default=60.0, min=1.0,
+                         help='Seconds every call to Mistral may take.'),
+            cfg.StrOpt('target_catalog_file',
+                       help='Token-style service catalog (JSON, '
+                            '{"catalog": [...]}) given to executions as '
+                            'X-Target-Service-Catalog, for clouds without '
+                            'Keystone (the lab writes one); mistral-extra\'s '
+                            'actions take Nova and Ironic endpoints from '
+                            'it.'),
+            cfg.StrOpt('target_auth_token', default='fleet', secret=True,
+                       help='X-Target-Auth-Token sent with the catalog.'),
+            cfg.StrOpt('target_auth_url', default='http://keystone.invalid',
+                       help='X-Target-Auth-Uri sent with the catalog.'),
+            cfg.StrOpt('share_config_file',
+                       help='Path of the fleet configuration file to hand '
+                            'fleet\'s actions in the execution input '
+                            '(fleet_config), when the executors share this '
+                            'host and it is not their default.'),
+        ]
+
+    def __init__(self, options=None, client=None):
+        super().__init__(options)
+        self._client = client
+
+    # -- Mistral client ---------------------------------------------------
+    def client(self):
+        if self._client is None:
+            from mistralclient.api import client as mistral_client
+
+            opts = self.options
+            kwargs = {'mistral_url': opts.url}
+            if opts.target_catalog_file:
+                with open(opts.target_catalog_file) as f:
+                    kwargs['target_service_catalog'] = f.read()
+                kwargs['target_auth_token'] = opts.target_auth_token
+            client = mistral_client.client(**kwargs)
+            http = client.executions.http_client
+            if opts.target_catalog_file:
+                # Set after construction: given to the constructor, an auth
+                # URL makes mistralclient log in to Keystone.
+                http.target_auth_uri = opts.target_auth_url
+            _bound(http, opts.timeout)
+            self._client = client
+        return self._client
+
+    def _call(self, what, func, *args, **kwargs):
+        from mistralclient.api import base as api_base
+
+        try:
+            return func(*args, **kwargs)
+        except api_base.APIException as exc:
+            if getattr(exc, 'error_code', None) == 404:
+                raise exception.NotFound('Mistral %s' % what, args[0]
+                                         if args else '') from None
+            raise exception.SourceUnavailable(
+                kind='Executor', source='mistral', service=self.options.url,
+                reason='%s: %s' % (what, exc.error_message)) from None
+        except OSError as exc:  # requests' errors are OSErrors
+            raise exception.SourceUnavailable(
+                kind='Executor', source='mistral', service=self.options.url,
+                reason='%s: %s' % (what, exc)) from None
+
+    # -- the interface ----------------------------------------------------
+    def pre_condition(self, params):
+        try:
+            self._call('workflow', self.client().workflows.get,
+                       params['workflow'])
+        except exception.NotFound:
+            raise exception.Conflict(
+                'workflow %s is not in Mistral at %s; push the workbooks '
+                'with: fleet workbook sync' % (params['workflow'],
+                                               self.options.url),
+                field='workflow', value=params['workflow']) from None
+
+    def execute(self, params):
+        data = {'id': params['key'], 'workflow_name': params['workflow'],
+                'input': json.dumps(self.input_of(params)),
+                'description': params.get('description') or ''}
+        mgr = self.client().executions
+        # mistralclient's create() has no id; its manager's POST does.
+        ex = self._call('execution create', mgr._create, '/executions', data)
+        return {'execution_id': ex.id, 'state': ex.state}
+
+    def input_of(self, params):
+        wf_input = dict(params.get('input') or {})
+        if self.options.share_config_file and 'fleet_config' not in wf_input:
+            wf_input['fleet_config'] = os.path.abspath(
+                self.options.share_config_file)
+        return wf_input
+
+    def status(self, params, result):
+        ex = self._call('execution', self.client().executions.get,
+                        result['execution_id'])
+        state = STATES.get(ex.state, 'running')
+        output = None
+        if ex.output:
+            try:
+                output = json.loads(ex.output)
+            except ValueError:
+                output = ex.output
+        error = ex.state_info if state == 'failed' else None
+        return {'state': state, 'output': output, 'error': error,
+                'mistral_state': ex.state}
+
+    def find(self, params):
+        try:
+            ex = self._call('execution', self.client().executions.get,
+                            params['key'])
+        except exception.NotFound:
+            return None
+        return {'execution_id': ex.id, 'state': ex.state}
+
+    def post_condition(self, params, result):
+        got = self.status(params, result)
+        if got['state'] != 'succeeded':
+            raise exception.Conflict(
+                'execution %s of %s is %s: %s' % (
+                    result['execution_id'], params['workflow'],
+                    got['mistral_state'], got['error'] or ''))
+
+    def revert(self, params, result):
+        if not result:
+            return
+        got = self.status(params, result)
+        if got['state'] == 'running':
+            self._call('execution cancel', self.client().executions.update,
+                       result['execution_id'], 'CANCELLED')
+
+    # -- workbooks --------------------------------------------------------
+    def sync_workbook(self, name, text):
+        """Create or update workbook ``name``.
+
+        :returns: ``created``, ``updated`` or ``unchanged`` (the definition
+            in Mistral is already ``text``: nothing is sent).
+        """
+        mgr = self.client().workbooks
+        try:
+            current = self._call('workbook', mgr.get, name)
+        except exception.NotFound:
+            self._call('workbook create', mgr.create, text)
+            return 'created'
+        if current.definition == text:
+            return 'unchanged'
+        self._call('workbook update', mgr.update, text)
+        return 'updated'
+
+    def workbook_names(self):
+        return {wb.name for wb in self._call(
+            'workbooks', self.client().workbooks.list)}
+
+
+def _bound(http, timeout):
+    """Give every request of mistralclient's HTTP client ``timeout``."""
+    session = http.session
+    request = session.request
+
+    def timed(method, url, **kwargs):
+        kwargs.setdefault('timeout', timeout)
+        return request(method, url, **kwargs)
+
+    session.request = timed
