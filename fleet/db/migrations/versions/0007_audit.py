@@ -4,8 +4,7 @@ Revision ID: 0007
 Revises: 0004
 Create Date: 2026-12-01 10:30:00
 
-``down_revision`` is the head this branch was written on; the lead sets it
-to the previous number when merging 0005-0006.
+0005 and 0006 were reserved and never used: 0007 follows 0004.
 """
 
 from alembic import op

@@ -1,7 +1,7 @@
 """remediation: remediations with idempotency keys, device hand-offs
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0007
 Create Date: 2026-12-01 10:50:00
 """
 
