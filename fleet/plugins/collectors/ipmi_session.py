@@ -22,6 +22,7 @@ from pyghmi import exceptions as pyghmi_exc
 from pyghmi.ipmi import command as pyghmi_command
 from pyghmi.ipmi.private import session as pyghmi_session
 
+from fleet.plugins.collectors import ipmi_broken
 from fleet.plugins.collectors import ipmi_locks
 from fleet.plugins.collectors import ipmi_stall
 from fleet.plugins.collectors import ipmi_teardown
@@ -29,6 +30,7 @@ from fleet.plugins.collectors import ipmi_teardown
 LOG = logging.getLogger(__name__)
 
 # The pyghmi workarounds must be in place before the first session.
+ipmi_broken.install()
 ipmi_locks.install()
 ipmi_stall.install()
 
