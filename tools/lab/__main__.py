@@ -3,8 +3,8 @@
 Run from the repository root with the system ``python3``; this runner needs
 only the standard library (PyYAML is used for clouds.yaml when importable).
 Each component module (``bmc``, ``ironic``, ``nova``, ``neutron``,
-``cinder``, ``prometheus``, ``fleetapi``, ``alertmanager``, ``mistral``)
-provides
+``cinder``, ``prometheus``, ``fleetapi``, ``alertmanager``, ``mistral``,
+``keystone``) provides
 ``install()``, ``up()``, ``down()`` and ``status()``; peers run from their own
 virtualenvs or Debian packages. ``up`` first runs the installs (the pinned
 venvs at once, see :func:`install_all`), then the ``up()`` steps: Neutron
@@ -28,6 +28,7 @@ Run-time faults of the simulated BMCs (tests call the same functions in
 import argparse
 import importlib
 import json
+import os
 import sys
 import threading
 import time
@@ -35,7 +36,7 @@ import time
 from tools.lab import common
 
 COMPONENTS = ['bmc', 'ironic', 'nova', 'neutron', 'cinder', 'prometheus',
-              'fleetapi', 'alertmanager', 'mistral']
+              'fleetapi', 'alertmanager', 'mistral', 'keystone']
 CLOUD = 'fleet-lab'
 LAB_JSON = common.LAB_DIR / 'lab.json'
 CLOUDS_YAML = common.LAB_DIR / 'clouds.yaml'
@@ -122,12 +123,20 @@ def write_outputs():
     common.LAB_DIR.mkdir(parents=True, exist_ok=True)
     LAB_JSON.write_text(json.dumps(lab, indent=2, sort_keys=True) + '\n')
     clouds = {'clouds': {CLOUD: cloud}}
+    if lab.get('more_clouds'):
+        # The lab's Keystone users, with their passwords: kept out of the
+        # published fragments and lab.json, written to clouds.yaml only.
+        from tools.lab import keystone
+        clouds['clouds'].update(keystone.clouds())
     try:
         import yaml
         text = yaml.safe_dump(clouds, default_flow_style=False)
     except ImportError:
         text = json.dumps(clouds, indent=2) + '\n'
-    CLOUDS_YAML.write_text(text)
+    fd = os.open(CLOUDS_YAML, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write(text)
+    os.chmod(CLOUDS_YAML, 0o600)
     FLEET_CONF.write_text(fleet_conf(lab))
     lab['fleet_conf'] = str(FLEET_CONF)
     return lab

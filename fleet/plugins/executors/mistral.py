@@ -9,9 +9,15 @@ execution for an id it knows, so a fleet that crashed after asking and
 asks again (or a second resolver racing the first) gets the one
 execution, never a second.
 
+In a real cloud (``cloud`` set: an entry of clouds.yaml, read by
+openstacksdk) fleet logs in to Keystone with it, finds Mistral in the
+catalog (service type ``workflowv2``, unless ``url`` is set) and sends its
+token: the execution runs in that user's security context, which is what
+mistral-extra's ``nova.*``/``ironic.*`` actions authenticate with.
+
 Without Keystone (the lab, a noauth Mistral) the execution carries the
-headers mistral-extra's ``nova.*``/``ironic.*`` actions build their
-clients from: ``X-Target-Auth-Token``, ``X-Target-Auth-Uri`` and
+headers those actions build their clients from instead:
+``X-Target-Auth-Token``, ``X-Target-Auth-Uri`` and
 ``X-Target-Service-Catalog`` (the token-style catalog of
 ``target_catalog_file``). Every call has ``timeout``.
 """
@@ -22,7 +28,13 @@ import os
 from oslo_config import cfg
 
 from fleet.common import exception
+from fleet.common import keystone_session
 from fleet.plugins.executors import base
+
+#: Where a Mistral without Keystone listens by default.
+DEFAULT_URL = 'http://127.0.0.1:8989/v2'
+#: Mistral's service type in a Keystone catalog.
+SERVICE_TYPE = 'workflowv2'
 
 #: Mistral execution states -> remediation states.
 STATES = {'SUCCESS': 'succeeded', 'ERROR': 'failed', 'CANCELLED': 'failed',
@@ -46,8 +58,18 @@ class MistralExecutor(base.Executor):
     @classmethod
     def get_config_opts(cls):
         return [
-            cfg.URIOpt('url', default='http://127.0.0.1:8989/v2',
-                       help='Mistral API endpoint (with /v2).'),
+            cfg.URIOpt('url',
+                       help='Mistral API endpoint (with /v2). Default: '
+                            'from the Keystone catalog of cloud when that '
+                            'is set, otherwise %s.' % DEFAULT_URL),
+            cfg.StrOpt('cloud',
+                       help='clouds.yaml entry (openstacksdk; OS_CLOUD '
+                            'names one too) to log in to Keystone with: '
+                            'Mistral is then found in its catalog '
+                            '(service type workflowv2) and executions run '
+                            'with that user\'s token, as in a real cloud. '
+                            'Unset: no Keystone (a noauth Mistral, the '
+                            'lab).'),
             cfg.FloatOpt('timeout', default=60.0, min=1.0,
                          help='Seconds every call to Mistral may take.'),
             cfg.StrOpt('target_catalog_file',
@@ -71,14 +93,42 @@ class MistralExecutor(base.Executor):
     def __init__(self, options=None, client=None):
         super().__init__(options)
         self._client = client
+        self._session = None
+        self._url = None
 
     # -- Mistral client ---------------------------------------------------
+    @property
+    def url(self):
+        """The Mistral endpoint: ``url``, the catalog's, or the default."""
+        if self._url is None:
+            if self.options.url:
+                self._url = self.options.url
+            elif self.options.cloud:
+                self._url = keystone_session.endpoint(
+                    self.session(), self.options.cloud, SERVICE_TYPE,
+                    'executors.mistral', self.options.timeout,
+                    source=self.name)
+            else:
+                self._url = DEFAULT_URL
+        return self._url
+
+    def session(self):
+        """The keystoneauth session of ``cloud`` (None without one)."""
+        if self._session is None and self.options.cloud:
+            self._session = keystone_session.for_cloud(
+                self.options.cloud, 'executors.mistral',
+                self.options.timeout, source=self.name)
+        return self._session
+
     def client(self):
         if self._client is None:
             from mistralclient.api import client as mistral_client
 
             opts = self.options
-            kwargs = {'mistral_url': opts.url}
+            kwargs = {'mistral_url': self.url}
+            session = self.session()
+            if session is not None:
+                kwargs['session'] = session
             if opts.target_catalog_file:
                 with open(opts.target_catalog_file) as f:
                     kwargs['target_service_catalog'] = f.read()
@@ -89,7 +139,8 @@ class MistralExecutor(base.Executor):
                 # Set after construction: given to the constructor, an auth
                 # URL makes mistralclient log in to Keystone.
                 http.target_auth_uri = opts.target_auth_url
-            _bound(http, opts.timeout)
+            if session is None:
+                _bound(http, opts.timeout)
             self._client = client
         return self._client
 
@@ -103,12 +154,21 @@ class MistralExecutor(base.Executor):
                 raise exception.NotFound('Mistral %s' % what, args[0]
                                          if args else '') from None
             raise exception.SourceUnavailable(
-                kind='Executor', source='mistral', service=self.options.url,
+                kind='Executor', source='mistral', service=self.url,
                 reason='%s: %s' % (what, exc.error_message)) from None
         except OSError as exc:  # requests' errors are OSErrors
             raise exception.SourceUnavailable(
-                kind='Executor', source='mistral', service=self.options.url,
+                kind='Executor', source='mistral', service=self.url,
                 reason='%s: %s' % (what, exc)) from None
+        except Exception as exc:
+            # keystoneauth's errors (a Keystone session: token refused or
+            # expired, Keystone or Mistral unreachable) are not OSErrors.
+            if type(exc).__module__.split('.')[0] != 'keystoneauth1':
+                raise
+            raise exception.SourceUnavailable(
+                kind='Executor', source='mistral', service=self.url,
+                reason='%s: %s' % (what, ' '.join(str(exc).split()))) \
+                from None
 
     # -- the interface ----------------------------------------------------
     def pre_condition(self, params):
@@ -119,7 +179,7 @@ class MistralExecutor(base.Executor):
             raise exception.Conflict(
                 'workflow %s is not in Mistral at %s; push the workbooks '
                 'with: fleet workbook sync' % (params['workflow'],
-                                               self.options.url),
+                                               self.url),
                 field='workflow', value=params['workflow']) from None
 
     def execute(self, params):
