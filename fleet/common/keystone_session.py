@@ -36,7 +36,7 @@ def for_cloud(cloud, group, timeout, kind='Executor', source=None):
         region = os_config.OpenStackConfig().get_one(cloud=cloud)
     except os_exc.ConfigException as exc:
         raise exception.Invalid(
-            'cloud', 'clouds.yaml has no usable cloud %r (%s)' % (
+            '%s.cloud' % group, 'clouds.yaml has no usable cloud %r (%s)' % (
                 cloud, _one_line(exc)),
             'name an entry of clouds.yaml in [%s] cloud (or set '
             'OS_CLIENT_CONFIG_FILE)' % group, value=cloud) from None
@@ -68,6 +68,8 @@ def endpoint(session, cloud, service_type, group, timeout, kind='Executor',
     try:
         url = session.get_endpoint(service_type=service_type,
                                    interface='public', region_name=region)
+    except ks_exc.EndpointNotFound:
+        url = None
     except ks_exc.ClientException as exc:
         raise exception.SourceUnavailable(
             kind=kind, source=source or group,
@@ -75,7 +77,7 @@ def endpoint(session, cloud, service_type, group, timeout, kind='Executor',
             reason='%s (within %gs)' % (_one_line(exc), timeout)) from None
     if not url:
         raise exception.Invalid(
-            'url', 'the catalog of cloud %s has no %s endpoint%s' % (
+            '%s.url' % group, 'the catalog of cloud %s has no %s endpoint%s' % (
                 cloud, service_type,
                 ' in region %s' % region if region else ''),
             'register it in Keystone, or set [%s] url' % group,
