@@ -31,9 +31,13 @@ errors}]``.
 """
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
+#: The change-log value of a finding's status, already JSON.
+_OPEN = json.dumps('open')
+
+
 def _json(value):
-    return None if value is None else json.dumps(value, sort_keys=True,
-                                                 default=str)
+    return None if value is None else _ENCODE(value)
 
 
 class Audit:
@@ -126,9 +130,10 @@ class Audit:
         for batch in bulk.batches(sorted(rule_names), 500):
             for row in s.execute(sa.select(
                     f.id, f.fingerprint, f.status, f.rule, f.subject,
-                    f.count).where(f.rule.in_(batch))):
+                    f.count, f.severity, f.message, f.observed,
+                    f.expected).where(f.rule.in_(batch))):
                 existing[row.fingerprint] = row
-        inserts, updates = [], []
+        inserts, updates, same = [], [], []
         opened = still = reopened = 0
         by_rule = {r['rule']: r for r in per_rule}
         for r in per_rule:
@@ -164,7 +169,15 @@ class Audit:
                 reopened += 1
                 by_rule[rule['name']]['opened'] += 1
             else:
-                updates.append(dict(values, _id=old.id, count=old.count + 1))
+                if (old.message, old.observed, old.expected,
+                        old.severity) == (values['message'],
+                                          values['observed'],
+                                          values['expected'], severity):
+                    # Unchanged: counted and stamped set-wise below.
+                    same.append(old.id)
+                else:
+                    updates.append(dict(values, _id=old.id,
+                                        count=old.count + 1))
                 still += 1
         gone = [row for fp, row in existing.items()
                 if fp not in failing and row.status in findings_mod.ACTIVE]
@@ -182,6 +195,9 @@ class Audit:
                 by_rule[row.rule]['resolved'] += 1
         bulk.insert_many(s, f, inserts, self.fleet.batch_size)
         bulk.update_many(s, f, updates, self.fleet.batch_size)
+        bulk.update_ids(s, f, same, {'count': f.__table__.c.count + 1,
+                                     'last_seen': now, 'updated_at': now},
+                        self.fleet.batch_size)
         if inserts:
             self._record_opened(txn, inserts)
         return {'opened': opened, 'still_open': still,
@@ -199,7 +215,7 @@ class Audit:
             fid = ids[row['fingerprint']]
             txn.record('create', 'finding', fid,
                        findings_mod.object_name(row['rule'], row['subject']),
-                       field='status', new='open')
+                       field='status', new=_OPEN, raw=True)
             txn.emit('fleet.finding.create', {
                 'id': fid, 'fingerprint': row['fingerprint'],
                 'rule': row['rule'], 'policy': row['policy'],

@@ -2,17 +2,26 @@
 
 :class:`Snapshot` loads the devices (one query, plus one for labels), then
 only what the audit's auditors ask for: the latest readings of the metric
-prefixes they name (one query), the resolved values of the variable keys
-they name (one query over the variables table, merged per placement by
+names and prefixes they name (one query each), the resolved values of the
+variable keys they name (one query over the variables table, merged per
+placement by
 :class:`fleet.api.resolve.Chains`), secret values (decrypted for the
 devices of the rules that compare them) and, on demand, readings history
 for some (device, metric) pairs in batches. Selectors are evaluated in
-memory over indexes of the devices.
+memory over indexes of the devices (set operations on the ids).
+
+Rules that compare can have the database compare: the threshold auditor
+asks for the failing readings of a rule (:meth:`Snapshot.failing_readings`)
+and the actionable alerts of a name (:meth:`Snapshot.firing_alerts`), one
+query each, rather than loading every reading of the fleet. Rows are kept
+as the driver's tuples (no object per reading); variables are resolved
+one key at a time for every device (:meth:`Snapshot.values_of`).
 """
 
 import collections
 import datetime
 import fnmatch
+import json
 
 import sqlalchemy as sa
 
@@ -23,6 +32,14 @@ from fleet.plugins.auditors import base as auditor_base
 
 #: A latest reading as auditors see it.
 Reading = collections.namedtuple('Reading', 'metric value unit status')
+#: Positions in the rows of :meth:`Snapshot.rows_of` and
+#: :meth:`Snapshot.failing_readings`: ``(device_id, metric, value, unit,
+#: status)``.
+VALUE, UNIT, STATUS = 2, 3, 4
+#: An actionable alert (:meth:`Snapshot.firing_alerts`); ``since`` is when
+#: it started firing (naive UTC).
+Alert = collections.namedtuple(
+    'Alert', 'id name device_id severity labels since occurrences')
 #: A past reading.
 Past = collections.namedtuple('Past', 'read_at value status')
 
@@ -69,6 +86,9 @@ class Snapshot:
         self.now = now or datetime.datetime.now(
             datetime.timezone.utc).replace(tzinfo=None)
         self._by_metric = {}
+        self._loaded = set()
+        self._per_key = {}
+        self._alerts = None
         self._matching = {}
         self._vars = {}
         self._decoded = {}
@@ -155,30 +175,68 @@ class Snapshot:
         return out
 
     # -- readings -------------------------------------------------------------
+    @staticmethod
+    def _metric_where(column, pattern):
+        """SQL condition for a metric name or glob (a superset: LIKE is
+        case-insensitive on some databases and ``_`` is its wildcard;
+        callers filter the names again with :func:`fnmatch.fnmatchcase`)."""
+        if '*' in pattern or '?' in pattern:
+            prefix = pattern.split('*')[0].split('?')[0]
+            return column.like(prefix + '%') if prefix else sa.true()
+        return column == pattern
+
     def load_readings(self, patterns):
         """Read the latest readings of every metric matching ``patterns``
-        (names, or globs such as ``temperature.*``) in one query."""
-        patterns = sorted(set(patterns))
-        if not patterns:
-            return
+        (names, or globs such as ``temperature.*``): one query per name,
+        one per glob, each row kept as the driver's tuple."""
         r = models.LatestReading.__table__.c
-        conds = []
-        for p in patterns:
-            if '*' in p or '?' in p:
-                prefix = p.split('*')[0].split('?')[0]
-                conds.append(r.metric.like(prefix + '%') if prefix
-                             else sa.true())
-            else:
-                conds.append(r.metric == p)
         by_metric = self._by_metric
-        make = Reading
-        for dev_id, metric, value, unit, status in _raw(self.conn, sa.select(
+        for p in sorted(set(patterns)):
+            if p in self._loaded:
+                continue
+            self._loaded.add(p)
+            rows = _raw(self.conn, sa.select(
                 r.device_id, r.metric, r.value, r.unit, r.status).where(
-                sa.or_(*conds))):
-            per = by_metric.get(metric)
-            if per is None:
-                per = by_metric[metric] = {}
-            per[dev_id] = make(metric, value, unit, status)
+                self._metric_where(r.metric, p)))
+            if '*' not in p and '?' not in p:
+                rows = [row for row in rows if row[1] == p]
+                if rows:
+                    per = by_metric.setdefault(p, {})
+                    per.update({row[0]: row for row in rows})
+                continue
+            for row in rows:
+                per = by_metric.get(row[1])
+                if per is None:
+                    per = by_metric[row[1]] = {}
+                per[row[0]] = row
+        self._matching.clear()
+
+    def failing_readings(self, pattern, statuses=(), above=None,
+                         below=None):
+        """Latest readings of ``pattern`` (a name or glob) whose status is
+        one of ``statuses``, or whose value is above ``above`` or below
+        ``below``: one query, the comparison made by the database.
+
+        :returns: rows ``(device_id, metric, value, unit, status)`` (see
+            :data:`VALUE`, :data:`UNIT`, :data:`STATUS`).
+        """
+        r = models.LatestReading.__table__.c
+        bad = []
+        if statuses:
+            bad.append(r.status.in_(sorted(statuses)))
+        if above is not None:
+            bad.append(r.value > above)
+        if below is not None:
+            bad.append(r.value < below)
+        if not bad:
+            return []
+        rows = _raw(self.conn, sa.select(
+            r.device_id, r.metric, r.value, r.unit, r.status).where(
+            self._metric_where(r.metric, pattern), sa.or_(*bad)))
+        glob = '*' in pattern or '?' in pattern
+        match = fnmatch.fnmatchcase
+        return [row for row in rows
+                if (match(row[1], pattern) if glob else row[1] == pattern)]
 
     def metrics(self, pattern):
         """The loaded metric names matching ``pattern`` (name or glob)."""
@@ -192,9 +250,15 @@ class Snapshot:
             self._matching[pattern] = found
         return found
 
+    def rows_of(self, metric):
+        """``{device id: row}`` of one loaded metric, rows as
+        :meth:`failing_readings` returns them (no object per reading)."""
+        return self._by_metric.get(metric, {})
+
     def readings_of(self, metric):
         """``{device id: Reading}`` of one metric (a loaded name)."""
-        return self._by_metric.get(metric, {})
+        return {dev_id: Reading(row[1], row[2], row[3], row[4])
+                for dev_id, row in self.rows_of(metric).items()}
 
     def readings(self, device_id, pattern=None):
         """``{metric: Reading}`` of a device: the loaded metrics, or those
@@ -203,9 +267,9 @@ class Snapshot:
             self.metrics(pattern)
         out = {}
         for metric in names:
-            one = self._by_metric[metric].get(device_id)
-            if one is not None:
-                out[metric] = one
+            row = self._by_metric[metric].get(device_id)
+            if row is not None:
+                out[metric] = Reading(row[1], row[2], row[3], row[4])
         return out
 
     def history(self, pairs, since):
@@ -236,6 +300,35 @@ class Snapshot:
                                              row.status))
         return out
 
+    # -- alerts ---------------------------------------------------------------
+    def firing_alerts(self, pattern):
+        """The actionable alerts named ``pattern`` (a name or glob) of
+        known devices, in one query: firing, not under an unexpired
+        silence, not held under their repeat threshold, not flapping, not
+        acknowledged (state ``firing``, :mod:`fleet.api.alerts.state`).
+
+        :returns: :data:`Alert` tuples, ``labels`` decoded.
+        """
+        from fleet.db import alert_models
+
+        a = alert_models.Alert.__table__.c
+        si = alert_models.Silence.__table__.c
+        silenced = sa.exists().where(si.id == a.silence_id,
+                                     si.expires_at > self.now)
+        rows = self.conn.execute(sa.select(
+            a.id, a.name, a.device_id, a.severity, a.labels, a.starts_at,
+            a.first_seen, a.occurrences).where(
+            self._metric_where(a.name, pattern), a.status == 'firing',
+            a.device_id.is_not(None), a.held == sa.false(),
+            a.flapping == sa.false(), a.acknowledged_by.is_(None),
+            sa.not_(silenced)).order_by(a.id)).all()
+        glob = '*' in pattern or '?' in pattern
+        match = fnmatch.fnmatchcase
+        return [Alert(r.id, r.name, r.device_id, r.severity,
+                      json.loads(r.labels), r.starts_at or r.first_seen,
+                      r.occurrences) for r in rows
+                if (match(r.name, pattern) if glob else r.name == pattern)]
+
     # -- variables ------------------------------------------------------------
     def load_variables(self, keys):
         """Read the variables ``keys`` at every level, in one query."""
@@ -253,6 +346,8 @@ class Snapshot:
                      if p.parent_id}
         self._chains = resolve.Chains(resolve.layers(rows), cloud_of,
                                       parent_of)
+        self._vars.clear()
+        self._per_key.clear()
 
     def variables(self, device_id):
         """``{key: value}`` (decoded) of the loaded keys for a device."""
@@ -269,6 +364,35 @@ class Snapshot:
                     value = decoded[text] = resolve.decode(text)
                 got[k] = value
             self._vars[device_id] = got
+        return got
+
+    def values_of(self, key):
+        """``{device id: value}`` (decoded) of one loaded variable key,
+        resolved down the hierarchy for every device at once; devices no
+        level sets it for are absent."""
+        got = self._per_key.get(key)
+        if got is not None:
+            return got
+        got = self._per_key[key] = {}
+        chains = self._chains
+        if chains is None:
+            return got
+        own = chains.layers['device']
+        shared = chains.shared
+        decoded = self._decoded
+        decode = resolve.decode
+        for dev_id, p in self._placed.items():
+            mine = own.get(dev_id)
+            text = mine.get(key) if mine else None
+            if text is None:
+                text = shared(p.rack_id, p.cell_id, p.region_id,
+                              p.parent_id).get(key)
+                if text is None:
+                    continue
+            value = decoded.get(text, decoded)
+            if value is decoded:
+                value = decoded[text] = decode(text)
+            got[dev_id] = value
         return got
 
     def load_secrets(self, device_ids, keys):
