@@ -183,9 +183,9 @@ def _explain(err):
             'description' in err.schema:
         return [(path, err.schema['description'], True)]
     if err.validator == 'pattern' and isinstance(err.schema, dict) and \
-            'description' in err.schema:
+            'x-expected' in err.schema:
         return [(path, '%r is not %s' % (err.instance,
-                                         err.schema['description']), False)]
+                                         err.schema['x-expected']), False)]
     if err.validator == 'dependentRequired':
         return [(path, '%s needs %s' % (
             ', '.join(k for k in err.validator_value

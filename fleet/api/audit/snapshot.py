@@ -112,40 +112,47 @@ class Snapshot:
             labels[dev_id].add(label)
         d = models.Device.__table__.c
         self.devices = devices = {}
-        self._placed = placed = {}
-        index = {f: collections.defaultdict(set) for f in _FIELDS}
-        by_label = index['labels'] = collections.defaultdict(set)
-        by_name = index['devices'] = collections.defaultdict(set)
+        # The placement ids of each device, as read (the driver's tuple):
+        # resolve.Placed objects only for the devices that need them.
+        self._rows = rows = {}
         regions, cells, racks = names['region'], names['cell'], names['rack']
-        i_region, i_cell, i_rack = index['region'], index['cell'], \
-            index['rack']
-        i_role, i_type = index['role'], index['type']
         empty = frozenset()
         make = auditor_base.Device
-        place = resolve.Placed
-        for (dev_id, name, type_, role, region_id, cell_id, rack_id,
-             parent_id) in _raw(conn, sa.select(
+        for row in _raw(conn, sa.select(
                 d.id, d.name, d.type, d.role, d.region_id, d.cell_id,
                 d.rack_id, d.parent_id).where(d.missing == sa.false())):
+            dev_id = row[0]
             own = labels.get(dev_id)
-            region, cell, rack = regions.get(region_id), cells.get(
-                cell_id), racks.get(rack_id)
-            devices[dev_id] = make(dev_id, name, type_, role, region, cell,
-                                   rack, frozenset(own) if own else empty)
-            placed[dev_id] = place(dev_id, rack_id, cell_id, region_id,
-                                   parent_id)
-            i_region[region].add(dev_id)
-            i_cell[cell].add(dev_id)
-            i_rack[rack].add(dev_id)
-            i_role[role].add(dev_id)
-            i_type[type_].add(dev_id)
-            by_name[name].add(dev_id)
-            if own:
-                for label in own:
-                    by_label[label].add(dev_id)
-        self._index = index
+            devices[dev_id] = make(dev_id, row[1], row[2], row[3],
+                                   regions.get(row[4]), cells.get(row[5]),
+                                   racks.get(row[6]),
+                                   frozenset(own) if own else empty)
+            rows[dev_id] = row
+        # Selector indexes, built on first use (a field no rule selects on
+        # costs nothing).
+        self._index = {}
         self._all = frozenset(devices)
         self._by_name = sorted(devices.values(), key=lambda dev: dev.name)
+
+    def _placed(self, dev_id):
+        """The :class:`fleet.api.resolve.Placed` of a device."""
+        row = self._rows[dev_id]
+        return resolve.Placed(dev_id, row[6], row[5], row[4], row[7])
+
+    def _field(self, field):
+        """``{value: {device id}}`` of a selector field (built once)."""
+        index = self._index.get(field)
+        if index is None:
+            index = self._index[field] = collections.defaultdict(set)
+            if field == 'labels':
+                for dev in self.devices.values():
+                    for label in dev.labels:
+                        index[label].add(dev.id)
+            else:
+                attr = 'name' if field == 'devices' else field
+                for dev in self.devices.values():
+                    index[getattr(dev, attr)].add(dev.id)
+        return index
 
     def select(self, selector):
         """The devices a rule's ``selector`` picks, ordered by name."""
@@ -155,7 +162,7 @@ class Snapshot:
             if wanted is not None:
                 ids = ids & self._union(f, wanted)
         for label in selector.get('labels') or ():
-            ids = ids & self._index['labels'].get(label, frozenset())
+            ids = ids & self._field('labels').get(label, frozenset())
         exclude = selector.get('exclude') or {}
         for f in _FIELDS + ('devices', 'labels'):
             unwanted = _names(exclude.get(f))
@@ -166,7 +173,7 @@ class Snapshot:
         return [dev for dev in self._by_name if dev.id in ids]
 
     def _union(self, field, names):
-        index = self._index[field]
+        index = self._field(field)
         if len(names) == 1:
             return index.get(names[0], frozenset())
         out = set()
@@ -342,8 +349,8 @@ class Snapshot:
         rt = models.Region.__table__.c
         cloud_of = dict(self.conn.execute(sa.select(
             rt.id, rt.cloud_id)).all())
-        parent_of = {i: p.parent_id for i, p in self._placed.items()
-                     if p.parent_id}
+        parent_of = {i: row[7] for i, row in self._rows.items()
+                     if row[7]}
         self._chains = resolve.Chains(resolve.layers(rows), cloud_of,
                                       parent_of)
         self._vars.clear()
@@ -355,7 +362,7 @@ class Snapshot:
         if got is None:
             if self._chains is None:
                 return {}
-            merged = self._chains.device(self._placed[device_id])
+            merged = self._chains.device(self._placed(device_id))
             decoded = self._decoded
             got = {}
             for k, text in merged.items():
@@ -381,12 +388,12 @@ class Snapshot:
         shared = chains.shared
         decoded = self._decoded
         decode = resolve.decode
-        for dev_id, p in self._placed.items():
+        for dev_id, row in self._rows.items():
             mine = own.get(dev_id)
             text = mine.get(key) if mine else None
             if text is None:
-                text = shared(p.rack_id, p.cell_id, p.region_id,
-                              p.parent_id).get(key)
+                # (rack, cell, region, parent) ids of the device's row
+                text = shared(row[6], row[5], row[4], row[7]).get(key)
                 if text is None:
                     continue
             value = decoded.get(text, decoded)
@@ -412,10 +419,9 @@ class Snapshot:
         chains = resolve.Chains(
             resolve.layers(plain),
             dict(self.conn.execute(sa.select(rt.id, rt.cloud_id)).all()),
-            {i: p.parent_id for i, p in self._placed.items()
-             if p.parent_id})
+            {i: row[7] for i, row in self._rows.items() if row[7]})
         for dev_id in device_ids:
-            got = chains.device(self._placed[dev_id])
+            got = chains.device(self._placed(dev_id))
             if got:
                 self._secrets.setdefault(dev_id, {}).update(
                     (k, resolve.decode(t)) for k, t in got.items()

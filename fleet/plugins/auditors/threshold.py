@@ -77,7 +77,8 @@ class ThresholdAuditor(base.Auditor):
             'matchers': {
                 'type': 'array', 'minItems': 1, 'maxItems': 32,
                 'items': {'type': 'string', 'maxLength': 1024,
-                          'description': 'a matcher: name=value, '
+                          # named in the error (fleet.api.audit.policyfile)
+                          'x-expected': 'a matcher: name=value, '
                                          'name!=value, name=~regex or '
                                          'name!~regex',
                           'pattern': r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*'
