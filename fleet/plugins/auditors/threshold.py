@@ -79,8 +79,8 @@ class ThresholdAuditor(base.Auditor):
                 'items': {'type': 'string', 'maxLength': 1024,
                           # named in the error (fleet.api.audit.policyfile)
                           'x-expected': 'a matcher: name=value, '
-                                         'name!=value, name=~regex or '
-                                         'name!~regex',
+                                        'name!=value, name=~regex or '
+                                        'name!~regex',
                           'pattern': r'^\s*[A-Za-z_][A-Za-z0-9_]*\s*'
                                      r'(=~|!~|!=|=)'}},
         },
