@@ -68,14 +68,32 @@ class ThresholdAuditor(base.Auditor):
             for key in ('metric', 'status', 'above', 'below')}}},
         'properties': {
             'metric': {'type': 'string', 'minLength': 1, 'maxLength': 128,
-                       'pattern': r'^[a-z*?][A-Za-z0-9_.:*?-]*$'},
-            'status': {'enum': ['warning', 'critical']},
-            'above': {'type': 'number'},
-            'below': {'type': 'number'},
-            'for': policy_schema.DURATION,
-            'alert': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+                       'pattern': r'^[a-z*?][A-Za-z0-9_.:*?-]*$',
+                       'description': 'A metric name or a glob '
+                                      '(``temperature.*``): check the '
+                                      'latest readings.'},
+            'status': {'enum': ['warning', 'critical'],
+                       'description': 'Fail at this reading status or '
+                                      'worse.'},
+            'above': {'type': 'number',
+                      'description': 'Fail above this value.'},
+            'below': {'type': 'number',
+                      'description': 'Fail below this value.'},
+            'for': dict(policy_schema.DURATION, description=(
+                'Fail only after failing this long (readings: every '
+                'reading since; alerts: firing since). A duration.')),
+            'alert': {'type': 'string', 'minLength': 1, 'maxLength': 255,
+                      'description': 'An alert name or a glob (``Fan*``, '
+                                     '``*``): check the actionable alerts '
+                                     '(firing, not silenced, past the '
+                                     'repeat threshold, not flapping, not '
+                                     'acknowledged) of the devices.'},
             'matchers': {
                 'type': 'array', 'minItems': 1, 'maxItems': 32,
+                'description': 'With ``alert``: label matchers '
+                               '(``severity=critical``, ``fan=~fan_.*``) '
+                               "the alert's labels (and ``alertname``) "
+                               'must all match, as a silence\'s.',
                 'items': {'type': 'string', 'maxLength': 1024,
                           # named in the error (fleet.api.audit.policyfile)
                           'x-expected': 'a matcher: name=value, '
