@@ -193,7 +193,7 @@ class Audit:
                 'status': 'resolved'})
             if row.rule in by_rule:
                 by_rule[row.rule]['resolved'] += 1
-        bulk.insert_many(s, f, inserts, self.fleet.batch_size)
+        bulk.insert_many(s, f, inserts, self.fleet.batch_size, copy=True)
         bulk.update_many(s, f, updates, self.fleet.batch_size)
         bulk.update_ids(s, f, same, {'count': f.__table__.c.count + 1,
                                      'last_seen': now, 'updated_at': now},
