@@ -193,21 +193,31 @@ class Audit:
                 'status': 'resolved'})
             if row.rule in by_rule:
                 by_rule[row.rule]['resolved'] += 1
+        # New rows get ids above the highest one now (sequences and
+        # autoincrement only go up): one range read finds them again.
+        above = s.scalar(sa.select(sa.func.max(f.id))) if inserts else None
         bulk.insert_many(s, f, inserts, self.fleet.batch_size, copy=True)
         bulk.update_many(s, f, updates, self.fleet.batch_size)
         bulk.update_ids(s, f, same, {'count': f.__table__.c.count + 1,
                                      'last_seen': now, 'updated_at': now},
                         self.fleet.batch_size)
         if inserts:
-            self._record_opened(txn, inserts)
+            self._record_opened(txn, inserts, above)
         return {'opened': opened, 'still_open': still,
                 'reopened': reopened, 'resolved': len(gone)}
 
-    def _record_opened(self, txn, inserts):
-        """Change-log rows and events of new findings (ids read back)."""
+    def _record_opened(self, txn, inserts, above):
+        """Change-log rows and events of new findings (ids read back: the
+        rows above the highest id before the insert, then by fingerprint
+        any that a concurrent writer made this miss)."""
         f = models.Finding
         ids = {}
-        fps = [r['fingerprint'] for r in inserts]
+        q = sa.select(f.fingerprint, f.id)
+        if above is not None:
+            q = q.where(f.id > above)
+        ids.update(snapshot_mod._raw(txn.session.connection(), q))
+        fps = [r['fingerprint'] for r in inserts
+               if r['fingerprint'] not in ids]
         for batch in bulk.batches(fps, self.fleet.batch_size):
             ids.update(txn.session.execute(sa.select(
                 f.fingerprint, f.id).where(f.fingerprint.in_(batch))).all())
