@@ -6,14 +6,17 @@ kernel at the region) and five latest readings per device, then loads a
 policy of 20 rules (threshold x7, expected_state x5, ha x3, capacity x3,
 security x2) and times ``fleet.audit.run``: the first audit opens the
 findings (inserts, change-log rows), the second refreshes them (updates).
-In the same run the baseline reads the rows the audit reads -- devices,
-labels, levels, the latest readings of the rules' metrics, the variables
-of the rules' keys, the secret variables and the findings of the rules --
-with bare DB-API ``fetchall``. Prints seconds, findings written per second
-and the ratio to the baseline.
+In the same run the baseline reads the rows the audit reads, by the
+queries the audit runs -- devices, labels, levels, every latest reading of
+the capacity rules' metrics, the failing readings of each threshold rule
+(the database compares) and the history of the ``for`` rule's devices,
+the variables of the rules' keys, the secret variables and the findings
+-- with bare DB-API ``fetchall``. Prints seconds, findings written per
+second, the ratio to the baseline and the load average.
 
     python benchmarks/audit_scale.py --devices 10000
     python benchmarks/audit_scale.py --db-url postgresql+psycopg2://...
+    python benchmarks/audit_scale.py --db-url mysql+pymysql://root@127.0.0.1/x
 """
 
 import argparse
@@ -163,28 +166,76 @@ def _readings(fleet, ctx, ids):
 
 
 def _baseline(fleet):
-    """Bare fetchall of the rows one audit reads."""
+    """Bare fetchall of the rows one audit reads, by the same queries."""
+    import datetime
+
+    import sqlalchemy as sa
+
+    from fleet.db import alert_models  # noqa: F401 - tables known
+    from fleet.db import models
+
+    t = {m.__tablename__: m.__table__ for m in (
+        models.Region, models.Cell, models.Rack, models.Label,
+        models.Device, models.LatestReading, models.ReadingHistory,
+        models.Variable, models.Finding)}
+    r, v, h = t['readings_latest'].c, t['variables'].c, \
+        t['readings_history'].c
+    d, f = t['devices'].c, t['findings'].c
+    latest = (r.device_id, r.metric, r.value, r.unit, r.status)
+    since = datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None) - datetime.timedelta(minutes=5)
     queries = [
-        'SELECT id, name FROM regions', 'SELECT id, name FROM cells',
-        'SELECT id, name FROM racks', 'SELECT device_id, label FROM labels',
-        'SELECT id, name, type, role, region_id, cell_id, rack_id, '
-        'parent_id FROM devices',
-        "SELECT device_id, metric, value, unit, status, threshold, read_at "
-        "FROM readings_latest WHERE metric LIKE 'temperature.%' OR "
-        "metric = 'temperature.cpu_temp' OR metric = 'instances.total' OR "
-        "metric = 'vcpus.free' OR metric = 'vcpus.capacity'",
-        "SELECT scope, scope_id, key, value FROM variables WHERE key IN "
-        "('nova', 'os', 'desired_kernel', 'hands_off')",
-        "SELECT scope, scope_id, key, value FROM variables WHERE "
-        "key = 'bmc_password'",
-        'SELECT id, fingerprint, status, rule, subject, count FROM findings',
+        sa.select(t['regions'].c.id, t['regions'].c.name),
+        sa.select(t['regions'].c.id, t['regions'].c.cloud_id),
+        sa.select(t['cells'].c.id, t['cells'].c.name),
+        sa.select(t['racks'].c.id, t['racks'].c.name),
+        sa.select(t['labels'].c.device_id, t['labels'].c.label),
+        sa.select(d.id, d.name, d.type, d.role, d.region_id, d.cell_id,
+                  d.rack_id, d.parent_id).where(d.missing == sa.false()),
+        # capacity: every reading of its metrics
+        sa.select(*latest).where(r.metric == 'vcpus.free'),
+        sa.select(*latest).where(r.metric == 'vcpus.capacity'),
+        sa.select(*latest).where(r.metric == 'instances.total'),
+        # threshold: the failing readings of each rule
+        sa.select(*latest).where(r.metric.like('temperature.%'),
+                                 r.status.in_(['critical'])),
+        sa.select(*latest).where(r.metric == 'temperature.cpu_temp',
+                                 r.value > 90),
+        sa.select(*latest).where(r.metric == 'temperature.inlet_temp',
+                                 r.value > 35),
+        sa.select(*latest).where(r.metric == 'temperature.inlet_temp',
+                                 r.value < 5),
+        sa.select(*latest).where(r.metric == 'temperature.cpu_temp',
+                                 r.status.in_(['critical', 'warning'])),
+        sa.select(*latest).where(r.metric == 'temperature.cpu_temp',
+                                 r.value > 80),
+        sa.select(*latest).where(r.metric == 'instances.total',
+                                 r.status.in_(['critical'])),
+        # ... and the history of the "for: 5m" rule's hot devices
+        sa.select(h.device_id, h.metric, h.read_at, h.value,
+                  h.status).where(h.metric == 'temperature.cpu_temp',
+                                  h.value > 80, h.read_at > since - (
+                                      datetime.timedelta(minutes=10))),
+        sa.select(v.scope, v.scope_id, v.key, v.value).where(
+            v.key.in_(['nova', 'os', 'desired_kernel', 'hands_off']),
+            v.secret == sa.false()),
+        sa.select(v.scope, v.scope_id, v.key, v.value).where(
+            v.key == 'bmc_password', v.secret == sa.true()),
+        sa.select(f.id, f.fingerprint, f.status, f.rule, f.subject,
+                  f.count, f.severity, f.message, f.observed, f.expected),
     ]
     raw = fleet.engine.raw_connection()
+    dialect = fleet.engine.dialect
     rows = 0
     try:
         cur = raw.cursor()
         for q in queries:
-            cur.execute(q)
+            compiled = q.compile(dialect=dialect, compile_kwargs={
+                'render_postcompile': True})
+            params = compiled.construct_params()
+            if compiled.positional:
+                params = tuple(params[k] for k in compiled.positiontup)
+            cur.execute(str(compiled), params)
             rows += len(cur.fetchall())
         raw.rollback()
     finally:
@@ -227,10 +278,10 @@ def main():
             summary.reopened
         print('run %d: baseline %.2f s (%d rows read); audit %.2f s, '
               '%d rules, %d opened, %d still open, %d resolved, %d errors; '
-              '%.0f findings/s written; ratio %.2f x'
+              '%.0f findings/s written; ratio %.2f x; load %.2f'
               % (i + 1, base_s, rows, took, summary.rules, summary.opened,
                  summary.still_open, summary.resolved, summary.errors,
-                 written / took, took / base_s))
+                 written / took, took / base_s, os.getloadavg()[0]))
         for r in summary.per_rule:
             if summary.errors and r['errors']:
                 print('  errors in %s' % r['rule'])

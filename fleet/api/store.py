@@ -97,7 +97,8 @@ class Txn:
 
     def flush_changes(self, batch_size):
         rows, self._rows = self._rows, []
-        bulk.insert_many(self.session, models.Change, rows, batch_size)
+        bulk.insert_many(self.session, models.Change, rows, batch_size,
+                         copy=True)
         return rows
 
 

@@ -179,6 +179,20 @@ def _explain(err):
         return [(path, 'must be %s, not %s' % (
             ' or '.join(wanted) if isinstance(wanted, list) else wanted,
             _json_type(err.instance)), False)]
+    if err.validator == 'not' and isinstance(err.schema, dict) and \
+            'description' in err.schema:
+        return [(path, err.schema['description'], True)]
+    if err.validator == 'pattern' and isinstance(err.schema, dict) and \
+            'x-expected' in err.schema:
+        return [(path, '%r is not %s' % (err.instance,
+                                         err.schema['x-expected']), False)]
+    if err.validator == 'dependentRequired':
+        return [(path, '%s needs %s' % (
+            ', '.join(k for k in err.validator_value
+                      if k in (err.instance or {})), ' and '.join(
+                sorted({v for k, vs in err.validator_value.items()
+                        if k in (err.instance or {}) for v in vs}))),
+                 False)]
     if err.validator == 'anyOf' and err.schema is not None and \
             'description' in err.schema:
         return [(path, 'must be %s' % err.schema['description'].rstrip(

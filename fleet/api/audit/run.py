@@ -31,9 +31,13 @@ errors}]``.
 """
 
 
+_ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
+#: The change-log value of a finding's status, already JSON.
+_OPEN = json.dumps('open')
+
+
 def _json(value):
-    return None if value is None else json.dumps(value, sort_keys=True,
-                                                 default=str)
+    return None if value is None else _ENCODE(value)
 
 
 class Audit:
@@ -126,9 +130,10 @@ class Audit:
         for batch in bulk.batches(sorted(rule_names), 500):
             for row in s.execute(sa.select(
                     f.id, f.fingerprint, f.status, f.rule, f.subject,
-                    f.count).where(f.rule.in_(batch))):
+                    f.count, f.severity, f.message, f.observed,
+                    f.expected).where(f.rule.in_(batch))):
                 existing[row.fingerprint] = row
-        inserts, updates = [], []
+        inserts, updates, same = [], [], []
         opened = still = reopened = 0
         by_rule = {r['rule']: r for r in per_rule}
         for r in per_rule:
@@ -164,7 +169,15 @@ class Audit:
                 reopened += 1
                 by_rule[rule['name']]['opened'] += 1
             else:
-                updates.append(dict(values, _id=old.id, count=old.count + 1))
+                if (old.message, old.observed, old.expected,
+                        old.severity) == (values['message'],
+                                          values['observed'],
+                                          values['expected'], severity):
+                    # Unchanged: counted and stamped set-wise below.
+                    same.append(old.id)
+                else:
+                    updates.append(dict(values, _id=old.id,
+                                        count=old.count + 1))
                 still += 1
         gone = [row for fp, row in existing.items()
                 if fp not in failing and row.status in findings_mod.ACTIVE]
@@ -180,18 +193,31 @@ class Audit:
                 'status': 'resolved'})
             if row.rule in by_rule:
                 by_rule[row.rule]['resolved'] += 1
-        bulk.insert_many(s, f, inserts, self.fleet.batch_size)
+        # New rows get ids above the highest one now (sequences and
+        # autoincrement only go up): one range read finds them again.
+        above = s.scalar(sa.select(sa.func.max(f.id))) if inserts else None
+        bulk.insert_many(s, f, inserts, self.fleet.batch_size, copy=True)
         bulk.update_many(s, f, updates, self.fleet.batch_size)
+        bulk.update_ids(s, f, same, {'count': f.__table__.c.count + 1,
+                                     'last_seen': now, 'updated_at': now},
+                        self.fleet.batch_size)
         if inserts:
-            self._record_opened(txn, inserts)
+            self._record_opened(txn, inserts, above)
         return {'opened': opened, 'still_open': still,
                 'reopened': reopened, 'resolved': len(gone)}
 
-    def _record_opened(self, txn, inserts):
-        """Change-log rows and events of new findings (ids read back)."""
+    def _record_opened(self, txn, inserts, above):
+        """Change-log rows and events of new findings (ids read back: the
+        rows above the highest id before the insert, then by fingerprint
+        any that a concurrent writer made this miss)."""
         f = models.Finding
         ids = {}
-        fps = [r['fingerprint'] for r in inserts]
+        q = sa.select(f.fingerprint, f.id)
+        if above is not None:
+            q = q.where(f.id > above)
+        ids.update(snapshot_mod._raw(txn.session.connection(), q))
+        fps = [r['fingerprint'] for r in inserts
+               if r['fingerprint'] not in ids]
         for batch in bulk.batches(fps, self.fleet.batch_size):
             ids.update(txn.session.execute(sa.select(
                 f.fingerprint, f.id).where(f.fingerprint.in_(batch))).all())
@@ -199,7 +225,7 @@ class Audit:
             fid = ids[row['fingerprint']]
             txn.record('create', 'finding', fid,
                        findings_mod.object_name(row['rule'], row['subject']),
-                       field='status', new='open')
+                       field='status', new=_OPEN, raw=True)
             txn.emit('fleet.finding.create', {
                 'id': fid, 'fingerprint': row['fingerprint'],
                 'rule': row['rule'], 'policy': row['policy'],

@@ -182,7 +182,50 @@ def reference_rst():
         lines += ['   * - ``%s``' % path, '     - %s' % kind,
                   '     - %s' % text]
     lines += ['', 'Durations: %s' % DURATION['description'], '']
+    lines += _auditor_sections()
     return '\n'.join(lines)
+
+
+#: The built-in auditors whose parameters the reference lists.
+BUILT_IN = (('threshold', 'fleet.plugins.auditors.threshold',
+             'ThresholdAuditor'),
+            ('expected_state', 'fleet.plugins.auditors.expected_state',
+             'ExpectedStateAuditor'),
+            ('ha', 'fleet.plugins.auditors.ha', 'HAAuditor'),
+            ('capacity', 'fleet.plugins.auditors.capacity',
+             'CapacityAuditor'),
+            ('security', 'fleet.plugins.auditors.security',
+             'SecurityAuditor'))
+
+
+def _auditor_sections():
+    """``rules[].params`` of each built-in auditor, from its
+    ``parameter_schema``."""
+    import importlib
+
+    lines = ['Auditor parameters', '==================', '',
+             "``rules[].params`` is checked against the rule's auditor's "
+             'own schema; the',
+             'built-in auditors take these (see the audit guide for what '
+             'each checks).', '']
+    for name, module, cls in BUILT_IN:
+        schema = getattr(importlib.import_module(module),
+                         cls).parameter_schema
+        lines += ['``%s``' % name, '-' * (len(name) + 4), '']
+        if schema.get('description'):
+            text = schema['description']
+            lines += ['Give %s%s.' % (text[0].lower(), text[1:]), '']
+        lines += ['.. list-table::', '   :header-rows: 1',
+                  '   :widths: 25 20 55', '', '   * - Field',
+                  '     - Type', '     - Meaning']
+        for path, kind, text, extra in _rows(schema, '',
+                                             schema.get('required', ())):
+            if extra:
+                text = '%s (%s)' % (text, ', '.join(extra))
+            lines += ['   * - ``%s``' % path, '     - %s' % kind,
+                      '     - %s' % text]
+        lines.append('')
+    return lines
 
 
 if __name__ == '__main__':

@@ -1,7 +1,5 @@
 """The ``capacity`` auditor: headroom and idle hosts from Nova readings."""
 
-import collections
-
 from fleet.plugins.auditors import base
 
 #: resource -> (free metric, capacity metric) of the nova collector.
@@ -9,6 +7,8 @@ RESOURCES = {'vcpus': ('vcpus.free', 'vcpus.capacity'),
              'memory': ('memory.free_mb', 'memory.capacity_mb'),
              'disk': ('disk.free_gb', 'disk.capacity_gb')}
 INSTANCES = 'instances.total'
+#: Position of the value in a reading row (fleet.api.audit.snapshot).
+VALUE = 2
 
 
 class CapacityAuditor(base.Auditor):
@@ -49,24 +49,30 @@ class CapacityAuditor(base.Auditor):
 
     def audit(self, devices, params, snapshot):
         if params['check'] == 'idle':
-            return self.audit_each(devices, params, snapshot)
+            return self._idle(devices, snapshot)
         free_m, cap_m = RESOURCES[params.get('resource', 'vcpus')]
         by = params.get('group_by', 'region')
         want = params.get('min_percent', 10)
-        sums = collections.defaultdict(lambda: [0.0, 0.0, 0, None])
-        frees, caps = snapshot.readings_of(free_m), snapshot.readings_of(
-            cap_m)
+        # One pass over the devices with the raw reading rows (value at
+        # VALUE), sums per group in plain lists.
+        sums = {}
+        frees, caps = snapshot.rows_of(free_m), snapshot.rows_of(cap_m)
+        per_device = by == 'device'
         for dev in devices:
-            free, cap = frees.get(dev.id), caps.get(dev.id)
-            if free is None or cap is None or free.value is None or \
-                    cap.value is None:
+            free = frees.get(dev.id)
+            if free is None:
                 continue
-            key = dev.name if by == 'device' else getattr(dev, by)
-            s = sums[key]
-            s[0] += free.value
-            s[1] += cap.value
+            cap = caps.get(dev.id)
+            if cap is None or free[VALUE] is None or cap[VALUE] is None:
+                continue
+            key = dev.name if per_device else getattr(dev, by)
+            s = sums.get(key)
+            if s is None:
+                s = sums[key] = [0.0, 0.0, 0, None]
+            s[0] += free[VALUE]
+            s[1] += cap[VALUE]
             s[2] += 1
-            s[3] = dev if by == 'device' else None
+            s[3] = dev if per_device else None
         out = []
         for key, (free, cap, n, dev) in sorted(sums.items(),
                                                key=lambda k: str(k[0])):
@@ -88,10 +94,15 @@ class CapacityAuditor(base.Auditor):
                                                   observed, expected))
         return out
 
-    def check(self, device, params, snapshot):
-        r = snapshot.readings_of(INSTANCES).get(device.id)
-        if r is None or r.value is None or r.value > 0:
-            return None
-        return base.failure(device, 'idle: runs no instance',
-                            observed={INSTANCES: r.value},
-                            expected={INSTANCES: '> 0'})
+    @staticmethod
+    def _idle(devices, snapshot):
+        rows = snapshot.rows_of(INSTANCES)
+        out = []
+        for dev in devices:
+            r = rows.get(dev.id)
+            if r is None or r[VALUE] is None or r[VALUE] > 0:
+                continue
+            out.append(base.failure(dev, 'idle: runs no instance',
+                                    observed={INSTANCES: r[VALUE]},
+                                    expected={INSTANCES: '> 0'}))
+        return out

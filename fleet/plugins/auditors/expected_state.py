@@ -59,36 +59,61 @@ class ExpectedStateAuditor(base.Auditor):
         return keys
 
     def audit(self, devices, params, snapshot):
-        return self.audit_each(devices, params, snapshot)
-
-    def check(self, device, params, snapshot):
-        values = snapshot.variables(device.id)
+        # Check by check over every device (the values of a fact key are
+        # resolved once for the fleet), not device by device.
         missing_fails = params.get('missing', 'fail') == 'fail'
-        observed, expected, diffs = {}, {}, []
+        found = {}
+        failed = {}
         for fact, fact_path, desired_path, want in _compiled(params):
+            facts = snapshot.values_of(fact_path[0])
+            fact_rest = fact_path[1:]
+            wants = None
             if desired_path is not None:
-                want = _get(values, desired_path)
-                if want is _MISSING:
+                wants = snapshot.values_of(desired_path[0])
+                want_rest = desired_path[1:]
+            for dev in devices:
+                dev_id = dev.id
+                if dev_id in failed:
                     continue
-            got = _get(values, fact_path)
-            if got is _MISSING:
-                if not missing_fails:
+                try:
+                    if wants is not None:
+                        want = _get(wants.get(dev_id, _MISSING), want_rest)
+                        if want is _MISSING:
+                            continue
+                    got = _get(facts.get(dev_id, _MISSING), fact_rest)
+                    if got is _MISSING:
+                        if not missing_fails:
+                            continue
+                        got_text = None
+                        diff = '%s missing (expected %s)' % (fact,
+                                                             _show(want))
+                    elif got != want:
+                        got_text = got
+                        diff = '%s is %s, expected %s' % (
+                            fact, _show(got), _show(want))
+                    else:
+                        continue
+                except Exception as exc:  # noqa: BLE001 - one device
+                    failed[dev_id] = exc
+                    found.pop(dev_id, None)
                     continue
-                got_text = None
-                diffs.append('%s missing (expected %s)' % (fact,
-                                                           _show(want)))
-            elif got != want:
-                got_text = got
-                diffs.append('%s is %s, expected %s' % (fact, _show(got),
-                                                        _show(want)))
-            else:
-                continue
-            observed[fact] = got_text
-            expected[fact] = want
-        if not diffs:
-            return None
-        return base.failure(device, '; '.join(diffs), observed=observed,
-                            expected=expected)
+                one = found.get(dev_id)
+                if one is None:
+                    one = found[dev_id] = ({}, {}, [])
+                one[0][fact] = got_text
+                one[1][fact] = want
+                one[2].append(diff)
+        if not found and not failed:
+            return []
+        out = []
+        for dev in devices:
+            one = found.get(dev.id)
+            if one is not None:
+                out.append(base.failure(dev, '; '.join(one[2]),
+                                        observed=one[0], expected=one[1]))
+            elif dev.id in failed:
+                out.append(base.error(dev, failed[dev.id]))
+        return out
 
 
 def _compiled(params):
@@ -103,8 +128,10 @@ def _compiled(params):
     return got
 
 
-def _get(values, parts):
-    value = values
+def _get(value, parts):
+    """``value`` at the dotted ``parts`` under it, or _MISSING."""
+    if value is _MISSING:
+        return value
     for part in parts:
         if type(value) is not dict:
             return _MISSING

@@ -88,8 +88,10 @@ class HAAuditor(base.Auditor):
     def _anti_affinity(self, devices, params, snapshot):
         across = params.get('across', 'rack')
         groups = collections.defaultdict(list)
+        values = snapshot.values_of(params['group_var']) \
+            if 'group_var' in params else {}
         for dev in devices:
-            for name in self._group_names(dev, params, snapshot):
+            for name in self._group_names(dev, params, values):
                 groups[name].append(dev)
         out = []
         for name, members in sorted(groups.items()):
@@ -109,10 +111,10 @@ class HAAuditor(base.Auditor):
         return out
 
     @staticmethod
-    def _group_names(dev, params, snapshot):
+    def _group_names(dev, params, values):
         names = []
         if 'group_var' in params:
-            value = snapshot.variables(dev.id).get(params['group_var'])
+            value = values.get(dev.id)
             if isinstance(value, str):
                 names.append(value)
         prefix = params.get('label_prefix')
@@ -125,11 +127,12 @@ class HAAuditor(base.Auditor):
         by = params.get('group_by', 'cell')
         want = params.get('min', 1)
         out = []
+        novas = snapshot.values_of('nova')
         for group, members in sorted(self._groups(devices, by).items(),
                                      key=lambda g: str(g[0])):
             enabled = []
             for dev in members:
-                nova = snapshot.variables(dev.id).get('nova')
+                nova = novas.get(dev.id)
                 if isinstance(nova, dict) and nova.get('state') == 'up' \
                         and nova.get('status') == 'enabled':
                     enabled.append(dev.name)

@@ -90,14 +90,35 @@ class SecurityAuditor(base.Auditor):
     def audit(self, devices, params, snapshot):
         if params['check'] == 'cipher_suite_zero':
             return self._cipher_zero(devices, snapshot)
-        if params['check'] == 'default_password':
-            self._known = self._defaults(params)
+        if params['check'] == 'hands_off_expired':
+            return self._hands_off_all(devices, params, snapshot)
+        self._known = self._defaults(params)
         return self.audit_each(devices, params, snapshot)
+
+    def _hands_off_all(self, devices, params, snapshot):
+        key = params.get('hands_off_var', 'hands_off')
+        flags = snapshot.values_of(key)
+        out = []
+        if not flags:
+            return out
+        for dev in devices:
+            flag = flags.get(dev.id)
+            if flag is None:
+                continue
+            try:
+                found = self._hands_off(dev, key, flag, snapshot.now)
+            except Exception as exc:  # noqa: BLE001 - one device's fault
+                out.append(base.error(dev, exc))
+                continue
+            if found is not None:
+                out.append(found)
+        return out
 
     def _cipher_zero(self, devices, snapshot):
         targets = []
+        bmcs = snapshot.values_of('bmc')
         for dev in devices:
-            bmc = snapshot.variables(dev.id).get('bmc')
+            bmc = bmcs.get(dev.id)
             if isinstance(bmc, dict) and bmc.get('address'):
                 targets.append((dev, bmc))
         if not targets:
@@ -149,8 +170,6 @@ class SecurityAuditor(base.Auditor):
         return False
 
     def check(self, device, params, snapshot):
-        if params['check'] == 'hands_off_expired':
-            return self._hands_off(device, params, snapshot)
         key = params.get('password_var', 'bmc_password')
         value = snapshot.secret(device.id, key)
         if not isinstance(value, str):
@@ -166,9 +185,7 @@ class SecurityAuditor(base.Auditor):
                             expected={key: 'not a vendor default'})
 
     @staticmethod
-    def _hands_off(device, params, snapshot):
-        key = params.get('hands_off_var', 'hands_off')
-        flag = snapshot.variables(device.id).get(key)
+    def _hands_off(device, key, flag, now):
         if not isinstance(flag, dict) or not flag.get('until'):
             return None
         until = datetime.datetime.fromisoformat(
@@ -176,7 +193,7 @@ class SecurityAuditor(base.Auditor):
         if until.tzinfo is not None:
             until = until.astimezone(datetime.timezone.utc).replace(
                 tzinfo=None)
-        if until > snapshot.now:
+        if until > now:
             return None
         return base.failure(
             device, 'hands-off flag expired at %s%s' % (

@@ -1,12 +1,15 @@
 """Policies, audits and findings, written once and run on every backend."""
 
 import datetime
+import os
 import textwrap
 
+import fixtures
 import sqlalchemy as sa
 
 from fleet.common import exception
 from fleet.common.readings import Reading
+from fleet.db import alert_models
 from fleet.db import models
 
 POLICY = '''\
@@ -51,6 +54,25 @@ rules:
     enabled: false
     auditor: ha
     params: {check: spread}
+'''
+
+ALERTS = '''\
+name: alerts
+rules:
+  - name: fan-alerts
+    auditor: threshold
+    params: {alert: "Fan*", matchers: ["fan=~fan_[0-9]"]}
+  - name: any-critical
+    auditor: threshold
+    params: {alert: "*", matchers: [severity=critical]}
+    severity: critical
+  - name: disk-warning
+    selector: {role: controller}
+    auditor: threshold
+    params: {alert: DiskFull}
+  - name: disk-for-1h
+    auditor: threshold
+    params: {alert: DiskFull, for: 1h}
 '''
 
 
@@ -263,3 +285,78 @@ class AuditScenarios:
         with self.api.reading() as s:
             self.assertEqual(0, s.scalar(sa.select(
                 sa.func.count()).select_from(models.AuditRule)))
+
+    # -- threshold: open alerts -----------------------------------------------
+    def alert(self, name, host, status='firing', **labels):
+        self.api.alerts.receive(self.ctx, {'alerts': [{
+            'name': name, 'status': status,
+            'labels': dict(labels, host=host)}]})
+        return [a for a in self.api.alerts.list(self.ctx, name=name)
+                if a['device'] == host][0]
+
+    def test_threshold_alerts_finds_actionable_alerts_only(self):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                            'rules.yaml')
+        with open(path, 'w') as f:
+            f.write('rules:\n  - name: FanHeld\n    repeat_threshold: 3\n')
+        self.conf.set_override('rules_file', path, group='alerts')
+        self.api.policies.load(self.ctx, [('alerts.yaml', ALERTS)])
+        fan = self.alert('FanFailed', 'cmp-1', severity='critical',
+                         fan='fan_1')
+        self.alert('FanFailed', 'cmp-2', severity='critical', fan='fan_2')
+        self.api.silences.create(self.ctx, ['alertname=FanFailed',
+                                            'host=cmp-2'], '1h', 'known')
+        acked = self.alert('FanFailed', 'ctl-1', severity='critical')
+        self.api.alerts.acknowledge(self.ctx, acked['id'])
+        self.alert('FanHeld', 'ctl-2', severity='critical')  # held, 1 of 3
+        self.alert('DiskFull', 'ctl-2', severity='warning')
+        self.api.alerts.receive(self.ctx, {'alerts': [
+            {'name': 'FanFailed', 'labels': {'host': 'nowhere'}}]})
+        summary = self.api.audit.run(self.ctx, policy='alerts')
+        self.assertEqual((3, 0), (summary.opened, summary.errors))
+        got = self.findings(policy='alerts')
+        self.assertEqual({('fan-alerts', 'cmp-1'), ('any-critical', 'cmp-1'),
+                          ('disk-warning', 'ctl-2')}, set(got))
+        one = got[('fan-alerts', 'cmp-1')]
+        self.assertEqual(('FanFailed', fan['id'], 'critical', 1),
+                         (one['observed']['alert'],
+                          one['observed']['alert_id'],
+                          one['observed']['severity'],
+                          one['observed']['alerts']))
+        self.assertIn('alert FanFailed (critical) firing since ',
+                      one['message'])
+        self.assertEqual({'alert': 'none actionable',
+                          'matchers': ['severity=critical']},
+                         got[('any-critical', 'cmp-1')]['expected'])
+        # The alert resolves: so does the finding; it fires again: the
+        # same finding reopens.
+        self.alert('FanFailed', 'cmp-1', status='resolved',
+                   severity='critical', fan='fan_1')
+        summary = self.api.audit.run(self.ctx, policy='alerts')
+        self.assertEqual(2, summary.resolved)
+        self.assertNotIn(('fan-alerts', 'cmp-1'),
+                         self.findings(policy='alerts'))
+        self.alert('FanFailed', 'cmp-1', severity='critical', fan='fan_1')
+        summary = self.api.audit.run(self.ctx, policy='alerts')
+        self.assertEqual(2, summary.reopened)
+        again = self.findings(policy='alerts')[('fan-alerts', 'cmp-1')]
+        self.assertEqual((one['id'], 2), (again['id'], again['count']))
+        # Held past its threshold (3rd occurrence): actionable now.
+        self.alert('FanHeld', 'ctl-2', severity='critical')
+        self.alert('FanHeld', 'ctl-2', severity='critical')
+        self.api.audit.run(self.ctx, policy='alerts')
+        self.assertIn(('any-critical', 'ctl-2'),
+                      self.findings(policy='alerts'))
+
+    def test_threshold_alert_for_a_duration(self):
+        self.api.policies.load(self.ctx, [('alerts.yaml', ALERTS)])
+        self.alert('DiskFull', 'cmp-2', severity='warning')
+        with self.api.transaction(self.ctx) as txn:
+            txn.session.execute(sa.update(alert_models.Alert).values(
+                starts_at=models.utcnow() - datetime.timedelta(hours=2)))
+        self.alert('DiskFull', 'ctl-2', severity='warning')
+        self.api.audit.run(self.ctx, policy='alerts')
+        got = self.findings(policy='alerts')
+        self.assertIn(('disk-for-1h', 'cmp-2'), got)
+        self.assertNotIn(('disk-for-1h', 'ctl-2'), got)
+        self.assertIn('for 1h', got[('disk-for-1h', 'cmp-2')]['message'])

@@ -157,3 +157,31 @@ class TestPolicyFile(testtools.TestCase):
             self.assertEqual(policy_schema.reference_rst(), f.read(),
                              'regenerate: python -m fleet.api.audit.schema '
                              '> doc/source/user/policy-reference.rst')
+
+    def test_threshold_alert_params(self):
+        self.assertEqual([], problems('''\
+            name: alerts
+            rules:
+              - name: fans
+                auditor: threshold
+                params: {alert: "Fan*", matchers: [severity=critical],
+                         for: 10m}
+            '''))
+        self.assertEqual([
+            ('p0.yaml', 3, 54, 'rules[0].params.above',
+             'not allowed with alert (a rule checks readings or alerts)'),
+            ('p0.yaml', 4, 43, 'rules[1].params',
+             'matchers needs alert'),
+            ('p0.yaml', 5, 65, 'rules[2].params.matchers[0]',
+             "'fan' is not a matcher: name=value, name!=value, "
+             "name=~regex or name!~regex"),
+            ('p0.yaml', 6, 43, 'rules[3].params',
+             'must be a metric with status, above or below; or an alert'),
+        ], problems('''\
+            name: bad
+            rules:
+              - {name: a, auditor: threshold, params: {alert: X, above: 3}}
+              - {name: b, auditor: threshold, params: {metric: m, status: critical, matchers: [a=b]}}
+              - {name: c, auditor: threshold, params: {alert: X, matchers: [fan]}}
+              - {name: d, auditor: threshold, params: {for: 5m}}
+            '''))  # noqa: E501

@@ -22,6 +22,14 @@ rules:
     auditor: ha
     params: {check: spread, min: 2}
 '''
+ALERTS = '''\
+name: alerts
+rules:
+  - name: critical-fans
+    auditor: threshold
+    params: {alert: "Fan*", matchers: [severity=critical]}
+    severity: critical
+'''
 BAD = '''\
 name: small
 rules:
@@ -150,6 +158,44 @@ class TestAuditCommands(base.CLITestCase):
         self.assertIn('is resolved; it cannot become acknowledged', res.err)
         self.fleet_cli('finding', 'resolve', str(found[1]['ID']))
         self.assertEqual([], self.fleet_json('finding', 'list'))
+
+    def test_audit_run_finds_devices_with_actionable_alerts(self):
+        alerts = self.write('alerts.yaml', ALERTS)
+        self.fleet_cli('policy', 'load', alerts)
+        self.api.alerts.receive(self.ctx, {'alerts': [
+            {'name': 'FanFailed', 'labels': {'host': 'n1',
+                                             'severity': 'critical'}},
+            {'name': 'FanFailed', 'labels': {'host': 'ctl-1',
+                                             'severity': 'critical'}},
+            {'name': 'FanFailed', 'labels': {'host': 'ctl-2',
+                                             'severity': 'warning'}}]})
+        self.fleet_cli('silence', 'create', '--matcher',
+                       'alertname=FanFailed', '--matcher', 'host=ctl-1',
+                       '--expires', '1h', '--comment', 'fan ordered')
+        run = self.fleet_cli('audit', 'run', '--policy', 'alerts',
+                             '-f', 'json')
+        self.assertEqual([('critical-fans', 3, 1, 1)],
+                         [(r['Rule'], r['Devices'], r['Failing'],
+                           r['Opened']) for r in run.json()])
+        found = self.fleet_json('finding', 'list', '--rule',
+                                'critical-fans', '--long')
+        self.assertEqual([('n1', 'FanFailed', 'critical')],
+                         [(f['Subject'], f['Observed']['alert'],
+                           f['Observed']['severity']) for f in found])
+        # Acknowledged: a human has it, no longer actionable.
+        alert = [a for a in self.api.alerts.list(self.ctx)
+                 if a['device'] == 'n1'][0]
+        self.fleet_cli('alert', 'ack', str(alert['id']))
+        again = self.fleet_cli('audit', 'run', '--policy', 'alerts')
+        self.assertIn('0 opened, 0 still open, 0 reopened, 1 resolved',
+                      again.err)
+        bad = self.write('bad-alerts.yaml', ALERTS.replace(
+            'severity=critical', 'severity'))
+        res = self.fleet_cli('policy', 'validate', bad, expect=1)
+        self.assertEqual(
+            ["%s:5:40: rules[0].params.matchers[0]: 'severity' is not a "
+             "matcher: name=value, name!=value, name=~regex or name!~regex"
+             % bad], res.out.splitlines())
 
     def test_sample_config_has_the_audit_options(self):
         out = os.path.join(self.home, 'fleet.conf.sample')

@@ -78,6 +78,36 @@ class BulkScenarios:
         self.assertEqual(['n1', 'n2', 'n3', 'n4'], [
             d['name'] for d in self.api.devices.list(self.ctx, missing=True)])
 
+    def test_insert_many_copy_keeps_every_value(self):
+        # COPY on PostgreSQL (enough rows), INSERT elsewhere: the same rows
+        # come back, NULLs, quotes, commas, newlines and booleans included.
+        now = models.utcnow()
+        odd = ['plain', '', 'a "quoted", value', 'two\nlines\r\n', '\\N',
+               'NULL', 'caf\u00e9']
+        rows = [{'request_id': 'r-1', 'created_at': now, 'actor': 'bench',
+                 'action': 'update', 'object_type': 'finding',
+                 'object_id': i, 'object_name': odd[i % len(odd)],
+                 'field': None if i % 2 else 'status',
+                 'old': odd[(i + 1) % len(odd)] if i % 3 else None,
+                 'new': '"open"', 'secret': bool(i % 5 == 0),
+                 'reason': None}
+                for i in range(bulk.COPY_MIN + 7)]
+        with self.api.transaction(self.ctx) as txn:
+            bulk.insert_many(txn.session, models.Change, rows, 100,
+                             copy=True)
+        if self.backend == 'postgresql':
+            self.assertEqual([], self.writes())  # one COPY, no INSERT
+        c = models.Change
+        with self.api.reading() as s:
+            got = s.execute(sa.select(
+                c.object_id, c.object_name, c.field, c.old, c.new,
+                c.secret, c.request_id, c.created_at).where(
+                c.actor == 'bench').order_by(c.object_id)).all()
+        self.assertEqual(
+            [(r['object_id'], r['object_name'], r['field'], r['old'],
+              r['new'], r['secret'], 'r-1', now) for r in rows],
+            [tuple(g) for g in got])
+
 
 class TestBulkSQLite(BulkScenarios, base.FleetTestCase):
     backend = 'sqlite'
