@@ -57,8 +57,47 @@ class Remediations:
     def executor(self, name=None):
         from fleet.plugins import loader
 
-        return loader.load('executors', name or self.options.default_executor,
-                           self.fleet.conf)
+        executor = loader.load('executors',
+                               name or self.options.default_executor,
+                               self.fleet.conf)
+        executor.fleet = self.fleet
+        return executor
+
+    def describe(self, workflow, executor=None, strict=True):
+        """What ``workflow`` takes and does, said by the executor running it.
+
+        An enabled executor is asked (:meth:`Executor.describe`); the
+        default executor, when not enabled, is described from the known
+        workbooks (plans and dry runs need no executor); any other
+        executor that is not enabled is refused.
+
+        :param strict: raise for an unknown workflow or executor; when
+            False (recording an outcome), return None instead.
+        :raises fleet.common.exception.Invalid: unknown workflow.
+        :raises fleet.common.exception.PluginNotEnabled: see above.
+        """
+        from fleet import workbooks
+        from fleet.plugins import loader
+        from fleet.plugins.executors import base
+
+        name = executor or self.options.default_executor
+        runner = base.Executor
+        if (name in loader.enabled_names('executors', self.fleet.conf) or
+                (strict and name != self.options.default_executor)):
+            try:
+                runner = self.executor(name)
+            except exception.FleetError:
+                if strict:
+                    raise
+        if runner is base.Executor:
+            info = workbooks.workflow(workflow, self.options.workbook_dirs)
+        else:
+            info = runner.describe(workflow, self.options.workbook_dirs)
+        if info is None and strict:
+            raise exception.Invalid(
+                'workflow', runner.unknown_workflow % (workflow,),
+                runner.unknown_workflow_fix, value=workflow)
+        return info
 
     # -- planning ------------------------------------------------------------
     def plan(self, ctx, workflow, device, inputs=None, executor=None):
@@ -71,17 +110,10 @@ class Remediations:
         :raises fleet.api.handoffs.HandedOff: the device is handed off.
         :raises fleet.api.blast.BlastRadius: a limit would be exceeded.
         """
-        from fleet import workbooks
-
         if not ctx.reason:
             raise exception.Invalid('reason', 'a remediation needs a reason',
                                     'say why with --reason')
-        info = workbooks.workflow(workflow, self.options.workbook_dirs)
-        if info is None:
-            raise exception.Invalid(
-                'workflow', 'no known workbook has workflow %r' % workflow,
-                'see: fleet workbook list (or add your workbook\'s '
-                'directory to [remediation] workbook_dirs)', value=workflow)
+        info = self.describe(workflow, executor)
         wf_input = {'host': None, 'reason': ctx.reason}
         wf_input.update(inputs or {})
         unknown = sorted(set(wf_input) - set(info['input']))
@@ -155,7 +187,7 @@ class Remediations:
 
     def _params(self, row):
         return {'workflow': row['workflow'], 'input': row['input'],
-                'key': row['idempotency_key'],
+                'key': row['idempotency_key'], 'device': row['device'],
                 'description': 'fleet remediation %s of %s' % (
                     row['id'], row['device'])}
 
@@ -201,8 +233,8 @@ class Remediations:
             row = self._row(s, rem_id, lock=True)
             if row.state not in ACTIVE:
                 return _out(row)
-            info = workbooks.workflow(row.workflow,
-                                      self.options.workbook_dirs) or {}
+            info = self.describe(row.workflow, row.executor,
+                                 strict=False) or {}
             tags = info.get('tags', [])
             txn.record('update', 'remediation', row.id, row.device_name,
                        field='state', old=row.state, new=state)
