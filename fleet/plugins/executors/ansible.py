@@ -240,9 +240,14 @@ class AnsibleExecutor(base.Executor):
         arts = os.path.join(run, 'artifacts', result['execution_id'])
         final = _read(os.path.join(arts, 'status'))
         if final is None:
-            if _alive(run) or time.time() - _started(run) < START_GRACE:
+            if _alive(run):
                 return {'state': 'running', 'output': None, 'error': None}
-            final = 'died'
+            if os.path.exists(os.path.join(run, 'canceled')):
+                final = 'canceled'
+            elif time.time() - _started(run) < START_GRACE:
+                return {'state': 'running', 'output': None, 'error': None}
+            else:
+                final = 'died'
         else:
             # The secrets handed over are not left on disk.
             _remove(os.path.join(run, 'env', 'extravars'))
@@ -271,7 +276,7 @@ class AnsibleExecutor(base.Executor):
         if final == 'died':
             return 'the playbook run stopped without a status (killed?)'
         if final == 'canceled':
-            return 'the playbook run was canceled'
+            return 'the playbook run was stopped (reverted)'
         for event in events:
             if event.get('event') in ('runner_on_failed',
                                       'runner_on_unreachable'):
@@ -320,6 +325,8 @@ class AnsibleExecutor(base.Executor):
             return
         run = self.run_dir(result['execution_id'])
         if _alive(run):
+            with open(os.path.join(run, 'canceled'), 'w') as f:
+                f.write('%s\n' % time.time())
             subprocess.run([sys.executable, '-m', 'ansible_runner', 'stop',
                             run], capture_output=True, timeout=60)
 
