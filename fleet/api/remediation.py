@@ -76,9 +76,9 @@ class Remediations:
         :raises fleet.common.exception.Invalid: unknown workflow.
         :raises fleet.common.exception.PluginNotEnabled: see above.
         """
-        from fleet import workbooks
-        from fleet.plugins import loader
         from fleet.plugins.executors import base
+        from fleet.plugins import loader
+        from fleet import workbooks
 
         name = executor or self.options.default_executor
         runner = base.Executor
