@@ -15,6 +15,7 @@ States: ``pending`` (persisted, executor not yet confirmed) ->
 
 import json
 import logging
+import threading
 import time
 import uuid as uuid_mod
 
@@ -49,19 +50,23 @@ class Remediations:
 
     def __init__(self, fleet):
         self.fleet = fleet
+        self._loaded = threading.local()
 
     @property
     def options(self):
         return self.fleet.conf.remediation
 
     def executor(self, name=None):
+        """The executor ``name`` (loaded once per thread), given the fleet."""
         from fleet.plugins import loader
 
-        executor = loader.load('executors',
-                               name or self.options.default_executor,
-                               self.fleet.conf)
-        executor.fleet = self.fleet
-        return executor
+        name = name or self.options.default_executor
+        loaded = self._loaded.__dict__
+        if name not in loaded:
+            executor = loader.load('executors', name, self.fleet.conf)
+            executor.fleet = self.fleet
+            loaded[name] = executor
+        return loaded[name]
 
     def describe(self, workflow, executor=None, strict=True):
         """What ``workflow`` takes and does, said by the executor running it.
