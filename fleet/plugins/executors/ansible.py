@@ -33,6 +33,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -198,25 +199,44 @@ class AnsibleExecutor(base.Executor):
             os.mkdir(run, 0o700)
         except FileExistsError:
             return {'execution_id': key, 'state': 'running'}
+        try:
+            self._start(run, key, params)
+        except BaseException:
+            # Nothing runs: the key may be started again.
+            shutil.rmtree(run, ignore_errors=True)
+            raise
+        return {'execution_id': key, 'state': 'running'}
+
+    def _start(self, run, key, params):
+        """Write the run's inputs and detach ``ansible-runner start``."""
         playbook = self.playbook(params['workflow'])
+        if playbook is None:
+            raise exception.Conflict('playbook %s is gone' % (
+                params['workflow'],), field='workflow',
+                value=params['workflow'])
         device = params['device']
+        _write(run, 'fleet.json', {'started_at': time.time(),
+                                   'playbook': playbook, 'device': device})
         extravars = self.extravars(params)
         _write(run, 'inventory/hosts.json',
                {'all': {'hosts': {device: None}}})
         _write(run, 'env/extravars', extravars)
         _write(run, 'env/settings', {
             'job_timeout': int(max(1, round(self.options.timeout)))})
-        _write(run, 'fleet.json', {'started_at': time.time(),
-                                   'playbook': playbook, 'device': device})
         env = {k: os.environ[k] for k in ENVIRONMENT if k in os.environ}
         env['PATH'] = os.pathsep.join(
             [os.path.dirname(sys.executable), os.defpath])
-        proc = subprocess.run(
-            [sys.executable, '-m', 'ansible_runner', 'start', run,
-             '--ident', key, '--project-dir', os.path.dirname(playbook),
-             '--playbook', os.path.basename(playbook),
-             '--limit', device, '--quiet'],
-            env=env, capture_output=True, text=True, timeout=60)
+        try:
+            proc = subprocess.run(
+                [sys.executable, '-m', 'ansible_runner', 'start', run,
+                 '--ident', key, '--project-dir', os.path.dirname(playbook),
+                 '--playbook', os.path.basename(playbook),
+                 '--limit', device, '--quiet'],
+                env=env, capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise exception.SourceUnavailable(
+                kind='Executor', source='ansible', service='ansible-runner',
+                reason='start failed: %s' % exc) from None
         if proc.returncode:
             reason = (proc.stderr or proc.stdout or '').strip()
             raise exception.SourceUnavailable(
@@ -224,7 +244,6 @@ class AnsibleExecutor(base.Executor):
                 reason='start failed (exit %d): %s' % (
                     proc.returncode, reason.splitlines()[-1][:300]
                     if reason else 'no output'))
-        return {'execution_id': key, 'state': 'running'}
 
     def extravars(self, params):
         """The run's extra vars: the device's host variables, the input."""

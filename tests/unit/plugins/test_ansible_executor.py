@@ -148,6 +148,16 @@ class TestAnsibleExecutor(base.FleetTestCase):
         self.assertEqual(('failed', 'the playbook run stopped without a '
                           'status (killed?)'), (got['state'], got['error']))
 
+    def test_a_run_that_could_not_start_leaves_nothing_behind(self):
+        key = '0b7c2f4e-1111-4222-8333-aaaaaaaaaaaa'
+        params = dict(self.params(key), workflow='vanished')
+        self.assertRaises(exception.Conflict, self.executor.execute, params)
+        self.assertFalse(os.path.exists(self.executor.run_dir(key)))
+        self.assertIsNone(self.executor.find(params))
+        params = dict(self.params(key), device='no-such-device')
+        self.assertRaises(exception.NotFound, self.executor.execute, params)
+        self.assertIsNone(self.executor.find(params))
+
     def test_a_key_that_is_not_an_ident_is_refused(self):
         self.assertRaises(exception.Conflict, self.executor.execute,
                           self.params('../../etc'))
