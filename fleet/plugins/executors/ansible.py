@@ -31,8 +31,6 @@ defaults; the input overrides them); a play's ``tags`` ``fleet-out`` and
 
 import json
 import os
-import pathlib
-import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +42,7 @@ from fleet.common import constants
 from fleet.common import exception
 from fleet.plugins import base as plugin_base
 from fleet.plugins.executors import base
+from fleet.plugins.executors import playbooks
 
 #: ansible-runner's final status -> remediation state.
 STATES = {'successful': 'succeeded', 'failed': 'failed',
@@ -54,17 +53,6 @@ ENVIRONMENT = ('HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'USER', 'SSH_AUTH_SOCK')
 #: Seconds a run may show neither a pid nor a status before it is taken
 #: for dead (the time ``ansible-runner start`` takes to detach).
 START_GRACE = 30.0
-_NAME_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]*$')
-_SUFFIXES = ('.yml', '.yaml')
-
-
-def directory():
-    """The directory of the shipped playbooks (source tree or install)."""
-    here = pathlib.Path(__file__).resolve().parents[3] / 'playbooks'
-    if any(here.glob('*.yml')):
-        return here
-    return pathlib.Path(sys.prefix) / 'share' / 'openstack-fleet' / \
-        'playbooks'
 
 
 class AnsibleExecutor(base.Executor):
@@ -117,17 +105,7 @@ class AnsibleExecutor(base.Executor):
     # -- playbooks ---------------------------------------------------------
     def playbook(self, name):
         """The path of playbook ``name``, or None."""
-        if not name or not _NAME_RE.match(name):
-            return None
-        names = [name] if name.endswith(_SUFFIXES) else [
-            name + suffix for suffix in _SUFFIXES]
-        dirs = [os.path.expanduser(d) for d in self.options.playbook_dirs]
-        for d in dirs + [str(directory())]:
-            for candidate in names:
-                path = os.path.join(d, candidate)
-                if os.path.isfile(path):
-                    return path
-        return None
+        return playbooks.find(name, self.options.playbook_dirs)
 
     def describe(self, workflow, workbook_dirs=()):
         """The playbook's input (its plays' ``vars``) and ``fleet-*`` tags.
@@ -135,41 +113,12 @@ class AnsibleExecutor(base.Executor):
         :raises fleet.common.exception.Invalid: the playbook is not a
             YAML list of plays.
         """
-        import yaml
-
-        path = self.playbook(workflow)
-        if path is None:
-            return None
-        try:
-            plays = yaml.safe_load(pathlib.Path(path).read_text())
-        except yaml.YAMLError as exc:
-            raise exception.Invalid(
-                'workflow', 'playbook %s is not YAML: %s' % (
-                    path, str(exc).splitlines()[0]), value=workflow)
-        if not isinstance(plays, list) or not all(
-                isinstance(p, dict) for p in plays):
-            raise exception.Invalid(
-                'workflow', 'playbook %s is not a list of plays' % path,
-                value=workflow)
-        inputs, tags = ['host', 'reason'], []
-        for play in plays:
-            for key in play.get('vars') or {}:
-                if key not in inputs:
-                    inputs.append(key)
-            play_tags = play.get('tags') or []
-            for tag in [play_tags] if isinstance(play_tags, str) \
-                    else play_tags:
-                if str(tag).startswith('fleet-') and tag not in tags:
-                    tags.append(tag)
-        return {'name': workflow, 'path': path, 'input': inputs,
-                'required': ['host'], 'tags': tags,
-                'description': str(plays[0].get('name') or '') if plays
-                else ''}
+        return playbooks.describe(workflow, self.options.playbook_dirs)
 
     # -- runs --------------------------------------------------------------
     def run_dir(self, key):
         """The private data directory of the run with ident ``key``."""
-        if not _NAME_RE.match(key or ''):
+        if not playbooks.NAME_RE.match(key or ''):
             raise exception.Conflict(
                 'idempotency key %r is not usable as an ansible-runner '
                 'ident; use a UUID' % (key,), field='idempotency_key',
@@ -183,7 +132,7 @@ class AnsibleExecutor(base.Executor):
                 'playbook %s is not in %s' % (
                     params['workflow'], ', '.join(
                         list(self.options.playbook_dirs) +
-                        [str(directory())])),
+                        [str(playbooks.directory())])),
                 field='workflow', value=params['workflow'])
         if self.fleet is None:
             raise exception.Conflict('the ansible executor needs the fleet '
