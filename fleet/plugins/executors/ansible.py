@@ -205,6 +205,13 @@ class AnsibleExecutor(base.Executor):
 
     def status(self, params, result):
         run = self.run_dir(result['execution_id'])
+        if not os.path.isdir(run):
+            # Another host's run (or a removed one): not known to be over.
+            raise exception.SourceUnavailable(
+                kind='Executor', source='ansible', service=run,
+                reason='no such run directory on this host; runs are '
+                       'followed where they were started (or share '
+                       '[executors.ansible] private_data_dir)')
         arts = os.path.join(run, 'artifacts', result['execution_id'])
         final = _read(os.path.join(arts, 'status'))
         if final is None:

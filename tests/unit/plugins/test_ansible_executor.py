@@ -158,6 +158,13 @@ class TestAnsibleExecutor(base.FleetTestCase):
         self.assertRaises(exception.NotFound, self.executor.execute, params)
         self.assertIsNone(self.executor.find(params))
 
+    def test_a_run_unknown_on_this_host_is_not_taken_for_failed(self):
+        key = '0b7c2f4e-1111-4222-8333-bbbbbbbbbbbb'
+        exc = self.assertRaises(exception.SourceUnavailable,
+                                self.executor.status, self.params(key),
+                                {'execution_id': key})
+        self.assertIn('no such run directory on this host', str(exc))
+
     def test_a_key_that_is_not_an_ident_is_refused(self):
         self.assertRaises(exception.Conflict, self.executor.execute,
                           self.params('../../etc'))
