@@ -15,6 +15,7 @@ States: ``pending`` (persisted, executor not yet confirmed) ->
 
 import json
 import logging
+import threading
 import time
 import uuid as uuid_mod
 
@@ -49,16 +50,59 @@ class Remediations:
 
     def __init__(self, fleet):
         self.fleet = fleet
+        self._loaded = threading.local()
 
     @property
     def options(self):
         return self.fleet.conf.remediation
 
     def executor(self, name=None):
+        """The executor ``name`` (loaded once per thread), given the fleet."""
         from fleet.plugins import loader
 
-        return loader.load('executors', name or self.options.default_executor,
-                           self.fleet.conf)
+        name = name or self.options.default_executor
+        loaded = self._loaded.__dict__
+        if name not in loaded:
+            executor = loader.load('executors', name, self.fleet.conf)
+            executor.fleet = self.fleet
+            loaded[name] = executor
+        return loaded[name]
+
+    def describe(self, workflow, executor=None, strict=True):
+        """What ``workflow`` takes and does, said by the executor running it.
+
+        An enabled executor is asked (:meth:`Executor.describe`); the
+        default executor, when not enabled, is described from the known
+        workbooks (plans and dry runs need no executor); any other
+        executor that is not enabled is refused.
+
+        :param strict: raise for an unknown workflow or executor; when
+            False (recording an outcome), return None instead.
+        :raises fleet.common.exception.Invalid: unknown workflow.
+        :raises fleet.common.exception.PluginNotEnabled: see above.
+        """
+        from fleet.plugins.executors import base
+        from fleet.plugins import loader
+        from fleet import workbooks
+
+        name = executor or self.options.default_executor
+        runner = base.Executor
+        if (name in loader.enabled_names('executors', self.fleet.conf) or
+                (strict and name != self.options.default_executor)):
+            try:
+                runner = self.executor(name)
+            except exception.FleetError:
+                if strict:
+                    raise
+        if runner is base.Executor:
+            info = workbooks.workflow(workflow, self.options.workbook_dirs)
+        else:
+            info = runner.describe(workflow, self.options.workbook_dirs)
+        if info is None and strict:
+            raise exception.Invalid(
+                'workflow', runner.unknown_workflow % (workflow,),
+                runner.unknown_workflow_fix, value=workflow)
+        return info
 
     # -- planning ------------------------------------------------------------
     def plan(self, ctx, workflow, device, inputs=None, executor=None):
@@ -71,17 +115,10 @@ class Remediations:
         :raises fleet.api.handoffs.HandedOff: the device is handed off.
         :raises fleet.api.blast.BlastRadius: a limit would be exceeded.
         """
-        from fleet import workbooks
-
         if not ctx.reason:
             raise exception.Invalid('reason', 'a remediation needs a reason',
                                     'say why with --reason')
-        info = workbooks.workflow(workflow, self.options.workbook_dirs)
-        if info is None:
-            raise exception.Invalid(
-                'workflow', 'no known workbook has workflow %r' % workflow,
-                'see: fleet workbook list (or add your workbook\'s '
-                'directory to [remediation] workbook_dirs)', value=workflow)
+        info = self.describe(workflow, executor)
         wf_input = {'host': None, 'reason': ctx.reason}
         wf_input.update(inputs or {})
         unknown = sorted(set(wf_input) - set(info['input']))
@@ -155,7 +192,7 @@ class Remediations:
 
     def _params(self, row):
         return {'workflow': row['workflow'], 'input': row['input'],
-                'key': row['idempotency_key'],
+                'key': row['idempotency_key'], 'device': row['device'],
                 'description': 'fleet remediation %s of %s' % (
                     row['id'], row['device'])}
 
@@ -201,8 +238,8 @@ class Remediations:
             row = self._row(s, rem_id, lock=True)
             if row.state not in ACTIVE:
                 return _out(row)
-            info = workbooks.workflow(row.workflow,
-                                      self.options.workbook_dirs) or {}
+            info = self.describe(row.workflow, row.executor,
+                                 strict=False) or {}
             tags = info.get('tags', [])
             txn.record('update', 'remediation', row.id, row.device_name,
                        field='state', old=row.state, new=state)

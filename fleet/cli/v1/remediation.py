@@ -39,7 +39,12 @@ def _print_plan(app, plan, dry_run):
 
 
 class RunRemediation(common.ShowOne):
-    """Run a workbook workflow on a device, within the safety limits.
+    """Run a workbook workflow (or a playbook) on a device, safely.
+
+    With --executor ansible the workflow is a playbook's name (NAME.yml
+    in [executors.ansible] playbook_dirs or fleet's own, e.g.
+    fleet_facts), run through ansible-runner with the device's host
+    variables as extra vars.
 
     The plan (workflow, input, devices) is printed first; --dry-run prints
     it and runs nothing. A handed-off device, or one more device out than
@@ -51,7 +56,8 @@ class RunRemediation(common.ShowOne):
         parser = super().get_parser(prog_name)
         parser.add_argument('workflow', metavar='<workflow>',
                             help='Workflow, e.g. fleet_host.power_cycle '
-                                 '(see: fleet workbook list).')
+                                 '(see: fleet workbook list), or playbook '
+                                 'with --executor ansible.')
         parser.add_argument('--device', metavar='<device>', required=True,
                             help='Device to remediate (name or UUID).')
         parser.add_argument('--input', metavar='<key=value>',

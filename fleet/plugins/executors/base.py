@@ -19,6 +19,34 @@ class Executor(base.Plugin):
     #: JSON schema of the ``params`` every method below receives.
     schema = {'type': 'object'}
 
+    #: The fleet service layer (:class:`fleet.api.store.Fleet`), set by
+    #: the remediation service before it calls the executor; None when
+    #: the executor is used on its own.
+    fleet = None
+
+    #: What a plan says of a workflow :meth:`describe` does not know
+    #: (``%r``: its name), and how to fix it.
+    unknown_workflow = 'no known workbook has workflow %r'
+    unknown_workflow_fix = ("see: fleet workbook list (or add your "
+                            "workbook's directory to [remediation] "
+                            "workbook_dirs)")
+
+    def describe(self, workflow, workbook_dirs=()):
+        """What ``workflow`` takes and does, for plans and outcomes.
+
+        The default looks the workflow up in fleet's known workbooks (the
+        shipped ones, those of ``fleet.workbooks`` entry points and of
+        ``workbook_dirs``).
+
+        :param workbook_dirs: ``[remediation] workbook_dirs``.
+        :returns: ``{'name', 'description', 'input': [names],
+            'required': [names], 'tags': [tags]}``, or None when the
+            executor does not know the workflow.
+        """
+        from fleet import workbooks
+
+        return workbooks.workflow(workflow, workbook_dirs)
+
     @abc.abstractmethod
     def pre_condition(self, params):
         """Check that the step can run now, before anything changes.

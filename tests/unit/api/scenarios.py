@@ -5,6 +5,7 @@ import json
 import sqlalchemy as sa
 
 from fleet.api import context
+from fleet.api import hostvars as one_host
 from fleet.common import exception
 from fleet.db import models
 
@@ -243,6 +244,9 @@ class InventoryScenarios:
                 got = {k: val for k, val in hostvars[name].items()
                        if not k.startswith('fleet_')}
                 self.assertEqual(want, got, name)
+                # One host's, as the ansible executor passes them: the same.
+                self.assertEqual(hostvars[name], one_host.ansible_host(
+                    fleet, name, include_secrets=secrets), name)
         hostvars = json.loads(fleet.exporter.ansible(self.ctx))[
             '_meta']['hostvars']
         self.assertEqual(('b', 10, 'silver'), (
