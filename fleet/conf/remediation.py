@@ -30,7 +30,7 @@ opts = [
                  help='Seconds "remediation run" waits for an execution to '
                       'finish before it reports it still running.'),
     cfg.ListOpt('workbook_dirs', default=[],
-                help='Directories of operators\' own workbooks (*.yaml), '
+                help='Directories of operators\' own workbooks (.yaml files), '
                      'beside the ones fleet ships; "fleet workbook sync" '
                      'pushes them and remediations may run their '
                      'workflows.'),
