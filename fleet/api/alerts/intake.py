@@ -117,7 +117,7 @@ class Intake:
             # Unknown devices are looked up again only once the
             # inventory may have changed.
             counter = rows_mod.change_counter(conn)
-            retry = self.linker.inventory_changed(counter)
+            retry = self.linker.begin(counter)
             relink = [i for i in incoming if i.fingerprint not in stored or
                       (retry and stored[i.fingerprint]['device_unknown']) or
                       (stored[i.fingerprint]['device_id'] is None and
@@ -166,6 +166,9 @@ class Intake:
                 bulk.update_many(session, alert_models.Alert, changed,
                                  batch)
             resolved = self._record(txn, transitions, new, touched)
+            own = rows_mod.driver(conn) is not None and not ctx.dry_run
+        if own:
+            self.linker.wrote(counter, len(transitions))
         self.counts['received'] += len(incoming)
         self.counts['created'] += len(new)
         self.counts['resolved'] += resolved

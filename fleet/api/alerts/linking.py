@@ -9,7 +9,9 @@ management addresses and BMC addresses (the device-level ``bmc`` variable's
 What each value resolved to (a device, or nothing) is kept in memory until
 the change log grows (every device or variable write adds a change row;
 the caller reads the counter, :func:`fleet.api.alerts.rows.change_counter`,
-once per post), so a post about known hosts costs no query here. Values
+once per post; on SQLite the change rows of the intake's own posts do not
+count, :meth:`Linker.wrote`), so a post about known hosts costs no query
+here. Values
 not seen since then cost one query for names, UUIDs and addresses (in
 batches) and, only when something is left unmatched, one read of the BMC
 addresses, kept until a device's ``bmc`` variable changes.
@@ -51,6 +53,8 @@ class Linker:
         self._bmc = (None, {})
         #: (change counter, {value: device id, or None for no device}).
         self._known = (None, {})
+        #: The counter after this process's own last post, if it wrote.
+        self._expected = None
 
     def candidates(self, labels):
         """``[value]`` in label order, each as matched (no port)."""
@@ -110,10 +114,24 @@ class Linker:
         # A device's name beats another device's UUID or address.
         return {key: min(hits)[1] for key, hits in found.items()}
 
-    def inventory_changed(self, counter):
-        """Whether the inventory may have changed since the last lookup
-        (so that alerts about unknown devices are worth another)."""
-        return self._known[0] != counter
+    def begin(self, counter):
+        """Start a post that read change counter ``counter``; returns
+        whether the inventory may have changed since the last lookup (so
+        that alerts about unknown devices are worth another)."""
+        key, known = self._known
+        if key != counter and counter == self._expected:
+            # Only this process's last post wrote change rows since.
+            self._known = key, known = (counter, known)
+        self._expected = None
+        return key != counter
+
+    def wrote(self, counter, rows):
+        """This process's post that read ``counter`` committed ``rows``
+        change rows of its own (alert state changes) and nothing else
+        could write in between (SQLite's single writer): the next post
+        that reads ``counter + rows`` keeps what is known."""
+        if rows and self._known[0] == counter:
+            self._expected = counter + rows
 
     def _bmc_index(self, session):
         v = models.Variable.__table__
