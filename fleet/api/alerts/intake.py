@@ -29,6 +29,7 @@ import json
 import logging
 
 from fleet.api.alerts import matchers as matchers_mod
+from fleet.api.alerts import metrics
 from fleet.api.alerts import payloads
 from fleet.api.alerts import rows as rows_mod
 from fleet.api.alerts import state as state_mod
@@ -125,6 +126,8 @@ class Intake:
             links = self.linker.link(session, relink, batch, counter) \
                 if relink else {}
             new, touched, transitions = {}, {}, []
+            accepted = collections.Counter()
+            deduplicated = collections.Counter()
             for item in incoming:
                 row = new.get(item.fingerprint) or \
                     touched.get(item.fingerprint)
@@ -142,11 +145,13 @@ class Intake:
                     row = _new_row(item, now)
                     new[item.fingerprint] = row
                 else:
+                    deduplicated[item.source] += 1
                     _receive(row, item, now, limits)
                     if item.fingerprint not in new:
                         touched[item.fingerprint] = row
                 _apply(row, item, now, limits, silences,
                        links.get(item.fingerprint), self._annotations)
+                accepted[item.source] += 1
                 after = state_mod.state(row, now)
                 if before != after:
                     transitions.append((item.fingerprint, before, after))
@@ -169,6 +174,8 @@ class Intake:
             own = rows_mod.driver(conn) is not None and not ctx.dry_run
         if own:
             self.linker.wrote(counter, len(transitions))
+        if not ctx.dry_run:
+            metrics.stored(accepted, deduplicated)
         self.counts['received'] += len(incoming)
         self.counts['created'] += len(new)
         self.counts['resolved'] += resolved
