@@ -46,6 +46,9 @@ LOCK = 'alerts'
 #: Columns an intake reads and writes (besides id and fingerprint).
 COLUMNS = rows_mod.COLUMNS
 
+#: The columns a repeated receipt sets.
+_COUNTED = frozenset(('received', 'last_seen'))
+
 #: What one post did.
 Result = collections.namedtuple(
     'Result', 'accepted created updated resolved rejected ids')
@@ -161,13 +164,20 @@ class Intake:
                 for fp, id_ in rows_mod.ids(conn, sorted(new), batch):
                     new[fp]['id'] = id_
             if touched:
-                # Only what changed: a repeated receipt sets two columns.
-                changed = []
+                # Only what changed. A repeated receipt sets two columns:
+                # those are one UPDATE per post (by how often each alert
+                # came in it), the others one executemany.
+                changed, counted = [], collections.defaultdict(list)
                 for fp, r in touched.items():
                     old = stored[fp]
                     diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
+                    if diff.keys() <= _COUNTED and r['last_seen'] == now:
+                        counted[r['received'] - old['received']].append(
+                            r['id'])
+                        continue
                     diff['_id'] = r['id']
                     changed.append(diff)
+                rows_mod.count_receipts(conn, counted, now, batch)
                 bulk.update_many(session, alert_models.Alert, changed,
                                  batch)
             resolved = self._record(txn, transitions, new, touched)

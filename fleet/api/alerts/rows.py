@@ -1,4 +1,5 @@
-"""The reads of one intake post: stored alerts, silences, change counter.
+"""The reads of one intake post (stored alerts, silences, change counter,
+new ids) and the UPDATE of its repeated receipts.
 
 Each is one statement per post (in batches of ``[database] batch_size``
 for the fingerprints). On SQLite they go straight to the driver's
@@ -34,6 +35,8 @@ _SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
 _SQLITE_SILENCES = ('SELECT id, matchers FROM silences WHERE expires_at > ? '
                     'ORDER BY id')
 _SQLITE_IDS = 'SELECT fingerprint, id FROM alerts WHERE fingerprint IN (%s)'
+_SQLITE_COUNT = ('UPDATE alerts SET received = received + ?, last_seen = ? '
+                 'WHERE id IN (%s)')
 _SQLITE_COUNTER = 'SELECT max(id) FROM changes'
 
 
@@ -87,6 +90,22 @@ def ids(conn, fingerprints, batch_size):
             out += raw.execute(_SQLITE_IDS % ', '.join('?' * len(part)),
                                part).fetchall()
     return out
+
+
+def count_receipts(conn, counted, now, batch_size):
+    """Add to ``received`` and set ``last_seen = now`` of stored alerts:
+    ``counted`` is ``{receipts: [alert id]}``; one UPDATE per distinct
+    number of receipts (per batch)."""
+    raw = driver(conn)
+    a = alert_models.Alert.__table__
+    for receipts, ids in sorted(counted.items()):
+        for part in bulk.batches(sorted(ids), batch_size):
+            if raw is None:
+                conn.execute(a.update().where(a.c.id.in_(part)).values(
+                    received=a.c.received + receipts, last_seen=now))
+            else:
+                raw.execute(_SQLITE_COUNT % ', '.join('?' * len(part)),
+                            [receipts, _sqlite_time(conn, now)] + part)
 
 
 class Silences:
