@@ -85,7 +85,9 @@ def _application_class():
 
         def load(self):
             from fleet.wsgi import app
-            return app.make_app(self.conf)
+            # In the worker, after the fork: open the database now, so
+            # that the first post after a (re)start does not wait.
+            return app.make_app(self.conf, open_now=True)
 
     return FleetAPIServer
 
