@@ -118,6 +118,9 @@ def main(argv=None):
             format='%(asctime)s %(process)d %(levelname)s %(name)s '
                    '%(message)s')
         logging.getLogger('alembic').setLevel(logging.WARNING)
+    # Before anything may load prometheus_client (its mode is chosen on
+    # import).
+    metrics_dir(conf)
     try:
         # Check the configuration once before gunicorn forks workers that
         # would each fail the same way.
@@ -127,7 +130,6 @@ def main(argv=None):
         return 2
     LOG.info('fleet-api listening on %s (%d workers, auth_strategy %s)',
              options['bind'], options['workers'], conf.api.auth_strategy)
-    metrics_dir(conf)
     _application_class()(conf, options).run()
     return 0
 

@@ -131,16 +131,30 @@ class Intake:
             new, touched, transitions = {}, {}, []
             accepted = collections.Counter()
             deduplicated = collections.Counter()
+            # Receipts that only count (the same firing episode, the same
+            # contents): no state to work out, no diff to take.
+            quick = set()
             for item in incoming:
-                row = new.get(item.fingerprint) or \
-                    touched.get(item.fingerprint)
-                if row is None:
-                    row = stored.get(item.fingerprint)
-                    if row is not None:
-                        row = dict(row)
+                fp = item.fingerprint
+                row = new.get(fp) or touched.get(fp)
+                fresh = row is None
+                if fresh:
+                    row = stored.get(fp)
                 limits = self.rulebook.limits_for(
                     item.name, item.labels, rules, defaults) if rules \
                     else defaults
+                if fresh and row is not None and _only_counted(
+                        row, item, limits, silences, links.get(fp),
+                        self._annotations):
+                    row = touched[fp] = dict(row, received=row[
+                        'received'] + 1, last_seen=now)
+                    quick.add(fp)
+                    deduplicated[item.source] += 1
+                    accepted[item.source] += 1
+                    continue
+                quick.discard(fp)
+                if fresh and row is not None:
+                    row = dict(row)
                 before = None if row is None else state_mod.state(row, now)
                 if row is None:
                     if not item.create and item.status == 'resolved':
@@ -169,6 +183,9 @@ class Intake:
                 # came in it), the others one executemany.
                 changed, counted = [], collections.defaultdict(list)
                 for fp, r in touched.items():
+                    if fp in quick:
+                        counted[1].append(r['id'])
+                        continue
                     old = stored[fp]
                     diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
                     if diff.keys() <= _COUNTED and r['last_seen'] == now:
@@ -281,12 +298,39 @@ def _apply(row, item, now, limits, silences, link, texts):
         row['generator_url'] = item.generator_url
     row['held'] = row['status'] == 'firing' and \
         row['window_count'] < limits.repeat_threshold
-    if item.status == 'firing' and not silences:
-        row['silence_id'] = None
-    elif item.status == 'firing':
-        match = dict(item.labels, alertname=item.name)
-        row['silence_id'] = next(
-            (id_ for id_, ms in silences
-             if matchers_mod.matches_all(ms, match)), None)
+    if item.status == 'firing':
+        row['silence_id'] = _silence_of(item, silences)
     if link is not None:
         row['device_id'], row['device_unknown'] = link
+
+
+def _silence_of(item, silences):
+    """The id of the first unexpired silence matching a firing alert."""
+    if not silences:
+        return None
+    match = dict(item.labels, alertname=item.name)
+    return next((id_ for id_, ms in silences
+                 if matchers_mod.matches_all(ms, match)), None)
+
+
+def _only_counted(row, item, limits, silences, link, texts):
+    """Whether a receipt of the stored ``row`` changes nothing but
+    ``received`` and ``last_seen`` (what :func:`_receive` and
+    :func:`_apply` would do): the same firing episode (same ``startsAt``)
+    with the same contents, hold, silence and device."""
+    if item.status != 'firing' or row['status'] != 'firing' or \
+            item.starts_at is None or item.starts_at != row['starts_at'] or \
+            not item.labels_fixed or row['ends_at'] is not None:
+        return False
+    if (item.severity is not None and item.severity != row['severity']) or \
+            (item.generator_url and
+             item.generator_url != row['generator_url']):
+        return False
+    if (row['window_count'] < limits.repeat_threshold) != row['held']:
+        return False
+    if link is not None and \
+            link != (row['device_id'], row['device_unknown']):
+        return False
+    if _silence_of(item, silences) != row['silence_id']:
+        return False
+    return texts(item.fingerprint, item.annotations) == row['annotations']

@@ -237,9 +237,9 @@ class _Checked(dict):
     by the fingerprint it gave: ``(labels, annotations, name, severity,
     fingerprint)``. Alertmanager repeats an alert with the same labels
     and (mostly) annotations until it resolves; a receipt equal to the
-    one checked is not checked again. Bounded."""
+    one checked is not checked again. Bounded (a few tens of MB at most)."""
 
-    LIMIT = 100000
+    LIMIT = 20000
 
     def remember(self, key, value):
         if len(self) >= self.LIMIT:

@@ -145,6 +145,51 @@ class IntakeCostScenarios:
         self.assertEqual((None, True), receive('00000000000000a4', 'n001'))
 
 
+    def test_a_repeated_receipt_still_applies_what_changed(self):
+        import datetime
+
+        from fleet.db import alert_models
+        from fleet.db import models
+
+        alerts = self.api.alerts
+        fp = '00000000000000b1'
+        base = scenarios.am_alert('Same', instance='n002:9100',
+                                  severity='warning', fingerprint=fp)
+
+        def receive(**changes):
+            alert = dict(base, **changes)
+            alerts.receive_alertmanager(self.ctx, scenarios.am_post(alert))
+            return alerts.get(self.ctx, fp)
+
+        self.assertEqual(1, receive()['received'])
+        self.assertEqual(2, receive()['received'])
+        got = receive(labels=dict(base['labels'], severity='critical'))
+        self.assertEqual('critical', got['severity'])
+        got = receive(annotations={'summary': 'now worse'})
+        self.assertEqual({'summary': 'now worse'}, got['annotations'])
+        got = receive(generatorURL='http://prometheus/graph?g0.expr=x')
+        self.assertEqual('http://prometheus/graph?g0.expr=x',
+                         got['generator_url'])
+        self.assertEqual((5, 'n002', 'firing'),
+                         (got['received'], got['device'], got['state']))
+        # A silence written behind the intake's back, then a stricter
+        # repeat threshold: the next plain repeat applies each.
+        with self.api.transaction(self.ctx) as txn:
+            now = models.utcnow()
+            txn.session.add(alert_models.Silence(
+                matchers='[{"name": "alertname", "op": "=", '
+                         '"value": "Same"}]', comment='c', created_by='t',
+                created_at=now,
+                expires_at=now + datetime.timedelta(hours=1)))
+        self.assertEqual('suppressed', receive()['state'])
+        with self.api.transaction(self.ctx) as txn:
+            txn.session.query(alert_models.Silence).delete()
+        self.assertEqual('firing', receive()['state'])
+        self.conf.set_override('repeat_threshold', 3, group='alerts')
+        self.assertEqual('held', receive()['state'])
+        self.assertEqual(8, alerts.get(self.ctx, fp)['received'])
+
+
 class TestIntakeCostSQLite(IntakeCostScenarios, base.FleetTestCase):
     backend = 'sqlite'
 
