@@ -2,11 +2,14 @@
 on SQLite, PostgreSQL and MariaDB."""
 
 import contextlib
+import datetime
 import re
 import threading
 
 from sqlalchemy import event
 
+from fleet.db import alert_models
+from fleet.db import models
 from tests import base
 from tests.unit.alerts import scenarios
 
@@ -144,13 +147,7 @@ class IntakeCostScenarios:
         self.api.devices.delete(self.ctx, 'n001')
         self.assertEqual((None, True), receive('00000000000000a4', 'n001'))
 
-
     def test_a_repeated_receipt_still_applies_what_changed(self):
-        import datetime
-
-        from fleet.db import alert_models
-        from fleet.db import models
-
         alerts = self.api.alerts
         fp = '00000000000000b1'
         base = scenarios.am_alert('Same', instance='n002:9100',
