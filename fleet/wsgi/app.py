@@ -95,9 +95,14 @@ class FleetApp:
         return self._fleet
 
     def open(self):
-        """Open the service layer now (a worker that has just started),
-        so that the first request does not wait for it; a failure is
-        logged and left to the first request to report."""
+        """Open the service layer and the intake's counters now (a
+        worker that has just started), so that the first request does not
+        wait for them; a failure is logged and left to the first request
+        to report."""
+        from fleet.api.alerts import metrics
+
+        # The intake's counters, at zero from the start.
+        metrics.registry()
         try:
             self.fleet
         except Exception as exc:  # noqa: BLE001 - requests will say
