@@ -167,8 +167,9 @@ class TestFleetAPIServer(ServerTestCase):
 
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             list(pool.map(post, range(40)))
-        # Both workers took posts (each keeps its counters in a file);
-        # whichever answers the scrape adds up both.
+        # Each worker keeps its counters in a file of its own (made when
+        # it starts); four clients at once keep both workers busy, and
+        # whichever answers a scrape adds up both.
         [path] = glob.glob(os.path.join(
             self.work, '**', 'fleet-api-metrics-%d' % self.port),
             recursive=True)
