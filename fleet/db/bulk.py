@@ -22,6 +22,8 @@ import sqlalchemy as sa
 
 #: Compiled statements of :func:`_executemany` by cache key.
 _COMPILED = {}
+#: Whether a table has a column with an onupdate default, by table.
+_ONUPDATE = {}
 _VALUES = re.compile(r'VALUES \((?:%\(\w+\)s(?:, )?)+\)')
 
 
@@ -51,7 +53,7 @@ def insert_many(session, model, rows, batch_size, copy=False):
         for batch in batches(rows, batch_size):
             conn.execute(table.insert(), batch)
         return
-    _executemany(conn, table.insert(), table, rows, batch_size,
+    _executemany(conn, table.insert, table, rows, batch_size,
                  cache_key=('insert_many', table.name))
 
 
@@ -78,12 +80,11 @@ def update_many(session, model, rows, batch_size):
         groups[tuple(sorted(row))].append(row)
     conn = session.connection()
     for keys, items in groups.items():
-        if conn.dialect.driver != 'psycopg2' and not any(
-                c.onupdate is not None for c in table.c):
+        if conn.dialect.driver != 'psycopg2' and not _has_onupdate(table):
             # SET col = ? for every key but _id: compiled once, straight
             # to the driver's executemany (tables without onupdate
             # defaults, which SQLAlchemy's own path fills in).
-            _executemany(conn, table.update().where(
+            _executemany(conn, lambda: table.update().where(
                 table.c.id == sa.bindparam('_id')), table, items,
                 batch_size, cache_key=('update_many', table.name))
             continue
@@ -92,6 +93,14 @@ def update_many(session, model, rows, batch_size):
                 {k: sa.bindparam(k) for k in keys if k != '_id'})
         for batch in batches(items, batch_size):
             conn.execute(stmt, batch)
+
+
+def _has_onupdate(table):
+    found = _ONUPDATE.get(table)
+    if found is None:
+        found = _ONUPDATE[table] = any(c.onupdate is not None
+                                       for c in table.c)
+    return found
 
 
 def update_ids(session, model, ids, values, batch_size):
@@ -143,7 +152,8 @@ def _upsert_statement(dialect_name, table, keys, update):
 
 
 def _executemany(conn, stmt, table, rows, batch_size, cache_key=None):
-    """Run ``stmt`` (an INSERT or UPDATE of ``table``) for ``rows`` (dicts).
+    """Run ``stmt`` (an INSERT or UPDATE of ``table``, or a callable that
+    returns one: built only when not compiled yet) for ``rows`` (dicts).
 
     :param conn: a SQLAlchemy Connection inside the caller's transaction.
     :param batch_size: rows per driver call (``[database] batch_size``).
@@ -158,6 +168,8 @@ def _executemany(conn, stmt, table, rows, batch_size, cache_key=None):
     if key in _COMPILED:
         sql, names, processors, positional = _COMPILED[key]
     else:
+        if callable(stmt):
+            stmt = stmt()
         compiled = stmt.compile(dialect=dialect,
                                 column_keys=list(rows[0]))
         sql = str(compiled)

@@ -86,21 +86,23 @@ def _timed_out(name, timeout):
 
 
 def _sqlite(conn, name, timeout):
+    # Straight to the driver: three PRAGMAs and a BEGIN through SQLAlchemy
+    # cost more than a small write transaction's statements.
     dbapi = conn.connection.dbapi_connection
     if dbapi.in_transaction:
         # A write already ran in this transaction: SQLite gave it the
         # database's write lock, which it keeps until the end.
         return
-    busy = conn.exec_driver_sql('PRAGMA busy_timeout').scalar()
-    conn.exec_driver_sql('PRAGMA busy_timeout = %d' % int(timeout * 1000))
+    busy = dbapi.execute('PRAGMA busy_timeout').fetchone()[0]
+    dbapi.execute('PRAGMA busy_timeout = %d' % int(timeout * 1000))
     try:
-        conn.exec_driver_sql('BEGIN IMMEDIATE')
-    except sa.exc.OperationalError as exc:
-        if 'locked' in str(exc.orig) or 'busy' in str(exc.orig):
+        dbapi.execute('BEGIN IMMEDIATE')
+    except conn.dialect.dbapi.OperationalError as exc:
+        if 'locked' in str(exc) or 'busy' in str(exc):
             raise _timed_out(name, timeout) from None
         raise
     finally:
-        conn.exec_driver_sql('PRAGMA busy_timeout = %d' % busy)
+        dbapi.execute('PRAGMA busy_timeout = %d' % busy)
 
 
 def _key(name):

@@ -94,6 +94,21 @@ class FleetApp:
                     self._fleet = api.connect(conf=self.conf)
         return self._fleet
 
+    def open(self):
+        """Open the service layer and the intake's counters now (a
+        worker that has just started), so that the first request does not
+        wait for them; a failure is logged and left to the first request
+        to report."""
+        from fleet.api.alerts import metrics
+
+        # The intake's counters, at zero from the start.
+        metrics.registry()
+        try:
+            self.fleet
+        except Exception as exc:  # noqa: BLE001 - requests will say
+            LOG.warning('fleet-api: the service layer did not open yet; '
+                        'requests will try again: %s', exc)
+
     def __call__(self, environ, start_response):
         req = router.Request(environ)
         try:
@@ -135,12 +150,15 @@ class Mount:
         return self.apps.get(path, self.app)(environ, start_response)
 
 
-def make_app(conf=None, fleet=None, resources=RESOURCES):
+def make_app(conf=None, fleet=None, resources=RESOURCES, open_now=False):
     """The fleet-api WSGI application for ``conf`` (parsed already).
 
     :param fleet: a :class:`fleet.api.Fleet` to serve (tests); default
         one opened from ``conf`` on the first request.
     :param resources: the modules whose ``ROUTES`` to serve.
+    :param open_now: open the service layer (database, schema check)
+        before returning, not on the first request (a server's worker,
+        after it forked).
     :raises fleet.common.exception.Invalid: the configuration cannot work
         (``token`` strategy without a token file).
     """
@@ -154,6 +172,8 @@ def make_app(conf=None, fleet=None, resources=RESOURCES):
         from fleet.conf import CONF as conf
     table = build_router(resources)
     app = FleetApp(conf, table, fleet=fleet)
+    if open_now:
+        app.open()
     app = auth.wrap(app, conf, table.is_public)
     # sizelimit reads [oslo_middleware] max_request_body_size; give it a
     # private ConfigOpts holding [api]'s value.

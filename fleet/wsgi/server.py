@@ -10,10 +10,13 @@ processes. fleet-api's own command line takes oslo.config's options
 ``[api]`` and never parses the command line. A configuration that cannot
 work (the ``token`` strategy without a readable token file) stops the
 start with one line naming the option, exit code 2. ``SIGHUP`` restarts
-the workers (after a token change), ``SIGTERM`` stops gracefully.
+the workers (after a token change), ``SIGTERM`` stops gracefully. The
+workers' counters are added up for ``/metrics`` (:func:`metrics_dir`).
 """
 
 import logging
+import os
+import shutil
 import sys
 
 LOG = logging.getLogger(__name__)
@@ -35,6 +38,36 @@ def gunicorn_options(conf):
     }
 
 
+def metrics_dir(conf):
+    """Set up prometheus_client's multiprocess mode for the workers, so
+    that ``/metrics`` adds up every worker's counters: a fresh directory
+    ``<state_dir>/fleet-api-metrics-<port>`` (mode 0700) in
+    ``PROMETHEUS_MULTIPROC_DIR``, unless that is set already (then the
+    caller owns it). Returns the directory, or None when it cannot be
+    made (each worker then serves its own counters; said in the log)."""
+    from fleet.wsgi import metrics
+
+    given = os.environ.get(metrics.MULTIPROC_ENV)
+    if given:
+        return given
+    if 'prometheus_client.values' in sys.modules:
+        LOG.warning('fleet-api: prometheus_client loaded before the '
+                    'workers started; /metrics shows one worker\'s '
+                    'counters')
+        return None
+    path = os.path.join(conf.state_dir, 'fleet-api-metrics-%d'
+                        % conf.api.port)
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, mode=0o700)
+    except OSError as exc:
+        LOG.warning('fleet-api: no directory for the workers\' counters '
+                    '(%s); /metrics shows one worker\'s counters', exc)
+        return None
+    os.environ[metrics.MULTIPROC_ENV] = path
+    return path
+
+
 def _application_class():
     from gunicorn.app import base
 
@@ -52,7 +85,9 @@ def _application_class():
 
         def load(self):
             from fleet.wsgi import app
-            return app.make_app(self.conf)
+            # In the worker, after the fork: open the database now, so
+            # that the first post after a (re)start does not wait.
+            return app.make_app(self.conf, open_now=True)
 
     return FleetAPIServer
 
@@ -83,6 +118,9 @@ def main(argv=None):
             format='%(asctime)s %(process)d %(levelname)s %(name)s '
                    '%(message)s')
         logging.getLogger('alembic').setLevel(logging.WARNING)
+    # Before anything may load prometheus_client (its mode is chosen on
+    # import).
+    metrics_dir(conf)
     try:
         # Check the configuration once before gunicorn forks workers that
         # would each fail the same way.

@@ -1,6 +1,8 @@
 """fleet-api as a real gunicorn service, and the lab's fleet-api with its
 real Alertmanager and Prometheus."""
 
+import concurrent.futures
+import glob
 import json
 import os
 import signal
@@ -150,6 +152,37 @@ class TestFleetAPIServer(ServerTestCase):
         self.assertEqual(413, status, body)
         self.assertEqual(('request_too_large', 'body'),
                          (body['error']['code'], body['error']['field']))
+
+    def test_intake_counters_add_up_over_the_workers(self):
+        def post(i):
+            body = json.dumps({'version': '4', 'status': 'firing',
+                               'alerts': [{
+                                   'status': 'firing',
+                                   'labels': {'alertname': 'Count%d' % (
+                                       i % 10), 'instance': 'n1:9100'},
+                                   'startsAt': '2026-12-01T10:00:00Z'}]})
+            status, _, out = call(self.url + '/v1/alerts/alertmanager',
+                                  TOKEN, data=body.encode(), method='POST')
+            self.assertEqual((200, 1), (status, out['accepted']), out)
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(post, range(40)))
+        # Each worker keeps its counters in a file of its own (made when
+        # it starts); four clients at once keep both workers busy, and
+        # whichever answers a scrape adds up both.
+        [path] = glob.glob(os.path.join(
+            self.work, '**', 'fleet-api-metrics-%d' % self.port),
+            recursive=True)
+        self.assertGreaterEqual(len(glob.glob(os.path.join(
+            path, 'counter_*.db'))), 2)
+        for _ in range(8):
+            status, _, text = call(self.url + '/metrics', TOKEN)
+            self.assertEqual(200, status)
+            lines = text.splitlines()
+            self.assertIn('fleet_alerts_accepted_total{source="alertmanager"}'
+                          ' 40.0', lines)
+            self.assertIn('fleet_alerts_deduplicated_total{'
+                          'source="alertmanager"} 30.0', lines)
 
     def test_hup_reads_a_new_token(self):
         new = 'rotated-' + uuid.uuid4().hex

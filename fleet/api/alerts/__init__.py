@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from fleet.api.alerts import intake as intake_mod
 from fleet.api.alerts import linking
+from fleet.api.alerts import metrics
 from fleet.api.alerts import payloads
 from fleet.api.alerts import rules as rules_mod
 from fleet.api.alerts import state as state_mod
@@ -55,11 +56,13 @@ class Alerts:
             nothing is stored.
         """
         incoming, rejected = payloads.alertmanager(body, self._limit())
+        metrics.rejected('alertmanager', len(rejected))
         return self.intake.ingest(ctx, incoming, rejected)
 
     def receive(self, ctx, body):
         """Store a post of fleet's generic form (see the alerts guide)."""
         incoming, rejected = payloads.generic(body, self._limit())
+        metrics.rejected('generic', len(rejected))
         return self.intake.ingest(ctx, incoming, rejected)
 
     def ingest(self, ctx, incoming):

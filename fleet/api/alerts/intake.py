@@ -1,10 +1,14 @@
 """Alert intake: fingerprint, dedupe, link, hold back, silence, in batches.
 
-One post is one transaction and a handful of statements, whatever its
-size: one SELECT of the stored alerts with the post's fingerprints, one of
-the active silences, the device lookup (:mod:`.linking`), one executemany
-INSERT of new alerts, one executemany UPDATE of the others, and the change
-rows in one batch. Only state changes (a new alert, held -> firing,
+One post is one transaction and a fixed number of statements, whatever
+its size (:mod:`.rows`): the writer lock, one SELECT of the stored alerts
+with the post's fingerprints, one of the unexpired silences (whose
+matchers are then evaluated in memory), one of the change counter (device
+links are cached until it moves, :mod:`.linking`; values not seen before
+cost one lookup for the whole post), one executemany INSERT of new alerts
+(and one SELECT of their ids), one executemany UPDATE of the others, and
+the change rows in one executemany; all in batches of ``[database]
+batch_size``. Only state changes (a new alert, held -> firing,
 resolved, back again, flapping, silenced) are change-logged and queue an
 event; a repeated receipt of the same firing alert only counts.
 
@@ -24,10 +28,10 @@ import datetime
 import json
 import logging
 
-import sqlalchemy as sa
-
 from fleet.api.alerts import matchers as matchers_mod
+from fleet.api.alerts import metrics
 from fleet.api.alerts import payloads
+from fleet.api.alerts import rows as rows_mod
 from fleet.api.alerts import state as state_mod
 from fleet.db import alert_models
 from fleet.db import bulk
@@ -40,12 +44,10 @@ LOG = logging.getLogger(__name__)
 LOCK = 'alerts'
 
 #: Columns an intake reads and writes (besides id and fingerprint).
-COLUMNS = ('name', 'source', 'status', 'severity', 'labels', 'annotations',
-           'generator_url', 'device_id', 'device_unknown', 'project_id',
-           'occurrences', 'received', 'window_start', 'window_count',
-           'returns', 'flap_start', 'flap_count', 'held', 'flapping',
-           'silence_id', 'acknowledged_by', 'acknowledged_at', 'first_seen',
-           'last_seen', 'starts_at', 'ends_at')
+COLUMNS = rows_mod.COLUMNS
+
+#: The columns a repeated receipt sets.
+_COUNTED = frozenset(('received', 'last_seen'))
 
 #: What one post did.
 Result = collections.namedtuple(
@@ -90,6 +92,7 @@ class Intake:
         #: Counters since start: received, rejected, created, resolved.
         self.counts = collections.Counter()
         self._annotations = _Texts()
+        self._silences = rows_mod.Silences()
 
     def ingest(self, ctx, incoming, rejected=(), now=None):
         """Store ``incoming`` in one transaction; return a :class:`Result`.
@@ -106,7 +109,6 @@ class Intake:
             return Result(0, 0, 0, 0, rejected, [])
         rules = self.rulebook.rules()
         defaults = self.rulebook.defaults
-        a = alert_models.Alert.__table__
         batch = self.fleet.batch_size
         with self.fleet.transaction(ctx) as txn:
             now = now or txn.now
@@ -114,31 +116,45 @@ class Intake:
             locks.acquire(session, LOCK, self.fleet.lock_timeout)
             conn = session.connection()
             fingerprints = sorted({i.fingerprint for i in incoming})
-            stored = {}
-            for part in bulk.batches(fingerprints, batch):
-                for row in _stored_rows(conn, part):
-                    stored[row['fingerprint']] = row
-            silences = self._silences(conn, now)
+            stored = rows_mod.stored(conn, fingerprints, batch)
+            silences = self._silences.active(conn, now)
             # Unknown devices are looked up again only once the
             # inventory may have changed.
-            retry = self.linker.inventory_changed(session)
+            counter = rows_mod.change_counter(conn)
+            retry = self.linker.begin(counter)
             relink = [i for i in incoming if i.fingerprint not in stored or
                       (retry and stored[i.fingerprint]['device_unknown']) or
                       (stored[i.fingerprint]['device_id'] is None and
                        i.device_id is not None)]
-            links = self.linker.link(session, relink, batch) if relink \
-                else {}
+            links = self.linker.link(session, relink, batch, counter) \
+                if relink else {}
             new, touched, transitions = {}, {}, []
+            accepted = collections.Counter()
+            deduplicated = collections.Counter()
+            # Receipts that only count (the same firing episode, the same
+            # contents): no state to work out, no diff to take.
+            quick = set()
             for item in incoming:
-                row = new.get(item.fingerprint) or \
-                    touched.get(item.fingerprint)
-                if row is None:
-                    row = stored.get(item.fingerprint)
-                    if row is not None:
-                        row = dict(row)
+                fp = item.fingerprint
+                row = new.get(fp) or touched.get(fp)
+                fresh = row is None
+                if fresh:
+                    row = stored.get(fp)
                 limits = self.rulebook.limits_for(
                     item.name, item.labels, rules, defaults) if rules \
                     else defaults
+                if fresh and row is not None and _only_counted(
+                        row, item, limits, silences, links.get(fp),
+                        self._annotations):
+                    row = touched[fp] = dict(row, received=row[
+                        'received'] + 1, last_seen=now)
+                    quick.add(fp)
+                    deduplicated[item.source] += 1
+                    accepted[item.source] += 1
+                    continue
+                quick.discard(fp)
+                if fresh and row is not None:
+                    row = dict(row)
                 before = None if row is None else state_mod.state(row, now)
                 if row is None:
                     if not item.create and item.status == 'resolved':
@@ -146,33 +162,47 @@ class Intake:
                     row = _new_row(item, now)
                     new[item.fingerprint] = row
                 else:
+                    deduplicated[item.source] += 1
                     _receive(row, item, now, limits)
                     if item.fingerprint not in new:
                         touched[item.fingerprint] = row
                 _apply(row, item, now, limits, silences,
                        links.get(item.fingerprint), self._annotations)
+                accepted[item.source] += 1
                 after = state_mod.state(row, now)
                 if before != after:
                     transitions.append((item.fingerprint, before, after))
             if new:
                 bulk.insert_many(session, alert_models.Alert,
                                  list(new.values()), batch)
-                for part in bulk.batches(sorted(new), batch):
-                    for fp, id_ in conn.execute(sa.select(
-                            a.c.fingerprint, a.c.id).where(
-                                a.c.fingerprint.in_(part))):
-                        new[fp]['id'] = id_
+                for fp, id_ in rows_mod.ids(conn, sorted(new), batch):
+                    new[fp]['id'] = id_
             if touched:
-                # Only what changed: a repeated receipt sets two columns.
-                changed = []
+                # Only what changed. A repeated receipt sets two columns:
+                # those are one UPDATE per post (by how often each alert
+                # came in it), the others one executemany.
+                changed, counted = [], collections.defaultdict(list)
                 for fp, r in touched.items():
+                    if fp in quick:
+                        counted[1].append(r['id'])
+                        continue
                     old = stored[fp]
                     diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
+                    if diff.keys() <= _COUNTED and r['last_seen'] == now:
+                        counted[r['received'] - old['received']].append(
+                            r['id'])
+                        continue
                     diff['_id'] = r['id']
                     changed.append(diff)
+                rows_mod.count_receipts(conn, counted, now, batch)
                 bulk.update_many(session, alert_models.Alert, changed,
                                  batch)
             resolved = self._record(txn, transitions, new, touched)
+            own = rows_mod.driver(conn) is not None and not ctx.dry_run
+        if own:
+            self.linker.wrote(counter, len(transitions))
+        if not ctx.dry_run:
+            metrics.stored(accepted, deduplicated)
         self.counts['received'] += len(incoming)
         self.counts['created'] += len(new)
         self.counts['resolved'] += resolved
@@ -180,15 +210,6 @@ class Intake:
                 {}).get('id') for i in incoming]
         return Result(len(incoming), len(new), len(touched), resolved,
                       rejected, ids)
-
-    def _silences(self, conn, now):
-        s = alert_models.Silence.__table__
-        active = []
-        for id_, text in conn.execute(sa.select(s.c.id, s.c.matchers).where(
-                s.c.expires_at > now).order_by(s.c.id)):
-            active.append((id_, [matchers_mod.from_dict(m)
-                                 for m in json.loads(text)]))
-        return active
 
     def _record(self, txn, transitions, new, touched):
         """Change rows and events of the post's state changes."""
@@ -207,40 +228,6 @@ class Intake:
             txn.emit(event, state_mod.event_payload(row, after),
                      project_id=row['project_id'])
         return resolved
-
-
-_KEYS = ('id', 'fingerprint') + COLUMNS
-_TIMES = frozenset(c.name for c in alert_models.Alert.__table__.c
-                   if isinstance(c.type, sa.DateTime))
-_SQLITE_SELECT = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
-    ', '.join(_KEYS)
-
-
-def _stored_rows(conn, fingerprints):
-    """The stored alerts with these fingerprints, as dicts.
-
-    On SQLite straight from the driver (times are ISO text there, read
-    with ``fromisoformat``): SQLAlchemy's row processing is most of the
-    cost of a deduplicating post.
-    """
-    if conn.dialect.name != 'sqlite':
-        a = alert_models.Alert.__table__
-        return [dict(zip(_KEYS, row)) for row in conn.execute(
-            sa.select(*[a.c[k] for k in _KEYS]).where(
-                a.c.fingerprint.in_(fingerprints)))]
-    sql = _SQLITE_SELECT % ', '.join('?' * len(fingerprints))
-    parse = datetime.datetime.fromisoformat
-    rows = []
-    for values in conn.exec_driver_sql(sql, tuple(fingerprints)):
-        row = dict(zip(_KEYS, values))
-        for key in _TIMES:
-            value = row.get(key)
-            if value is not None and key in row:
-                row[key] = parse(value)
-        for key in ('held', 'flapping', 'device_unknown'):
-            row[key] = bool(row[key])
-        rows.append(row)
-    return rows
 
 
 def _new_row(item, now):
@@ -311,12 +298,39 @@ def _apply(row, item, now, limits, silences, link, texts):
         row['generator_url'] = item.generator_url
     row['held'] = row['status'] == 'firing' and \
         row['window_count'] < limits.repeat_threshold
-    if item.status == 'firing' and not silences:
-        row['silence_id'] = None
-    elif item.status == 'firing':
-        match = dict(item.labels, alertname=item.name)
-        row['silence_id'] = next(
-            (id_ for id_, ms in silences
-             if matchers_mod.matches_all(ms, match)), None)
+    if item.status == 'firing':
+        row['silence_id'] = _silence_of(item, silences)
     if link is not None:
         row['device_id'], row['device_unknown'] = link
+
+
+def _silence_of(item, silences):
+    """The id of the first unexpired silence matching a firing alert."""
+    if not silences:
+        return None
+    match = dict(item.labels, alertname=item.name)
+    return next((id_ for id_, ms in silences
+                 if matchers_mod.matches_all(ms, match)), None)
+
+
+def _only_counted(row, item, limits, silences, link, texts):
+    """Whether a receipt of the stored ``row`` changes nothing but
+    ``received`` and ``last_seen`` (what :func:`_receive` and
+    :func:`_apply` would do): the same firing episode (same ``startsAt``)
+    with the same contents, hold, silence and device."""
+    if item.status != 'firing' or row['status'] != 'firing' or \
+            item.starts_at is None or item.starts_at != row['starts_at'] or \
+            not item.labels_fixed or row['ends_at'] is not None:
+        return False
+    if (item.severity is not None and item.severity != row['severity']) or \
+            (item.generator_url and
+             item.generator_url != row['generator_url']):
+        return False
+    if (row['window_count'] < limits.repeat_threshold) != row['held']:
+        return False
+    if link is not None and \
+            link != (row['device_id'], row['device_unknown']):
+        return False
+    if _silence_of(item, silences) != row['silence_id']:
+        return False
+    return texts(item.fingerprint, item.annotations) == row['annotations']

@@ -4,13 +4,17 @@
 order they are tried. A value is matched against device names, UUIDs,
 management addresses and BMC addresses (the device-level ``bmc`` variable's
 ``address``). ``instance`` values lose their port (``host:9100``,
-``[::1]:9100``) and a URL keeps its host only. One post costs one query
-for names, UUIDs and addresses (in batches) and, only when something is
-left unmatched, one read of the BMC addresses, kept until a device's
-``bmc`` variable changes. Values that matched nothing are remembered
-until the change log grows (every device or variable write adds a
-change row), so that a stream of alerts about an unknown host costs one
-small query per post.
+``[::1]:9100``) and a URL keeps its host only.
+
+What each value resolved to (a device, or nothing) is kept in memory until
+the change log grows (every device or variable write adds a change row;
+the caller reads the counter, :func:`fleet.api.alerts.rows.change_counter`,
+once per post; on SQLite the change rows of the intake's own posts do not
+count, :meth:`Linker.wrote`), so a post about known hosts costs no query
+here. Values
+not seen since then cost one query for names, UUIDs and addresses (in
+batches) and, only when something is left unmatched, one read of the BMC
+addresses, kept until a device's ``bmc`` variable changes.
 """
 
 import json
@@ -41,11 +45,16 @@ def host_of(value):
 class Linker:
     """Resolve device labels to device ids, a post at a time."""
 
+    #: Values remembered per change counter (cleared beyond).
+    LIMIT = 100000
+
     def __init__(self, conf_group):
         self.labels = tuple(conf_group.device_labels)
         self._bmc = (None, {})
-        #: (inventory signature, values that matched no device).
-        self._missing = (None, set())
+        #: (change counter, {value: device id, or None for no device}).
+        self._known = (None, {})
+        #: The counter after this process's own last post, if it wrote.
+        self._expected = None
 
     def candidates(self, labels):
         """``[value]`` in label order, each as matched (no port)."""
@@ -56,32 +65,35 @@ class Linker:
                 found.append(host_of(value))
         return found
 
-    def link(self, session, incoming, batch_size):
-        """``{fingerprint: (device_id or None, device_unknown)}``."""
+    def link(self, session, incoming, batch_size, counter):
+        """``{fingerprint: (device_id or None, device_unknown)}``.
+
+        :param counter: the change counter read in this transaction.
+        """
         wanted = {}
         for item in incoming:
             if item.device_id is None:
                 wanted[item.fingerprint] = self.candidates(item.labels)
-        values = {v for vs in wanted.values() for v in vs}
-        index = {}
+        if self._known[0] != counter or len(self._known[1]) > self.LIMIT:
+            self._known = (counter, {})
+        known = self._known[1]
+        values = sorted({v for vs in wanted.values() for v in vs
+                         if v not in known})
         if values:
-            signature = self._signature(session)
-            if self._missing[0] != signature:
-                self._missing = (signature, set())
-            missing = self._missing[1]
-            values = sorted(values - missing)
             index = self._lookup(session, values, batch_size)
             if any(v not in index for v in values):
                 for address, dev_id in self._bmc_index(session).items():
                     index.setdefault(address, dev_id)
-            missing.update(v for v in values if v not in index)
+            for v in values:
+                known[v] = index.get(v)
         result = {}
         for item in incoming:
             if item.device_id is not None:
                 result[item.fingerprint] = (item.device_id, False)
                 continue
             values = wanted[item.fingerprint]
-            dev_id = next((index[v] for v in values if v in index), None)
+            dev_id = next((known[v] for v in values
+                           if known[v] is not None), None)
             result[item.fingerprint] = (dev_id, bool(values) and
                                         dev_id is None)
         return result
@@ -102,17 +114,24 @@ class Linker:
         # A device's name beats another device's UUID or address.
         return {key: min(hits)[1] for key, hits in found.items()}
 
-    def inventory_changed(self, session):
-        """Whether the inventory may have changed since the last lookup
-        (so that alerts about unknown devices are worth another)."""
-        return self._missing[0] != self._signature(session)
+    def begin(self, counter):
+        """Start a post that read change counter ``counter``; returns
+        whether the inventory may have changed since the last lookup (so
+        that alerts about unknown devices are worth another)."""
+        key, known = self._known
+        if key != counter and counter == self._expected:
+            # Only this process's last post wrote change rows since.
+            self._known = key, known = (counter, known)
+        self._expected = None
+        return key != counter
 
-    def _signature(self, session):
-        """The newest change-log id: every write of a device or of a
-        variable (a BMC address) adds a change row."""
-        c = models.Change.__table__
-        return (session.connection().execute(
-            sa.select(sa.func.max(c.c.id))).scalar(),)
+    def wrote(self, counter, rows):
+        """This process's post that read ``counter`` committed ``rows``
+        change rows of its own (alert state changes) and nothing else
+        could write in between (SQLite's single writer): the next post
+        that reads ``counter + rows`` keeps what is known."""
+        if rows and self._known[0] == counter:
+            self._expected = counter + rows
 
     def _bmc_index(self, session):
         v = models.Variable.__table__

@@ -232,17 +232,47 @@ def _url(value):
     return value
 
 
+class _Checked(dict):
+    """Alertmanager alerts whose labels and annotations were found valid,
+    by the fingerprint it gave: ``(labels, annotations, name, severity,
+    fingerprint)``. Alertmanager repeats an alert with the same labels
+    and (mostly) annotations until it resolves; a receipt equal to the
+    one checked is not checked again. Bounded (a few tens of MB at most)."""
+
+    LIMIT = 20000
+
+    def remember(self, key, value):
+        if len(self) >= self.LIMIT:
+            self.clear()
+        self[key] = value
+
+
+_CHECKED = _Checked()
+
+
 def _from_alertmanager(index, item, memo):
-    labels = _string_map(item.get('labels'), 'labels', MAX_LABEL_NAME,
-                         MAX_LABEL_VALUE)
-    name = _name(labels.get('alertname'), 'labels.alertname')
-    annotations = _string_map(item.get('annotations'), 'annotations',
-                              MAX_LABEL_NAME, MAX_ANNOTATION)
+    given = item.get('fingerprint')
+    raw_labels = item.get('labels')
+    raw_annotations = item.get('annotations')
+    hit = _CHECKED.get(given) if type(given) is str else None
+    if hit is not None and hit[0] == raw_labels and \
+            hit[1] == raw_annotations:
+        labels, annotations, name, severity, fingerprint_ = hit
+    else:
+        labels = _string_map(raw_labels, 'labels', MAX_LABEL_NAME,
+                             MAX_LABEL_VALUE)
+        name = _name(labels.get('alertname'), 'labels.alertname')
+        annotations = _string_map(raw_annotations, 'annotations',
+                                  MAX_LABEL_NAME, MAX_ANNOTATION)
+        severity = _severity(labels.get('severity'), 'labels.severity')
+        fingerprint_ = _fingerprint(given, name, labels)
+        if given:
+            _CHECKED.remember(given, (labels, annotations, name, severity,
+                                      fingerprint_))
     return Incoming(
         index=index, name=name, status=_status(item.get('status')),
-        severity=_severity(labels.get('severity'), 'labels.severity'),
-        labels=labels, annotations=annotations, source='alertmanager',
-        fingerprint=_fingerprint(item.get('fingerprint'), name, labels),
+        severity=severity, labels=labels, annotations=annotations,
+        source='alertmanager', fingerprint=fingerprint_,
         starts_at=_time(item.get('startsAt'), 'startsAt', memo),
         ends_at=_time(item.get('endsAt'), 'endsAt', memo),
         generator_url=_url(item.get('generatorURL')))

@@ -23,6 +23,7 @@ suppressed, flapping, held, actionable), ``device``, ``severity``,
 """
 
 from fleet.api import alerts as alerts_mod
+from fleet.api.alerts import metrics
 from fleet.common import exception
 from fleet.wsgi import errors
 from fleet.wsgi import router
@@ -48,16 +49,24 @@ def _stored(req, result):
     return body
 
 
+def _receive(req, source, method):
+    try:
+        result = method(req.context, req.json(dict))
+    except exception.Invalid:
+        metrics.post_rejected(source)
+        raise
+    return _stored(req, result)
+
+
 def receive_alertmanager(req):
     """An Alertmanager webhook post (version 4)."""
-    return _stored(req, req.fleet.alerts.receive_alertmanager(
-        req.context, req.json(dict)))
+    return _receive(req, 'alertmanager',
+                    req.fleet.alerts.receive_alertmanager)
 
 
 def receive(req):
     """A post of fleet's generic alert form."""
-    return _stored(req, req.fleet.alerts.receive(req.context,
-                                                 req.json(dict)))
+    return _receive(req, 'generic', req.fleet.alerts.receive)
 
 
 def list_alerts(req):

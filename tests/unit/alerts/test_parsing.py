@@ -91,6 +91,31 @@ class TestAlertBodies(testtools.TestCase):
             self.assertTrue(r['field'].startswith('alerts[%d]' % r['index']))
             self.assertLess(len(r['message']), 200)
 
+    def test_a_checked_fingerprint_is_checked_again_when_it_differs(self):
+        good = {'status': 'firing', 'fingerprint': 'feedc0de00000001',
+                'labels': {'alertname': 'A', 'instance': 'n1:9100'},
+                'annotations': {'summary': 'ok'}}
+        for _ in range(2):
+            incoming, rejected = payloads.alertmanager({'alerts': [good]})
+            self.assertEqual(([], 'A'), (rejected, incoming[0].name))
+        for labels, annotations, field in (
+                ({'alertname': 'A', 'bad-name': 'x'}, {}, 'labels'),
+                ({'alertname': 'A', 'instance': 7}, {},
+                 'labels.instance'),
+                ({'alertname': 'A', 'instance': 'n1:9100'},
+                 {'summary': None}, 'annotations.summary'),
+                ({'alertname': 'A', 'instance': 'n1:9100',
+                  'severity': 'Very Bad!'}, {'summary': 'ok'},
+                 'labels.severity')):
+            _, rejected = payloads.alertmanager({'alerts': [dict(
+                good, labels=labels, annotations=annotations)]})
+            self.assertEqual(['alerts[0].' + field],
+                             [r['field'] for r in rejected])
+        incoming, _ = payloads.alertmanager({'alerts': [dict(
+            good, labels={'alertname': 'B'})]})
+        self.assertEqual(('B', {'alertname': 'B'}),
+                         (incoming[0].name, incoming[0].labels))
+
     def test_alertmanager_times(self):
         [item], _ = payloads.alertmanager({'alerts': [{
             'status': 'resolved', 'labels': {'alertname': 'A'},

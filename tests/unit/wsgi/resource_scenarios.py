@@ -96,13 +96,17 @@ class ResourceScenarios:
                                               temp.labels['node_name'],
                                               temp.labels['rack']))
         # The readings as ``fleet metric export`` prints them, then this
-        # process's notification counters (other tests' included).
+        # process's alert intake and notification counters (other tests'
+        # included).
         readings = text_of(self.api, self.ctx)
         self.assertEqual(readings, resp.text[:len(readings)])
         rest = resp.text[len(readings):]
         self.assertTrue(all(
-            f.name.startswith('fleet_notifications_') for f in
-            prom_parser.text_string_to_metric_families(rest)), rest[:200])
+            f.name.startswith(('fleet_notifications_', 'fleet_alert'))
+            for f in prom_parser.text_string_to_metric_families(rest)),
+            rest[:200])
+        self.assertIn('fleet_alerts_accepted_total{source="alertmanager"}',
+                      rest)
 
     def test_write_records_token_actor_and_request_id(self):
         resp = self.request('/v1/test/devices', method='POST',

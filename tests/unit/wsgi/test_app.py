@@ -274,3 +274,32 @@ class TestDatabaseHealthcheck(base.APITestCase):
         err = self.assertError(resp, 503, 'service_unavailable')
         self.assertIn('unreachable', err['message'])
         self.assertNotIn('s3cretpw', resp.text)
+
+
+class TestOpenNow(base.APITestCase):
+    """A server's worker opens the store when it starts."""
+
+    def test_store_opened_before_the_first_request(self):
+        import os
+
+        path = os.path.join(self.state_dir, 'worker.sqlite')
+        self.conf.set_override('connection', 'sqlite:///' + path,
+                               group='database')
+        self.conf.set_override('auto_migrate', True, group='database')
+        app_mod.make_app(self.conf, open_now=True)
+        engine = sa.create_engine('sqlite:///' + path)
+        self.addCleanup(engine.dispose)
+        self.assertIn('devices', sa.inspect(engine).get_table_names())
+
+    def test_unreachable_store_is_the_requests_error(self):
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        self.conf.set_override(
+            'connection', 'postgresql+psycopg2://fleet@127.0.0.1:%d/fleet'
+            % port, group='database')
+        self.conf.set_override('connect_timeout', 1, group='database')
+        app = app_mod.make_app(self.conf, open_now=True)
+        resp = self.request('/v1/devices', app=app)
+        self.assertEqual(503, resp.status_int, resp.text)
+        self.assertEqual('database_unavailable', resp.json['error']['code'])
