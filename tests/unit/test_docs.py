@@ -1,0 +1,43 @@
+"""The documentation and the release notes build with warnings as errors.
+
+The same builds as ``tox -e docs`` and ``tox -e releasenotes``: a broken
+cross-reference, a malformed table or an option help string that is not
+valid reStructuredText fails the suite, not only a separate docs job.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+
+import testtools
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+class TestDocsBuild(testtools.TestCase):
+
+    def build(self, source):
+        try:
+            import sphinx  # noqa: F401
+        except ImportError:
+            self.fail('Sphinx is not installed; run tools/bootstrap '
+                      '(it installs doc/requirements.txt)')
+        out = tempfile.mkdtemp(prefix='fleet-docs-')
+        self.addCleanup(subprocess.run, ['rm', '-rf', out])
+        proc = subprocess.run(
+            [sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q',
+             '-b', 'html', '-d', os.path.join(out, 'doctrees'),
+             os.path.join(ROOT, source), os.path.join(out, 'html')],
+            capture_output=True, text=True, cwd=ROOT, timeout=600)
+        problems = [line for line in proc.stderr.splitlines()
+                    if 'WARNING' in line or 'ERROR' in line]
+        self.assertEqual((0, []), (proc.returncode, problems),
+                         proc.stderr[-3000:])
+
+    def test_docs(self):
+        self.build('doc/source')
+
+    def test_release_notes(self):
+        self.build('releasenotes/source')
