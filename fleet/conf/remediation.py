@@ -34,4 +34,19 @@ opts = [
                      'beside the ones fleet ships; "fleet workbook sync" '
                      'pushes them and remediations may run their '
                      'workflows.'),
+    cfg.StrOpt('sweep_pattern',
+               help='Cron pattern (five fields, e.g. "*/15 * * * *") of the '
+                    'periodic sweep: "fleet workbook sync" creates or '
+                    'updates the Mistral cron trigger fleet_sweep that runs '
+                    'sweep_workflow (collect, then audit) with it. Unset '
+                    '(the default): no periodic sweep, and sync deletes the '
+                    'trigger if one exists.'),
+    cfg.StrOpt('sweep_workflow', default='fleet_sweep.sweep',
+               help='Workflow the periodic sweep\'s cron trigger runs (an '
+                    'operator\'s own, e.g. one sharded by rack, may replace '
+                    'the shipped one).'),
+    cfg.DictOpt('sweep_input', default={},
+                help='Input of the sweep workflow (e.g. region:RegionOne, '
+                     'policy:example); fleet_config is added as for '
+                     'remediations.'),
 ]

@@ -32,8 +32,17 @@ class ListWorkbook(common.Lister):
             RESOURCE, parsed_args), FORMATTERS)
 
 
+#: Name of the periodic sweep's cron trigger in Mistral.
+SWEEP_TRIGGER = 'fleet_sweep'
+
+
 class SyncWorkbook(common.Lister):
-    """Push the known workbooks to Mistral (create or update each)."""
+    """Push the known workbooks to Mistral (create or update each).
+
+    Then the periodic sweep's cron trigger (fleet_sweep): created or
+    updated with [remediation] sweep_pattern, sweep_workflow and
+    sweep_input, deleted when sweep_pattern is unset.
+    """
 
     def take_action(self, parsed_args):
         from fleet import workbooks
@@ -41,8 +50,16 @@ class SyncWorkbook(common.Lister):
 
         conf = common.client(self.app).conf
         executor = loader.load('executors', 'mistral', conf)
+        opts = conf.remediation
         rows = []
-        for book in workbooks.all_workbooks(conf.remediation.workbook_dirs):
-            rows.append((book['name'], executor.sync_workbook(
-                book['name'], book['text']), len(book['workflows'])))
-        return ('Workbook', 'Result', 'Workflows'), rows
+        for book in workbooks.all_workbooks(opts.workbook_dirs):
+            rows.append((book['name'], 'workbook', executor.sync_workbook(
+                book['name'], book['text']),
+                '%d workflows' % len(book['workflows'])))
+        result = executor.sync_cron_trigger(
+            SWEEP_TRIGGER, opts.sweep_workflow, opts.sweep_pattern,
+            dict(opts.sweep_input or {}))
+        rows.append((SWEEP_TRIGGER, 'cron trigger', result, '%s %s' % (
+            opts.sweep_workflow, opts.sweep_pattern) if opts.sweep_pattern
+            else 'off ([remediation] sweep_pattern unset)'))
+        return ('Name', 'Kind', 'Result', 'Detail'), rows

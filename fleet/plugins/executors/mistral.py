@@ -254,6 +254,47 @@ class MistralExecutor(base.Executor):
         self._call('workbook update', mgr.update, text)
         return 'updated'
 
+    def sync_cron_trigger(self, name, workflow, pattern, wf_input=None):
+        """Create, replace or delete the cron trigger ``name``.
+
+        Mistral has no update of a cron trigger: one whose workflow,
+        pattern or input changed is deleted and created again.
+
+        :param pattern: five cron fields; None or empty deletes the trigger.
+        :param wf_input: the workflow's input (``fleet_config`` is added as
+            for remediations, see ``share_config_file``).
+        :returns: ``created``, ``updated``, ``unchanged``, ``deleted`` or
+            ``absent`` (no pattern and no trigger).
+        :raises fleet.common.exception.Invalid: not five cron fields.
+        """
+        mgr = self.client().cron_triggers
+        try:
+            current = self._call('cron trigger', mgr.get, name)
+        except exception.NotFound:
+            current = None
+        if not pattern:
+            if current is None:
+                return 'absent'
+            self._call('cron trigger delete', mgr.delete, name)
+            return 'deleted'
+        if len(pattern.split()) != 5:
+            raise exception.Invalid(
+                'sweep_pattern', 'not a cron pattern: %r' % pattern,
+                'set [remediation] sweep_pattern to five cron fields, e.g. '
+                '"*/15 * * * *"', value=pattern)
+        wf_input = self.input_of({'input': wf_input or {}})
+        if current is not None:
+            have = current.workflow_input or {}
+            if isinstance(have, str):
+                have = json.loads(have or '{}')
+            if (current.pattern, current.workflow_name, have) == (
+                    pattern, workflow, wf_input):
+                return 'unchanged'
+            self._call('cron trigger delete', mgr.delete, name)
+        self._call('cron trigger create', mgr.create, name, workflow,
+                   workflow_input=wf_input, pattern=pattern)
+        return 'updated' if current is not None else 'created'
+
     def workbook_names(self):
         return {wb.name for wb in self._call(
             'workbooks', self.client().workbooks.list)}
