@@ -141,6 +141,96 @@ def _check_documented(app, env):
             'doc/source/cli/index.rst', name, CLI_NAMESPACE)
 
 
+def _rst_rows(rows):
+    """A list-table's body lines of ``rows`` (lists of text cells)."""
+    out = []
+    for row in rows:
+        out.append('   * - %s' % (row[0] or ' '))
+        out.extend('     - %s' % (cell or ' ') for cell in row[1:])
+    return out
+
+
+def _workbook_reference(app):
+    """``.. fleet-workbooks::`` and ``.. fleet-actions::``.
+
+    The workbook and action reference generated from what the package
+    ships: every workflow of the workbooks of the ``fleet.workbooks``
+    entry points (tags, input with defaults, description), and every
+    ``fleet.*`` entry point of ``mistral.actions`` with its class
+    docstring. A new workflow or action is documented by being shipped.
+    """
+    from docutils import nodes
+    from docutils.statemachine import StringList
+    from sphinx.util import docutils as sphinx_docutils
+
+    def parse(directive, lines):
+        node = nodes.section()
+        node.document = directive.state.document
+        directive.state.nested_parse(
+            StringList(lines, source='fleet-reference'), 0, node)
+        return node.children
+
+    class Workbooks(sphinx_docutils.SphinxDirective):
+
+        def run(self):
+            import yaml
+
+            from fleet import workbooks
+
+            lines = []
+            for book in workbooks.all_workbooks():
+                doc = yaml.safe_load(book['text'])
+                lines += ['``%s`` (%s)' % (book['name'], book['path'].split(
+                    '/')[-1]), '', '   ' + book['description'], '',
+                    '.. list-table::', '   :header-rows: 1',
+                    '   :widths: 22 12 26 40', '']
+                rows = [['Workflow', 'Tags', 'Input (default)',
+                         'What it does']]
+                for short, body in doc['workflows'].items():
+                    inputs = []
+                    for item in body.get('input') or []:
+                        if isinstance(item, dict):
+                            (key, value), = item.items()
+                            inputs.append('``%s`` (%s)' % (
+                                key, 'null' if value is None else value))
+                        else:
+                            inputs.append('``%s``' % item)
+                    rows.append(['``%s.%s``' % (book['name'], short),
+                                 ', '.join(body.get('tags') or []),
+                                 ', '.join(inputs),
+                                 ' '.join(str(body.get('description',
+                                                       '')).split())])
+                lines += _rst_rows(rows) + ['']
+            return parse(self, lines)
+
+    class Actions(sphinx_docutils.SphinxDirective):
+
+        def run(self):
+            import inspect
+
+            from stevedore import extension
+
+            mgr = extension.ExtensionManager('mistral.actions',
+                                             invoke_on_load=False)
+            lines = []
+            for ext in sorted(mgr, key=lambda e: e.name):
+                if not ext.name.startswith('fleet.'):
+                    continue
+                doc = inspect.cleandoc(ext.plugin.__doc__ or '')
+                lines += ['``%s`` (``%s``)' % (ext.name, ext.entry_point.value),
+                          '']
+                lines += ['   ' + line if line else '' for line in
+                          doc.splitlines()]
+                lines += ['', '   Every fleet action also takes '
+                          '``fleet_config`` (null: the executor\'s default '
+                          'fleet configuration).', '']
+            return parse(self, lines)
+
+    app.add_directive('fleet-workbooks', Workbooks)
+    app.add_directive('fleet-actions', Actions)
+
+
 def setup(app):
     _complete_cli_reference(app)
+    _workbook_reference(app)
     return {'parallel_read_safe': True, 'parallel_write_safe': True}

@@ -35,7 +35,7 @@ opts = [
                      'pushes them and remediations may run their '
                      'workflows.'),
     cfg.StrOpt('sweep_pattern',
-               help='Cron pattern (five fields, e.g. "*/15 * * * *") of the '
+               help='Cron pattern (five fields, e.g. ``0 3 * * *``) of the '
                     'periodic sweep: "fleet workbook sync" creates or '
                     'updates the Mistral cron trigger fleet_sweep that runs '
                     'sweep_workflow (collect, then audit) with it. Unset '

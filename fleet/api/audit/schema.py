@@ -81,7 +81,7 @@ RULE = {
                 'workflow': {'type': 'string', 'minLength': 1,
                              'maxLength': 255,
                              'description': 'Mistral workflow name '
-                                            '(``fleet.drain_host``).'},
+                                            '(``fleet_host.remediate_overheat``).'},
                 'input': {'type': 'object',
                           'description': "The workflow's input."}}},
         'mode': {'enum': list(MODES), 'default': 'notify',

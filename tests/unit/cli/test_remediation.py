@@ -23,6 +23,24 @@ class TestRemediationCLI(base.CLITestCase):
                          rows['fleet_host.return_to_pool']['Tags'])
         self.assertIn('checks', rows['fleet_host.power_cycle']['Input'])
         self.assertIn('fleet_host.evacuate', rows)
+        self.assertEqual(['fleet-return'],
+                         rows['fleet_host.remediate_overheat']['Tags'])
+        for name in ('keep_out', 'hw_replace', 'evacuate', 'handoff'):
+            self.assertEqual(['fleet-out'],
+                             rows['fleet_host.%s' % name]['Tags'])
+        self.assertIn('ironic_node', rows['fleet_host.evacuate']['Input'])
+        self.assertEqual(['fleet-periodic'],
+                         rows['fleet_sweep.sweep']['Tags'])
+
+    def test_the_overheat_plan_fills_host_and_reason(self):
+        res = self.fleet_cli('remediation', 'run',
+                             'fleet_host.remediate_overheat', '--device',
+                             'node-1', '--input', 'nova_host=cmp-1',
+                             '--reason', 'CPU at 99 C', '--dry-run')
+        self.assertEqual(0, res.code, res.err)
+        self.assertIn('Dry run, would run: fleet_host.remediate_overheat on '
+                      'node-1 with host=node-1, nova_host=cmp-1, '
+                      'reason=CPU at 99 C (executor mistral)', res.err)
 
     def test_dry_run_prints_the_plan_and_writes_nothing(self):
         res = self.fleet_cli('remediation', 'run', 'fleet_host.power_cycle',
