@@ -182,6 +182,11 @@ class TestBlastRadiusAndRestart(RemediationTestCase):
         self.assertEqual('succeeded', rem['state'], rem['error'])
         self.assertEqual(1, len(self.executions_of(rem_id)))
         self.assertEqual(1, len(self.fleet_json('remediation', 'list')))
+        # The outcome is recorded once, by the restarted fleet.
+        states = [(c['Old'], c['New']) for c in self.fleet_json(
+            'change', 'list', '--type', 'remediation')
+            if c['Field'] == 'state']
+        self.assertEqual(1, states.count(('running', 'succeeded')), states)
 
 
 class TestDrain(RemediationTestCase):
