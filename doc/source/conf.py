@@ -217,8 +217,8 @@ def _workbook_reference(app):
                 if not ext.name.startswith('fleet.'):
                     continue
                 doc = inspect.cleandoc(ext.plugin.__doc__ or '')
-                lines += ['``%s`` (``%s``)' % (ext.name, ext.entry_point.value),
-                          '']
+                lines += ['``%s`` (``%s``)' % (ext.name,
+                                               ext.entry_point.value), '']
                 lines += ['   ' + line if line else '' for line in
                           doc.splitlines()]
                 lines += ['', '   Every fleet action also takes '

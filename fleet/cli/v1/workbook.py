@@ -45,12 +45,15 @@ class SyncWorkbook(common.Lister):
     """
 
     def take_action(self, parsed_args):
-        from fleet import workbooks
+        from fleet.plugins.executors import mistral as mistral_executor
         from fleet.plugins import loader
+        from fleet import workbooks
 
         conf = common.client(self.app).conf
         executor = loader.load('executors', 'mistral', conf)
         opts = conf.remediation
+        # A bad pattern is refused before anything is pushed.
+        mistral_executor.check_cron_pattern(opts.sweep_pattern)
         rows = []
         for book in workbooks.all_workbooks(opts.workbook_dirs):
             rows.append((book['name'], 'workbook', executor.sync_workbook(

@@ -277,11 +277,7 @@ class MistralExecutor(base.Executor):
                 return 'absent'
             self._call('cron trigger delete', mgr.delete, name)
             return 'deleted'
-        if len(pattern.split()) != 5:
-            raise exception.Invalid(
-                'sweep_pattern', 'not a cron pattern: %r' % pattern,
-                'set [remediation] sweep_pattern to five cron fields, e.g. '
-                '"*/15 * * * *"', value=pattern)
+        check_cron_pattern(pattern)
         wf_input = self.input_of({'input': wf_input or {}})
         if current is not None:
             have = current.workflow_input or {}
@@ -298,6 +294,18 @@ class MistralExecutor(base.Executor):
     def workbook_names(self):
         return {wb.name for wb in self._call(
             'workbooks', self.client().workbooks.list)}
+
+
+def check_cron_pattern(pattern):
+    """Refuse a cron pattern that is not five fields (before any change).
+
+    :raises fleet.common.exception.Invalid: naming ``sweep_pattern``.
+    """
+    if pattern and len(pattern.split()) != 5:
+        raise exception.Invalid(
+            'sweep_pattern', 'not a cron pattern: %r' % pattern,
+            'set [remediation] sweep_pattern to five cron fields, e.g. '
+            '"*/15 * * * *"', value=pattern)
 
 
 def _bound(http, timeout):

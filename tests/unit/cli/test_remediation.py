@@ -32,6 +32,18 @@ class TestRemediationCLI(base.CLITestCase):
         self.assertEqual(['fleet-periodic'],
                          rows['fleet_sweep.sweep']['Tags'])
 
+    def test_workbook_sync_refuses_a_bad_sweep_pattern_before_mistral(self):
+        # Nothing listens on the discard port: a refusal must come first.
+        with open(self.config_file, 'a') as f:
+            f.write('\n[remediation]\nenabled_executors = mistral\n'
+                    'sweep_pattern = every hour\n'
+                    '[executors.mistral]\nurl = http://127.0.0.1:9/v2\n')
+        res = self.fleet_cli('workbook', 'sync', expect=1)
+        self.assertIn("sweep_pattern: not a cron pattern: 'every hour'",
+                      res.err)
+        self.assertIn('five cron fields', res.err)
+        self.assertNotIn('127.0.0.1:9', res.err)
+
     def test_the_overheat_plan_fills_host_and_reason(self):
         res = self.fleet_cli('remediation', 'run',
                              'fleet_host.remediate_overheat', '--device',
