@@ -384,3 +384,24 @@ class ResolverScenarios:
         self.assertIn("no known workbook has workflow 'fleet_host.nope'",
                       got[0]['detail'])
         self.assertEqual([], self.rows())
+
+    # -- events --------------------------------------------------------------
+    def test_decisions_are_published_after_commit(self):
+        from fleet.api import notifications
+        from tests.unit.notifications import helpers
+
+        self.setup_fleet('notify', devices=1)
+        rec = helpers.Recording()
+        self.api.notifications = notifications.Notifications(
+            self.conf, notifiers={'rec': rec})
+        self.addCleanup(self.api.notifications.close)
+        self.api.resolver.resolve(self.ctx.replace(dry_run=True))
+        self.resolve()
+        self.assertTrue(self.api.notifications.flush(10))
+        notify = [p for t, p in rec.events
+                  if t == 'fleet.remediation.notify']
+        self.assertEqual(1, len(notify))             # not the dry run
+        self.assertEqual(('n-0', 'nova-up', 'notify', 'notified'), (
+            notify[0]['device'], notify[0]['rule'], notify[0]['decision'],
+            notify[0]['state']))
+        self.assertEqual('tester', notify[0]['actor'])
