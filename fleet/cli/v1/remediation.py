@@ -210,12 +210,20 @@ class _Decide(common.ShowOne):
                                  'remediation list --state '
                                  'pending-approval.')
         common.add_reason(parser, 'the decision (required)')
+        if self.verb == 'approve':
+            parser.add_argument('--wait', action='store_true',
+                                help='Wait for the outcome ([remediation] '
+                                     'wait_timeout); a failure exits 1.')
         return parser
 
     def take_action(self, parsed_args):
-        resolver = common.get_fleet(self.app).resolver
-        rem = getattr(resolver, self.verb)(self.ctx(parsed_args),
-                                           parsed_args.remediation)
+        fleet = common.get_fleet(self.app)
+        ctx = self.ctx(parsed_args)
+        rem = getattr(fleet.resolver, self.verb)(ctx,
+                                                 parsed_args.remediation)
+        if getattr(parsed_args, 'wait', False) and \
+                rem['state'] == 'running':
+            rem = fleet.remediations.follow(ctx, rem['id'])
         if rem['state'] == 'held':
             stream = getattr(self.app, 'stderr', sys.stderr)
             stream.write('Approved; held back: %s The next "fleet '
@@ -236,7 +244,8 @@ class ApproveRemediation(_Decide):
 
     Refused if the plan has expired, was decided already, or its device
     is handed off. Who approved (the actor) and why (--reason, required)
-    are kept with the plan and in the change log.
+    are kept with the plan and in the change log. Returns once the
+    execution runs, or with --wait once it has ended.
     """
 
     verb = 'approve'
