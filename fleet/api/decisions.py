@@ -134,7 +134,10 @@ class Batch:
             f.id > after)
         if wanted is not None:
             q = q.where(f.id.in_(wanted))
-        return self.s.execute(q.order_by(f.id).limit(limit)).all()
+        q = q.order_by(f.id)
+        if limit:
+            q = q.limit(limit)
+        return self.s.execute(q).all()
 
     # -- deciding ----------------------------------------------------------
     def decide(self, rows):

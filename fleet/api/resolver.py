@@ -72,7 +72,9 @@ class Resolver:
             {self._finding_id(f) for f in findings})
         out, claimed = [], []
         after, first = 0, True
-        batch = self.options.resolve_batch
+        # A dry run decides in one transaction: what its batches take of
+        # the blast radius is rolled back, never seen by the next batch.
+        batch = None if ctx.dry_run else self.options.resolve_batch
         while True:
             with self.fleet.transaction(
                     ctx, reason='remediation resolve') as txn:
@@ -86,7 +88,7 @@ class Resolver:
                 out += run.decide(rows)
                 claimed += run.claimed
             first = False
-            if len(rows) < batch:
+            if batch is None or len(rows) < batch:
                 break
             after = rows[-1].id
         if wanted:

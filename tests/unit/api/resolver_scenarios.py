@@ -154,6 +154,17 @@ class ResolverScenarios:
         self.assertEqual([(d['finding'], d['decision']) for d in dry],
                          [(d['finding'], d['decision']) for d in real])
 
+    def test_batches_never_exceed_the_limit_and_dry_run_agrees(self):
+        self.conf.set_override('resolve_batch', 2, group='remediation')
+        self.setup_fleet('auto', devices=5)
+        dry = self.api.resolver.resolve(self.ctx.replace(dry_run=True))
+        real = self.resolve()
+        self.assertEqual(['start', 'start', 'held', 'held', 'held'],
+                         [d['decision'] for d in real])
+        self.assertEqual([(d['finding'], d['decision']) for d in real],
+                         [(d['finding'], d['decision']) for d in dry])
+        self.assertEqual(2, self.slots())
+
     def test_a_failure_escalates_the_finding_and_keeps_the_slot(self):
         self.setup_fleet('auto', devices=1)
         rem = self.resolve()[0]['remediation']
