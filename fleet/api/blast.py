@@ -80,3 +80,103 @@ def check(session, options, dev):
                     'max_devices_out = %d' % max_n if limit == max_n else
                     'max_percent_out = %g' % max_pct),
                 field='device', value=dev.name)
+
+
+class Budget:
+    """The blast radius of many decisions in one transaction, in memory.
+
+    What :func:`check` counts per device, counted once for a whole batch:
+    the devices of every group (``[remediation] blast_radius_scopes``) and
+    those already out. :meth:`take` then says, device by device, whether
+    one more may go out, and counts it out if so. The caller holds
+    :data:`LOCK` from the construction until its slots are committed.
+    """
+
+    def __init__(self, session, options):
+        self.options = options
+        self.max_n = options.max_devices_out
+        self.max_pct = options.max_percent_out
+        self.scopes = []
+        for scope in options.blast_radius_scopes:
+            if scope not in SCOPES:
+                raise exception.Invalid(
+                    'blast_radius_scopes', 'unknown scope %r' % scope,
+                    'use rack, cell, region or role in [remediation]')
+            self.scopes.append(scope)
+        self.session = session
+        self.total = {}
+        self.out = {}
+        self.out_devices = set()
+        d, r = models.Device, models.Remediation
+        out_q = sa.select(d.id, d.name, d.rack_id, d.cell_id, d.region_id,
+                          d.role).where(d.id.in_(
+                              sa.select(r.device_id).where(
+                                  r.holds_slot.is_(True))))
+        for row in session.execute(out_q):
+            self.out_devices.add(row.id)
+            for scope in self.scopes:
+                value = getattr(row, SCOPES[scope])
+                if value is not None:
+                    self.out.setdefault((scope, value), []).append(row.name)
+        if not (self.max_n or self.max_pct):
+            return
+        for scope in self.scopes:
+            column = getattr(d, SCOPES[scope])
+            for value, count in session.execute(
+                    sa.select(column, sa.func.count()).where(
+                        column.isnot(None)).group_by(column)):
+                self.total[(scope, value)] = count
+
+    def _limit(self, total):
+        allowed = [self.max_n] if self.max_n else []
+        if self.max_pct:
+            allowed.append(max(1, math.floor(total * self.max_pct / 100.0)))
+        return min(allowed)
+
+    def refusal(self, dev):
+        """The :class:`BlastRadius` ``dev`` going out would raise, or None.
+
+        :param dev: anything with ``id``, ``name``, ``rack_id``,
+            ``cell_id``, ``region_id`` and ``role``.
+        """
+        if not (self.max_n or self.max_pct) or dev.id in self.out_devices:
+            return None
+        for scope in self.scopes:
+            value = getattr(dev, SCOPES[scope])
+            if value is None:
+                continue
+            total = self.total.get((scope, value), 0)
+            out = self.out.get((scope, value), [])
+            limit = self._limit(total)
+            if len(out) + 1 > limit:
+                name = value if scope == 'role' else \
+                    self.session.get(_NAMES[scope], value).name
+                return BlastRadius(
+                    'blast radius: %s %r has %d of %d devices out (%s); one '
+                    'more would exceed [remediation] %s. Wait for them to '
+                    'return to the pool or raise the limit.' % (
+                        scope, name, len(out), total,
+                        ', '.join(sorted(out)),
+                        'max_devices_out = %d' % self.max_n
+                        if limit == self.max_n else
+                        'max_percent_out = %g' % self.max_pct),
+                    field='device', value=dev.name)
+        return None
+
+    def take(self, dev):
+        """Count ``dev`` out; the refusal instead if it may not go."""
+        refused = self.refusal(dev)
+        if refused is None and dev.id not in self.out_devices:
+            self.out_devices.add(dev.id)
+            for scope in self.scopes:
+                value = getattr(dev, SCOPES[scope])
+                if value is not None:
+                    self.out.setdefault((scope, value), []).append(dev.name)
+        return refused
+
+    def over_limit(self):
+        """Groups with more devices out than the limits allow (a check)."""
+        if not (self.max_n or self.max_pct):
+            return []
+        return sorted(key for key, names in self.out.items()
+                      if len(names) > self._limit(self.total.get(key, 0)))

@@ -10,7 +10,13 @@ running, asking the executor by key instead of starting again. Every step
 lands in the change log (object type ``remediation``) with who and why.
 
 States: ``pending`` (persisted, executor not yet confirmed) ->
-``running`` -> ``succeeded`` | ``failed``.
+``running`` -> ``succeeded`` | ``failed``. The resolver
+(:mod:`fleet.api.resolver`) adds its plans' states before these:
+``pending-approval`` -> ``pending`` | ``rejected`` | ``expired``;
+``held`` (the blast radius is full) -> ``pending``; ``notified`` and
+``escalated`` (decisions that act on nothing). A remediation of a finding
+moves the finding: ``remediating`` when it starts, ``resolved`` when it
+succeeds, ``escalated`` when it fails.
 """
 
 import json
@@ -30,7 +36,10 @@ from fleet.db import models
 
 LOG = logging.getLogger(__name__)
 ACTIVE = ('pending', 'running')
-STATES = ('pending', 'running', 'succeeded', 'failed')
+#: Plans of the resolver, before anything runs or instead of it.
+PLAN_STATES = ('pending-approval', 'held', 'notified', 'escalated',
+               'rejected', 'expired')
+STATES = PLAN_STATES + ('pending', 'running', 'succeeded', 'failed')
 
 
 def _out(row):
@@ -42,7 +51,11 @@ def _out(row):
             'output': None if row.output is None else json.loads(row.output),
             'error': row.error, 'actor': row.actor, 'reason': row.reason,
             'created_at': row.created_at, 'updated_at': row.updated_at,
-            'finished_at': row.finished_at}
+            'finished_at': row.finished_at, 'finding': row.finding_id,
+            'rule': row.rule, 'policy': row.policy, 'mode': row.mode,
+            'expires_at': row.expires_at, 'decided_by': row.decided_by,
+            'decided_reason': row.decided_reason,
+            'decided_at': row.decided_at, 'detail': row.detail}
 
 
 class Remediations:
@@ -210,6 +223,60 @@ class Remediations:
         return self._update(ctx, rem_id, state='running',
                             execution_id=found.get('execution_id'))
 
+    def execute_claimed(self, ctx, rem_ids):
+        """Ask the executors to run remediations claimed ``pending``.
+
+        Each is started by its idempotency key; those started move to
+        ``running`` together, in one transaction; one an executor refuses
+        fails and frees its slot (:meth:`finish`). A crash between the
+        claim and this leaves them ``pending`` for :meth:`reconcile`.
+
+        :returns: the remediation dicts, in order.
+        """
+        executors, started, out = {}, {}, {}
+        try:
+            for rem_id in rem_ids:
+                rem = self.show(ctx, rem_id)
+                if rem['state'] != 'pending':
+                    out[rem_id] = rem
+                    continue
+                name = rem['executor']
+                if name not in executors:
+                    executors[name] = self.executor(name)
+                params = self._params(rem)
+                try:
+                    executors[name].pre_condition(params)
+                    found = executors[name].execute(params)
+                except exception.Conflict as exc:
+                    out[rem_id] = self.finish(ctx, rem_id, 'failed',
+                                              error=str(exc), release=True)
+                    continue
+                started[rem_id] = found.get('execution_id')
+        finally:
+            # Those started are running even if a later one could not be
+            # asked (the executor unreachable: reconcile picks them up).
+            if started:
+                out.update(self._running(ctx, started))
+        return [out[i] for i in rem_ids if i in out]
+
+    def _running(self, ctx, started):
+        """``{uuid: execution id}`` -> running, in one transaction."""
+        out = {}
+        with self.fleet.transaction(ctx) as txn:
+            for row in txn.session.scalars(
+                    sa.select(models.Remediation).where(
+                        models.Remediation.uuid.in_(sorted(started)))
+                    .with_for_update()):
+                for field, value in (('state', 'running'),
+                                     ('execution_id', started[row.uuid])):
+                    if getattr(row, field) != value:
+                        txn.record('update', 'remediation', row.id,
+                                   row.device_name, field=field,
+                                   old=getattr(row, field), new=value)
+                        setattr(row, field, value)
+                out[row.uuid] = _out(row)
+        return out
+
     def _update(self, ctx, rem_id, **changes):
         with self.fleet.transaction(ctx) as txn:
             row = self._row(txn.session, rem_id, lock=True)
@@ -265,6 +332,7 @@ class Remediations:
                 txn.record('update', 'remediation', row.id,
                            row.device_name, field='holds_slot', old=True,
                            new=False)
+            _finding_outcome(txn, row)
             return _out(row)
 
     # -- following -----------------------------------------------------------
@@ -345,3 +413,17 @@ class Remediations:
             if limit:
                 q = q.limit(limit)
             return [_out(r) for r in s.scalars(q)]
+
+
+def _finding_outcome(txn, row):
+    """A finished remediation's finding: resolved on success, escalated
+    to a human on failure (when its status allows the move)."""
+    from fleet.api.audit import findings
+
+    if row.finding_id is None:
+        return
+    finding = txn.session.get(models.Finding, row.finding_id)
+    if finding is None or finding.status == 'resolved':
+        return
+    findings.move_row(txn, finding, 'resolved' if row.state == 'succeeded'
+                      else 'escalated')

@@ -175,6 +175,8 @@ class Fleet:
         self.power = power.Power(self)
         self.handoffs = handoffs.Handoffs(self)
         self.remediations = remediation.Remediations(self)
+        from fleet.api import resolver
+        self.resolver = resolver.Resolver(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -34,4 +34,18 @@ opts = [
                      'beside the ones fleet ships; "fleet workbook sync" '
                      'pushes them and remediations may run their '
                      'workflows.'),
+    cfg.IntOpt('approval_ttl', default=14400, min=60,
+               help='Seconds a plan of an "approve" rule waits for '
+                    '"remediation approve" before it expires, unless the '
+                    'rule sets approval_ttl. An expired plan is refused; '
+                    'the next "remediation resolve" plans again.'),
+    cfg.IntOpt('trust_promote_after', default=5, min=1,
+               help='Trust ladder: "policy stats" proposes "auto" for a '
+                    'rule in "approve" mode whose last remediations '
+                    'succeeded this many times in a row with no rejection '
+                    'or failure (a proposal only: the mode changes when '
+                    'an operator edits the policy).'),
+    cfg.IntOpt('resolve_batch', default=5000, min=1,
+               help='Findings "remediation resolve" decides per '
+                    'transaction (under the blast-radius lock).'),
 ]

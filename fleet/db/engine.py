@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sqlalchemy import orm
 
 # The revision this code needs; fleet/db/migrations/versions holds it.
-HEAD_REVISION = '0008'
+HEAD_REVISION = '0009'
 
 _ENGINES = {}
 _LOCK = threading.Lock()

@@ -266,6 +266,7 @@ class AuditRule(Base):
     mode: orm.Mapped[str] = orm.mapped_column(sa.String(16))
     repeat_count: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
     repeat_window: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+    approval_ttl: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
 
 
 class Finding(Base):
@@ -301,6 +302,10 @@ class Finding(Base):
         Timestamp, nullable=False)
     resolved_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         Timestamp)
+    #: When the finding was last opened or reopened (None: ``first_seen``);
+    #: the resolver decides once per opening.
+    opened_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        Timestamp)
     updated_at: orm.Mapped[datetime.datetime] = orm.mapped_column(
         Timestamp, default=utcnow, onupdate=utcnow, nullable=False)
 
@@ -315,12 +320,22 @@ class Remediation(TimestampMixin, Base):
     ``holds_slot`` of the blast radius while it runs, and after it if its
     workflow leaves the device out of production (a drain) until a
     workflow that returns it succeeds.
+
+    The resolver's plans are rows too (``finding_id``, ``rule``, ``mode``):
+    a plan awaiting approval (``pending-approval`` until ``expires_at``),
+    one held back by the blast radius (``held``), a notification
+    (``notified``), an escalation (``escalated``), a ``rejected`` or
+    ``expired`` plan; ``decided_by``/``decided_reason`` say who approved
+    or rejected it and why, ``detail`` why it was held or escalated.
     """
 
     __tablename__ = 'remediations'
     __table_args__ = (
         sa.Index('ix_remediations_state', 'state'),
         sa.Index('ix_remediations_device_slot', 'device_id', 'holds_slot'),
+        sa.Index('ix_remediations_finding', 'finding_id'),
+        sa.Index('ix_remediations_rule_device', 'rule', 'device_id',
+                 'created_at'),
         NEVER_REUSE,
     )
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
@@ -343,6 +358,19 @@ class Remediation(TimestampMixin, Base):
     reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
     finished_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
         Timestamp)
+    finding_id: orm.Mapped[int | None] = orm.mapped_column(
+        sa.ForeignKey('findings.id', ondelete='SET NULL',
+                      name='fk_remediations_finding'))
+    rule: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    policy: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    mode: orm.Mapped[str | None] = orm.mapped_column(sa.String(16))
+    expires_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        Timestamp)
+    decided_by: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+    decided_reason: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
+    decided_at: orm.Mapped[datetime.datetime | None] = orm.mapped_column(
+        Timestamp)
+    detail: orm.Mapped[str | None] = orm.mapped_column(sa.Text)
 
 
 class Handoff(Base):

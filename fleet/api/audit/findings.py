@@ -91,6 +91,25 @@ def resolve_where(txn, condition, why):
     return len(rows)
 
 
+def move_row(txn, row, status):
+    """Move Finding ``row`` to ``status`` inside ``txn`` if
+    :data:`MOVES` allows it (change row and event); False if not."""
+    if status == row.status:
+        return True
+    if status not in MOVES[row.status]:
+        return False
+    txn.record('update', 'finding', row.id,
+               object_name(row.rule, row.subject), field='status',
+               old=row.status, new=status)
+    row.status = status
+    row.resolved_at = txn.now if status == 'resolved' else None
+    if status == 'open':
+        row.opened_at = txn.now
+    txn.emit('fleet.finding.resolve' if status == 'resolved'
+             else 'fleet.finding.update', event_payload(payload(row)))
+    return True
+
+
 class Findings:
     """List, show, acknowledge and resolve findings."""
 
@@ -174,6 +193,8 @@ class Findings:
                        old=row.status, new=status)
             row.status = status
             row.resolved_at = txn.now if status == 'resolved' else None
+            if status == 'open':
+                row.opened_at = txn.now
             txn.session.flush()
             data = payload(row)
             txn.emit('fleet.finding.resolve' if status == 'resolved'

@@ -53,7 +53,9 @@ def _rule_row(policy_id, position, rule):
         'mode': rule['mode'],
         'repeat_count': repeat['count'] if repeat else None,
         'repeat_window': policy_schema.seconds(repeat['window'])
-        if repeat else None}
+        if repeat else None,
+        'approval_ttl': policy_schema.seconds(rule['approval_ttl'])
+        if rule.get('approval_ttl') else None}
 
 
 def rule_dict(row, policy_name=None):
@@ -67,7 +69,8 @@ def rule_dict(row, policy_name=None):
         'remediation': json.loads(row.remediation)
         if row.remediation else None,
         'mode': row.mode, 'repeat_count': row.repeat_count,
-        'repeat_window': row.repeat_window}
+        'repeat_window': row.repeat_window,
+        'approval_ttl': row.approval_ttl}
 
 
 class Policies:

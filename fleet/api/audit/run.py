@@ -153,13 +153,14 @@ class Audit:
                            subject=fail.subject[:255],
                            device_id=fail.device.id if fail.device else None,
                            status='open', count=1, first_seen=now,
-                           resolved_at=None)
+                           opened_at=now, resolved_at=None)
                 inserts.append(row)
                 opened += 1
                 by_rule[rule['name']]['opened'] += 1
             elif old.status == 'resolved':
                 updates.append(dict(values, _id=old.id, status='open',
-                                    count=old.count + 1, resolved_at=None))
+                                    count=old.count + 1, resolved_at=None,
+                                    opened_at=now))
                 txn.record('update', 'finding', old.id, name,
                            field='status', old='resolved', new='open')
                 txn.emit('fleet.finding.update', {

@@ -90,13 +90,19 @@ RULE = {
         'repeat': {
             'type': 'object', 'additionalProperties': False,
             'required': ['count', 'window'],
-            'description': 'Act only after ``count`` occurrences within '
-                           '``window``.',
+            'description': 'The repeat threshold: at most ``count`` '
+                           'remediations per device within ``window``; '
+                           'the next finding is escalated to a human '
+                           'instead of acted on.',
             'properties': {
                 'count': {'type': 'integer', 'minimum': 1,
                           'maximum': 100000,
-                          'description': 'Occurrences, 1 or more.'},
+                          'description': 'Remediations, 1 or more.'},
                 'window': DURATION}},
+        'approval_ttl': dict(DURATION, description=(
+            'How long a plan of this rule waits for ``remediation '
+            'approve`` before it expires (``approve`` mode; default '
+            '``[remediation] approval_ttl``). ' + DURATION['description'])),
     },
 }
 

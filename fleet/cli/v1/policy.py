@@ -16,7 +16,7 @@ LOAD_FIELDS = (('name', 'Name'), ('version', 'Version'), ('rules', 'Rules'),
                ('action', 'Action'))
 RULE_FIELDS = ('name', 'enabled', 'auditor', 'severity', 'selector',
                'params', 'mode', 'remediation', 'repeat_count',
-               'repeat_window', 'description')
+               'repeat_window', 'approval_ttl', 'description')
 
 
 def _read(paths):
