@@ -92,8 +92,11 @@ def resolve_where(txn, condition, why):
 
 
 def move_row(txn, row, status):
-    """Move Finding ``row`` to ``status`` inside ``txn`` if
-    :data:`MOVES` allows it (change row and event); False if not."""
+    """Move Finding ``row`` to ``status`` inside ``txn``.
+
+    Only if :data:`MOVES` allows it (a change row and an event); returns
+    False if not.
+    """
     if status == row.status:
         return True
     if status not in MOVES[row.status]:
