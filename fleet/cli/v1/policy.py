@@ -12,6 +12,7 @@ from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.POLICY
+STATS = resource_fields.POLICY_STATS
 LOAD_FIELDS = (('name', 'Name'), ('version', 'Version'), ('rules', 'Rules'),
                ('action', 'Action'))
 RULE_FIELDS = ('name', 'enabled', 'auditor', 'severity', 'selector',
@@ -145,3 +146,27 @@ class DeletePolicy(common.Command):
         ctx = self.ctx(parsed_args)
         common.delete_each(self, 'policie', parsed_args.policies,
                            lambda name: fleet.policies.delete(ctx, name))
+
+
+class StatsPolicy(common.Lister):
+    """The trust ladder: how each rule's remediations went.
+
+    Per rule: plans fired, approved, rejected, succeeded, failed,
+    escalated (repeat threshold) and the median seconds to resolve. A rule
+    in approve mode whose last [remediation] trust_promote_after outcomes
+    all succeeded is shown as "proposed: auto"; fleet never changes the
+    mode itself (edit the policy file and load it).
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--policy', metavar='<name>',
+                            help='Only the rules of this policy.')
+        common.add_columns(parser, STATS)
+        return parser
+
+    def take_action(self, parsed_args):
+        columns = common.list_columns(STATS, parsed_args)
+        rows = common.get_fleet(self.app).resolver.stats(
+            self.ctx(parsed_args), policy=parsed_args.policy)
+        return common.list_output(rows, columns)

@@ -1,4 +1,5 @@
-"""``fleet remediation run|list|show|reconcile``: workflows on devices."""
+"""``fleet remediation run|list|show|reconcile|resolve|approve|reject``:
+workflows on devices, and the resolver's decisions about findings."""
 
 import sys
 
@@ -8,7 +9,10 @@ from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.REMEDIATION
+DECISION = resource_fields.DECISION
 FORMATTERS = {'input': common.JsonColumn, 'output': common.JsonColumn}
+STATES = ('pending-approval', 'held', 'notified', 'escalated', 'rejected',
+          'expired', 'pending', 'running', 'succeeded', 'failed')
 
 
 def _inputs(pairs):
@@ -107,9 +111,9 @@ class ListRemediation(common.Lister):
         parser = super().get_parser(prog_name)
         parser.add_argument('--device', metavar='<device>',
                             help='Only remediations of this device.')
-        parser.add_argument('--state', metavar='<state>',
-                            help='Only in this state (pending, running, '
-                                 'succeeded, failed).')
+        parser.add_argument('--state', metavar='<state>', choices=STATES,
+                            help='Only in this state: %s.'
+                                 % ', '.join(STATES))
         parser.add_argument('--limit', metavar='<n>', type=int, default=50,
                             help='At most this many (default 50; 0: all).')
         common.add_columns(parser, RESOURCE)
@@ -151,3 +155,94 @@ class ReconcileRemediation(common.Lister):
         rows = common.get_fleet(self.app).remediations.reconcile(
             self.ctx(parsed_args))
         return common.list_output(rows, RESOURCE.columns(RESOURCE.default))
+
+
+class ResolveRemediation(common.Lister):
+    """Decide what to do about open findings, by their rules' mode.
+
+    For each open finding of a device whose rule has a remediation:
+    notify (an event, nothing else), approve (a plan pending-approval
+    until it expires: see remediation approve|reject) or auto (started at
+    once). A plan that would exceed the blast radius, or whose device is
+    handed off, is held (nothing starts; the next resolve tries again); a
+    device remediated "repeat: count" times by the rule within its window
+    is escalated to a human instead. --dry-run shows the same decisions
+    and writes nothing.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--finding', metavar='<id>', action='append',
+                            default=None,
+                            help='Only this finding (repeatable).')
+        parser.add_argument('--policy', metavar='<name>',
+                            help='Only the rules of this policy.')
+        common.add_reason(parser, 'every plan', dry_run='Show the '
+                          'decisions; write nothing, start nothing.')
+        common.add_columns(parser, DECISION)
+        return parser
+
+    def take_action(self, parsed_args):
+        a = parsed_args
+        columns = common.list_columns(DECISION, a)
+        rows = common.get_fleet(self.app).resolver.resolve(
+            self.ctx(a), findings=a.finding, policy=a.policy)
+        counts = {}
+        for row in rows:
+            counts[row['decision']] = counts.get(row['decision'], 0) + 1
+        stream = getattr(self.app, 'stderr', sys.stderr)
+        stream.write('%s%d decision%s%s\n' % (
+            'Dry run, nothing written: ' if a.dry_run else '', len(rows),
+            '' if len(rows) == 1 else 's',
+            (': ' + ', '.join('%d %s' % (n, k) for k, n in
+                              sorted(counts.items()))) if rows else ''))
+        stream.flush()
+        return common.list_output(rows, columns, FORMATTERS)
+
+
+class _Decide(common.ShowOne):
+    verb = None
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('remediation', metavar='<id>',
+                            help='The plan (remediation id), see: fleet '
+                                 'remediation list --state '
+                                 'pending-approval.')
+        common.add_reason(parser, 'the decision (required)')
+        return parser
+
+    def take_action(self, parsed_args):
+        resolver = common.get_fleet(self.app).resolver
+        rem = getattr(resolver, self.verb)(self.ctx(parsed_args),
+                                           parsed_args.remediation)
+        if rem['state'] == 'held':
+            stream = getattr(self.app, 'stderr', sys.stderr)
+            stream.write('Approved; held back: %s The next "fleet '
+                         'remediation resolve" starts it.\n'
+                         % rem['detail'])
+            stream.flush()
+        self._failed = rem['state'] == 'failed'
+        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+
+    def run(self, parsed_args):
+        self._failed = False
+        code = super().run(parsed_args)
+        return 1 if self._failed and not code else code
+
+
+class ApproveRemediation(_Decide):
+    """Approve a plan pending approval: it starts (or waits for a slot).
+
+    Refused if the plan has expired, was decided already, or its device
+    is handed off. Who approved (the actor) and why (--reason, required)
+    are kept with the plan and in the change log.
+    """
+
+    verb = 'approve'
+
+
+class RejectRemediation(_Decide):
+    """Reject a plan pending approval; its finding is acknowledged."""
+
+    verb = 'reject'

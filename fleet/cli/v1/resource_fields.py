@@ -193,22 +193,56 @@ FINDING = Resource(
             'count', 'first_seen', 'last_seen', 'resolved_at'),
     headings={'last_seen': 'Last seen'})
 
+_REMEDIATION_HEADINGS = {
+    'id': 'ID', 'device': 'Device', 'workflow': 'Workflow',
+    'executor': 'Executor', 'input': 'Input', 'state': 'State',
+    'holds_slot': 'Holds Slot', 'execution_id': 'Execution ID',
+    'idempotency_key': 'Idempotency Key', 'output': 'Output',
+    'error': 'Error', 'finished_at': 'Finished At', 'finding': 'Finding',
+    'rule': 'Rule', 'policy': 'Policy', 'mode': 'Mode',
+    'decided_by': 'Decided By', 'decided_reason': 'Decided Reason',
+    'decided_at': 'Decided At', 'detail': 'Detail'}
+
 #: Remediations (``remediation list|show|run``).
 REMEDIATION = Resource(
     default=('id', 'device', 'workflow', 'state', 'holds_slot', 'actor',
              'created_at'),
     long=('id', 'device', 'workflow', 'executor', 'state', 'holds_slot',
           'execution_id', 'actor', 'reason', 'created_at', 'finished_at',
-          'error'),
+          'error', 'finding', 'rule', 'mode', 'expires_at', 'decided_by',
+          'detail'),
     fields=('id', 'device', 'workflow', 'executor', 'input', 'state',
             'holds_slot', 'execution_id', 'idempotency_key', 'output',
             'error', 'actor', 'reason', 'created_at', 'updated_at',
-            'finished_at'),
-    headings={'id': 'ID', 'device': 'Device', 'workflow': 'Workflow',
-              'executor': 'Executor', 'input': 'Input', 'state': 'State',
-              'holds_slot': 'Holds Slot', 'execution_id': 'Execution ID',
-              'idempotency_key': 'Idempotency Key', 'output': 'Output',
-              'error': 'Error', 'finished_at': 'Finished At'})
+            'finished_at', 'finding', 'rule', 'policy', 'mode',
+            'expires_at', 'decided_by', 'decided_reason', 'decided_at',
+            'detail'),
+    headings=dict(_REMEDIATION_HEADINGS))
+
+#: The resolver's decisions (``remediation resolve``).
+DECISION = Resource(
+    default=('finding', 'rule', 'device', 'mode', 'decision', 'state',
+             'remediation', 'workflow', 'detail'),
+    fields=('finding', 'rule', 'policy', 'device', 'mode', 'decision',
+            'state', 'remediation', 'workflow', 'executor', 'input',
+            'expires_at', 'detail'),
+    headings=dict(_REMEDIATION_HEADINGS, remediation='Remediation',
+                  decision='Decision'))
+
+#: The trust ladder (``policy stats``).
+POLICY_STATS = Resource(
+    default=('policy', 'rule', 'mode', 'fired', 'approved', 'rejected',
+             'succeeded', 'failed', 'escalated', 'median_time_to_resolve',
+             'proposal'),
+    fields=('policy', 'rule', 'mode', 'fired', 'approved', 'rejected',
+            'succeeded', 'failed', 'escalated', 'median_time_to_resolve',
+            'streak', 'proposal'),
+    headings={'policy': 'Policy', 'rule': 'Rule', 'mode': 'Mode',
+              'fired': 'Fired', 'approved': 'Approved',
+              'rejected': 'Rejected', 'succeeded': 'Succeeded',
+              'failed': 'Failed', 'escalated': 'Escalated',
+              'median_time_to_resolve': 'Median Time To Resolve (s)',
+              'streak': 'Streak', 'proposal': 'Proposal'})
 
 #: Workflows of the known workbooks (``workbook list``).
 WORKFLOW = Resource(

@@ -81,8 +81,9 @@ class TestHelp(base.CLITestCase):
         names = sorted(name for name, _ep in manager)
         self.assertIn('fleet device list', names)
         # The audit's 10 commands (policy, audit, finding) and the
-        # remediation's 8 (remediation, workbook, device handoff/handback).
-        self.assertEqual(70, len(names))
+        # remediation's 11 (remediation, workbook, device handoff/handback)
+        # and policy stats.
+        self.assertEqual(74, len(names))
         for name, ep in manager:
             cls = ep.load()
             self.assertTrue(cls.__doc__ and cls.__doc__.strip(), name)
