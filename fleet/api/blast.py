@@ -107,6 +107,7 @@ class Budget:
         self.total = {}
         self.out = {}
         self.out_devices = set()
+        self.names = {}
         d, r = models.Device, models.Remediation
         out_q = sa.select(d.id, d.name, d.rack_id, d.cell_id, d.region_id,
                           d.role).where(d.id.in_(
@@ -126,6 +127,16 @@ class Budget:
                     sa.select(column, sa.func.count()).where(
                         column.isnot(None)).group_by(column)):
                 self.total[(scope, value)] = count
+
+    def _name(self, scope, value):
+        if scope == 'role':
+            return value
+        if scope not in self.names:
+            table = _NAMES[scope]
+            with self.session.no_autoflush:
+                self.names[scope] = dict(self.session.execute(
+                    sa.select(table.id, table.name)).all())
+        return self.names[scope].get(value, value)
 
     def _limit(self, total):
         allowed = [self.max_n] if self.max_n else []
@@ -149,13 +160,11 @@ class Budget:
             out = self.out.get((scope, value), [])
             limit = self._limit(total)
             if len(out) + 1 > limit:
-                name = value if scope == 'role' else \
-                    self.session.get(_NAMES[scope], value).name
                 return BlastRadius(
                     'blast radius: %s %r has %d of %d devices out (%s); one '
                     'more would exceed [remediation] %s. Wait for them to '
                     'return to the pool or raise the limit.' % (
-                        scope, name, len(out), total,
+                        scope, self._name(scope, value), len(out), total,
                         ', '.join(sorted(out)),
                         'max_devices_out = %d' % self.max_n
                         if limit == self.max_n else

@@ -95,6 +95,8 @@ class Batch:
         self.now = txn.now
         self.rules = rules
         self.claimed = []
+        self.created = []
+        self.moves = []
         self.budget = blast.Budget(self.s, self.options)
         self.handed_off = set(self.s.scalars(sa.select(
             models.Handoff.device_id)))
@@ -135,6 +137,35 @@ class Batch:
 
     # -- deciding ----------------------------------------------------------
     def decide(self, rows):
+        """Decide for candidate ``rows``; the new plans are inserted
+        together (one flush), then change-logged."""
+        out = self._decide(rows)
+        self.s.flush()
+        for rem, new in self.created:
+            self.txn.record('create', 'remediation', rem.id,
+                            rem.device_name, new=new)
+        self.created = []
+        self._move_findings()
+        return out
+
+    def _move_findings(self):
+        """The findings' moves of this batch, their rows read together."""
+        from fleet.api.audit import findings
+
+        moves, self.moves = self.moves, []
+        if not moves:
+            return
+        f = models.Finding
+        rows = {}
+        ids = sorted({fid for fid, _status in moves})
+        for start in range(0, len(ids), 500):
+            rows.update((row.id, row) for row in self.s.scalars(
+                sa.select(f).where(f.id.in_(ids[start:start + 500]))))
+        for fid, status in moves:
+            if fid in rows:
+                findings.move_row(self.txn, rows[fid], status)
+
+    def _decide(self, rows):
         out = []
         for row in rows:
             rule = self.rules[row.rule]
@@ -190,11 +221,10 @@ class Batch:
             expires_at=expires, detail=detail, created_at=self.now,
             updated_at=self.now)
         self.s.add(rem)
-        self.s.flush()
-        self.txn.record('create', 'remediation', rem.id, dev.name, new={
+        self.created.append((rem, {
             'id': rem.uuid, 'state': state, 'finding': row.id,
             'rule': rule.name, 'mode': rule.mode, 'workflow': rule.workflow,
-            'input': wf_input, 'expires_at': expires, 'detail': detail})
+            'input': wf_input, 'expires_at': expires, 'detail': detail}))
         decision = self._decision(rem, wf_input)
         if state == 'pending':
             self.claimed.append(rem.uuid)
@@ -218,11 +248,7 @@ class Batch:
         return decision
 
     def _finding_to(self, finding_id, status):
-        from fleet.api.audit import findings
-
-        finding = self.s.get(models.Finding, finding_id)
-        if finding is not None:
-            findings.move_row(self.txn, finding, status)
+        self.moves.append((finding_id, status))
 
     @staticmethod
     def _decision(rem, wf_input):
@@ -291,6 +317,7 @@ class Batch:
                     if rem.finding_id is not None:
                         self._finding_to(rem.finding_id, 'remediating')
             out.append(self._decision(rem, json.loads(rem.input)))
+        self._move_findings()
         return out
 
     def _scoped(self, q, wanted):
