@@ -13,8 +13,7 @@ POLICY = '''\
 name: resolver-lab
 rules:
   - name: resolver-lab-cycle
-    description: A labelled host whose Ironic power state is not "power
-      off" (always true on the lab: a rule that fails on purpose).
+    description: Fails on purpose for a labelled host that is powered on.
     selector: {type: host, labels: [resolver-test]}
     auditor: expected_state
     params:
