@@ -337,3 +337,48 @@ class ResolverScenarios:
         self.assertEqual(2, self.slots())
         self.assertEqual(2, len(self.stub.started))
         self.assertEqual(6, len(self.rows()))       # one plan per finding
+
+    # -- narrowing, hand-off, skips -----------------------------------------
+    def test_a_handed_off_device_is_held_until_handed_back(self):
+        self.setup_fleet('auto', devices=2)
+        self.api.handoffs.handoff(self.ctx.replace(reason='smoke'), 'n-0')
+        got = {d['device']: d for d in self.resolve()}
+        self.assertEqual(('held', 'start'), (got['n-0']['decision'],
+                                             got['n-1']['decision']))
+        self.assertIn('handed off to a human (by tester: smoke)',
+                      got['n-0']['detail'])
+        self.assertEqual(1, len(self.stub.started))
+        self.api.handoffs.handback(self.ctx, 'n-0')
+        again = self.resolve()
+        self.assertEqual([('n-0', 'start')],
+                         [(d['device'], d['decision']) for d in again])
+        self.assertEqual(2, len(self.stub.started))
+
+    def test_only_the_findings_asked_for_and_why_others_are_skipped(self):
+        self.setup_fleet('approve', devices=3)
+        ids = sorted(f['id'] for f in self.api.findings.list(self.ctx))
+        got = self.resolve(findings=[str(ids[0])])
+        self.assertEqual([(ids[0], 'approve')],
+                         [(d['finding'], d['decision']) for d in got])
+        again = self.resolve(findings=[ids[0], ids[1]])
+        self.assertEqual([(ids[1], 'approve'), (ids[0], 'skip')],
+                         [(d['finding'], d['decision']) for d in again])
+        self.assertIn('decided already: remediation', again[1]['detail'])
+        self.assertIn('is pending-approval', again[1]['detail'])
+        err = self.assertRaises(exception.Invalid, self.resolve,
+                                findings=['abc'])
+        self.assertEqual('finding', err.field)
+        self.assertRaises(exception.NotFound, self.resolve,
+                          findings=[999999])
+        self.assertRaises(exception.NotFound, self.resolve, policy='nope')
+
+    def test_an_unknown_workflow_is_a_skip_with_the_reason(self):
+        fleet = self.setup_fleet('auto', devices=1)
+        fleet.policies.load(self.ctx, [('heal.yaml', (POLICY % {
+            'mode': 'auto', 'extra': ''}).replace(
+            'fleet_host.power_cycle', 'fleet_host.nope'))])
+        got = self.resolve()
+        self.assertEqual(['skip'], [d['decision'] for d in got])
+        self.assertIn("no known workbook has workflow 'fleet_host.nope'",
+                      got[0]['detail'])
+        self.assertEqual([], self.rows())
