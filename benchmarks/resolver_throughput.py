@@ -22,7 +22,8 @@ decisions/s and the ratio to the baseline (goal: at least 1,000
 decisions/s, and never a decision over the limit)::
 
     python benchmarks/resolver_throughput.py --devices 10000
-    python benchmarks/resolver_throughput.py --db-url postgresql+psycopg2://...
+    python benchmarks/resolver_throughput.py --modes auto \
+        --db-url postgresql+psycopg2://...    # an empty database per mode
 """
 
 import argparse
@@ -211,6 +212,8 @@ def run(mode, args):
 
 def main():
     args = _parse()
+    if args.db_url and len(args.modes) > 1:
+        sys.exit('--db-url: one --modes value per (empty) database')
     print('load average: %s' % ' '.join(
         '%.2f' % x for x in os.getloadavg()))
     for mode in args.modes:
