@@ -45,9 +45,7 @@ class _Dev:
 class Rule:
     """A rule with a remediation, its workflow checked once per run."""
 
-    def __init__(self, rule, options):
-        from fleet import workbooks
-
+    def __init__(self, rule, options, describe):
         self.name = rule['name']
         self.policy = rule['policy']
         self.mode = rule['mode']
@@ -58,7 +56,7 @@ class Rule:
         self.ttl = rule.get('approval_ttl') or options.approval_ttl
         self.executor = options.default_executor
         self.problem = None
-        info = workbooks.workflow(self.workflow, options.workbook_dirs)
+        info = describe(self.workflow, strict=False)
         if info is None:
             self.problem = ('rule %s: no known workbook has workflow %r '
                             '(see: fleet workbook list)' % (self.name,

@@ -224,58 +224,11 @@ class Remediations:
                             execution_id=found.get('execution_id'))
 
     def execute_claimed(self, ctx, rem_ids):
-        """Ask the executors to run remediations claimed ``pending``.
+        """Ask the executors to run remediations claimed ``pending``
+        (:func:`fleet.api.claimed.execute`)."""
+        from fleet.api import claimed
 
-        Each is started by its idempotency key; those started move to
-        ``running`` together, in one transaction; one an executor refuses
-        fails and frees its slot (:meth:`finish`). A crash between the
-        claim and this leaves them ``pending`` for :meth:`reconcile`.
-
-        :returns: the remediation dicts, in order.
-        """
-        executors, started, out = {}, {}, {}
-        try:
-            for rem_id in rem_ids:
-                rem = self.show(ctx, rem_id)
-                if rem['state'] != 'pending':
-                    out[rem_id] = rem
-                    continue
-                name = rem['executor']
-                if name not in executors:
-                    executors[name] = self.executor(name)
-                params = self._params(rem)
-                try:
-                    executors[name].pre_condition(params)
-                    found = executors[name].execute(params)
-                except exception.Conflict as exc:
-                    out[rem_id] = self.finish(ctx, rem_id, 'failed',
-                                              error=str(exc), release=True)
-                    continue
-                started[rem_id] = found.get('execution_id')
-        finally:
-            # Those started are running even if a later one could not be
-            # asked (the executor unreachable: reconcile picks them up).
-            if started:
-                out.update(self._running(ctx, started))
-        return [out[i] for i in rem_ids if i in out]
-
-    def _running(self, ctx, started):
-        """``{uuid: execution id}`` -> running, in one transaction."""
-        out = {}
-        with self.fleet.transaction(ctx) as txn:
-            for row in txn.session.scalars(
-                    sa.select(models.Remediation).where(
-                        models.Remediation.uuid.in_(sorted(started)))
-                    .with_for_update()):
-                for field, value in (('state', 'running'),
-                                     ('execution_id', started[row.uuid])):
-                    if getattr(row, field) != value:
-                        txn.record('update', 'remediation', row.id,
-                                   row.device_name, field=field,
-                                   old=getattr(row, field), new=value)
-                        setattr(row, field, value)
-                out[row.uuid] = _out(row)
-        return out
+        return claimed.execute(self, ctx, rem_ids)
 
     def _update(self, ctx, rem_id, **changes):
         with self.fleet.transaction(ctx) as txn:
@@ -332,7 +285,8 @@ class Remediations:
                 txn.record('update', 'remediation', row.id,
                            row.device_name, field='holds_slot', old=True,
                            new=False)
-            _finding_outcome(txn, row)
+            from fleet.api.audit import findings
+            findings.outcome(txn, row.finding_id, state)
             return _out(row)
 
     # -- following -----------------------------------------------------------
@@ -413,17 +367,3 @@ class Remediations:
             if limit:
                 q = q.limit(limit)
             return [_out(r) for r in s.scalars(q)]
-
-
-def _finding_outcome(txn, row):
-    """A finished remediation's finding: resolved on success, escalated
-    to a human on failure (when its status allows the move)."""
-    from fleet.api.audit import findings
-
-    if row.finding_id is None:
-        return
-    finding = txn.session.get(models.Finding, row.finding_id)
-    if finding is None or finding.status == 'resolved':
-        return
-    findings.move_row(txn, finding, 'resolved' if row.state == 'succeeded'
-                      else 'escalated')

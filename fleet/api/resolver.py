@@ -121,7 +121,8 @@ class Resolver:
 
     # -- helpers -----------------------------------------------------------
     def _rules(self, ctx, policy):
-        return {r['name']: decisions.Rule(r, self.options)
+        describe = self.fleet.remediations.describe
+        return {r['name']: decisions.Rule(r, self.options, describe)
                 for r in self.fleet.policies.rules(ctx, policy=policy)
                 if r.get('remediation')}
 

@@ -113,6 +113,18 @@ def move_row(txn, row, status):
     return True
 
 
+def outcome(txn, finding_id, state):
+    """A finished remediation's finding: resolved when it ``succeeded``,
+    escalated to a human when it failed (as far as :data:`MOVES` allow).
+    """
+    if finding_id is None:
+        return
+    row = txn.session.get(models.Finding, finding_id)
+    if row is not None and row.status != 'resolved':
+        move_row(txn, row, 'resolved' if state == 'succeeded'
+                 else 'escalated')
+
+
 class Findings:
     """List, show, acknowledge and resolve findings."""
 
