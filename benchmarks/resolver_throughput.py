@@ -115,8 +115,10 @@ def _findings(fleet):
 
 
 def _baseline(fleet, mode):
-    """Bare SELECT of the open findings + INSERT of a plan each, rolled
-    back."""
+    """Bare SELECT of the open findings + INSERT of a plan each.
+
+    Rolled back: the resolver then runs on the same rows.
+    """
     now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     raw = fleet.engine.raw_connection()
     try:
@@ -201,7 +203,8 @@ def run(mode, args):
         print('  %s resolve: %d decisions in %.2f s = %.0f decisions/s (%s); '
               'baseline %.2f s (%d rows read + written); ratio %.2f x'
               % (label, len(got), took, len(got) / took,
-                 ', '.join('%d %s' % (v, k) for k, v in sorted(counts.items())),
+                 ', '.join('%d %s' % (v, k)
+                           for k, v in sorted(counts.items())),
                  base_s, base_rows, took / base_s))
         if mode == 'auto':
             started = _check(fleet, args.limit, racks)

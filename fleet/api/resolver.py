@@ -102,7 +102,7 @@ class Resolver:
         return out
 
     def approve(self, ctx, plan_id):
-        """Approve a plan awaiting approval (see :mod:`fleet.api.approvals`)."""
+        """Approve a plan awaiting approval (:mod:`fleet.api.approvals`)."""
         from fleet.api import approvals
 
         return approvals.approve(self.fleet, ctx, plan_id)
