@@ -116,8 +116,11 @@ class Batch:
 
     # -- reading -----------------------------------------------------------
     def candidates(self, wanted, after, limit):
-        """Open findings of devices, of rules with a remediation, that no
-        plan of their current opening covers; by id, after ``after``."""
+        """Open findings of devices, of rules with a remediation.
+
+        Only those no plan of their current opening covers; by id, after
+        ``after``.
+        """
         if not self.rules:
             return []
         f, r, d = models.Finding, models.Remediation, models.Device
@@ -135,8 +138,11 @@ class Batch:
 
     # -- deciding ----------------------------------------------------------
     def decide(self, rows):
-        """Decide for candidate ``rows``; the new plans are inserted
-        together (one flush), then change-logged."""
+        """Decide for candidate ``rows``.
+
+        The new plans are inserted together (one flush), then
+        change-logged.
+        """
         out = self._decide(rows)
         self.s.flush()
         for rem, new in self.created:
