@@ -48,6 +48,7 @@ def execute(rems, ctx, rem_ids):
             out.update(_running(rems, ctx, started))
     return [out[i] for i in rem_ids if i in out]
 
+
 def _running(rems, ctx, started):
     """``{uuid: execution id}`` -> running, in one transaction."""
     out = {}

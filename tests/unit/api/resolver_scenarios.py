@@ -52,8 +52,10 @@ class Stub:
 
 
 class ResolverScenarios:
-    """Mixed into a FleetTestCase per backend (with ConcurrencyScenarios'
-    ``pause_first_write`` and ``run_threads``)."""
+    """Mixed into a FleetTestCase per backend.
+
+    With ConcurrencyScenarios' ``pause_first_write`` and ``run_threads``.
+    """
 
     def setUp(self):
         super().setUp()
