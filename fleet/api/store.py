@@ -177,6 +177,8 @@ class Fleet:
         self.remediations = remediation.Remediations(self)
         from fleet.api import resolver
         self.resolver = resolver.Resolver(self)
+        from fleet.api import reactions
+        self.reactions = reactions.Reactor(self)
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.

@@ -24,6 +24,15 @@ opts = [
     cfg.IntOpt('workers',
                default=2, min=1,
                help='Worker processes of the fleet-api gunicorn server.'),
+    cfg.BoolOpt('react_to_alerts',
+                default=True,
+                help='Audit an alert that becomes actionable at once: the '
+                     'rules watching it (threshold auditor, params.alert) '
+                     'run and their findings go to the resolver, which '
+                     'acts by each rule\'s mode (notify, approve, auto) '
+                     'within the blast radius. In a background thread of '
+                     'each worker: posts are answered without waiting. '
+                     'False leaves alerts to the periodic sweep.'),
     cfg.IntOpt('worker_timeout',
                default=30, min=1,
                help='Seconds a fleet-api worker may take for one request '

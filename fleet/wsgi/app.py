@@ -83,15 +83,22 @@ class FleetApp:
         self.conf = conf
         self.router = table
         self._fleet = fleet
+        self._reacting = False
         self._lock = threading.Lock()
 
     @property
     def fleet(self):
-        if self._fleet is None:
+        """The service layer, opened once per process; its alert reactor
+        runs here (``[api] react_to_alerts``), in this worker."""
+        if self._fleet is None or not self._reacting:
             with self._lock:
                 if self._fleet is None:
                     from fleet import api
                     self._fleet = api.connect(conf=self.conf)
+                if not self._reacting:
+                    if self.conf.api.react_to_alerts:
+                        self._fleet.reactions.start()
+                    self._reacting = True
         return self._fleet
 
     def open(self):

@@ -57,13 +57,22 @@ class Alerts:
         """
         incoming, rejected = payloads.alertmanager(body, self._limit())
         metrics.rejected('alertmanager', len(rejected))
-        return self.intake.ingest(ctx, incoming, rejected)
+        return self._reacted(ctx, self.intake.ingest(ctx, incoming,
+                                                     rejected))
 
     def receive(self, ctx, body):
         """Store a post of fleet's generic form (see the alerts guide)."""
         incoming, rejected = payloads.generic(body, self._limit())
         metrics.rejected('generic', len(rejected))
-        return self.intake.ingest(ctx, incoming, rejected)
+        return self._reacted(ctx, self.intake.ingest(ctx, incoming,
+                                                     rejected))
+
+    def _reacted(self, ctx, result):
+        """``result``, its newly actionable alerts handed to the reactor
+        (:mod:`fleet.api.reactions`; a no-op outside fleet-api)."""
+        if result.actionable and not ctx.dry_run:
+            self.fleet.reactions.submit(ctx, result.actionable)
+        return result
 
     def ingest(self, ctx, incoming):
         """Store :class:`~fleet.api.alerts.payloads.Incoming` records

@@ -51,7 +51,12 @@ _COUNTED = frozenset(('received', 'last_seen'))
 
 #: What one post did.
 Result = collections.namedtuple(
-    'Result', 'accepted created updated resolved rejected ids')
+    'Result', 'accepted created updated resolved rejected ids actionable')
+Result.__new__.__defaults__ = ((),)
+Result.__doc__ = (
+    'What a post stored. ``actionable``: ``(alert name, device id)`` of '
+    'the alerts of known devices that became actionable (firing) in it, '
+    'for :mod:`fleet.api.reactions`.')
 
 
 def _dumps(value):
@@ -208,8 +213,13 @@ class Intake:
         self.counts['resolved'] += resolved
         ids = [(new.get(i.fingerprint) or touched.get(i.fingerprint) or
                 {}).get('id') for i in incoming]
+        actionable = sorted({
+            ((new.get(fp) or touched[fp])['name'],
+             (new.get(fp) or touched[fp])['device_id'])
+            for fp, _, after in transitions if after == 'firing' and
+            (new.get(fp) or touched[fp])['device_id'] is not None})
         return Result(len(incoming), len(new), len(touched), resolved,
-                      rejected, ids)
+                      rejected, ids, actionable)
 
     def _record(self, txn, transitions, new, touched):
         """Change rows and events of the post's state changes."""

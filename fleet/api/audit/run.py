@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from fleet.api.audit import findings as findings_mod
 from fleet.api.audit import snapshot as snapshot_mod
 from fleet.db import bulk
+from fleet.db import locks
 from fleet.db import models
 from fleet.plugins.auditors import base as auditor_base
 
@@ -34,6 +35,8 @@ errors}]``.
 _ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
 #: The change-log value of a finding's status, already JSON.
 _OPEN = json.dumps('open')
+#: The writer lock of audits (:mod:`fleet.db.locks`).
+LOCK = 'audit'
 
 
 def _json(value):
@@ -63,6 +66,11 @@ class Audit:
         conf = self.fleet.conf
         with self.fleet.transaction(ctx, reason='audit') as txn:
             s = txn.session
+            # Audits compare findings with what they find and write the
+            # difference: a concurrent audit (two fleet-api workers'
+            # reactions, a reaction and the sweep) waits, then reads what
+            # this one committed, instead of inserting the same findings.
+            locks.acquire(s, LOCK, self.fleet.lock_timeout)
             todo = self.fleet.policies.rules(ctx, policy, rules, session=s)
             if auditors is None:
                 auditors = {}
