@@ -39,17 +39,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
-BOOK = """\
----
-version: '2.0'
-name: fleet_bench_alert
-workflows:
-  noop:
-    input: [host, reason, {fleet_config: null}]
-    tasks:
-      noop:
-        action: std.noop
-"""
+from benchmarks import remediation_latency  # noqa: E402
 
 POLICY = """\
 name: bench
@@ -58,10 +48,10 @@ rules:
     selector: {role: compute}
     auditor: threshold
     params: {alert: BenchAlert}
-    remediation: {workflow: fleet_bench_alert.noop}
+    remediation: {workflow: fleet_bench.noop}
     mode: auto
 """
-WORKFLOW = 'fleet_bench_alert.noop'
+WORKFLOW = 'fleet_bench.noop'
 
 
 def free_port():
@@ -94,30 +84,17 @@ def wait_for_execution(client, host, deadline):
 def setup(work, mistral, runs):
     from fleet import api
     from fleet import conf as fleet_conf
-    from fleet.common import crypto
 
-    books = os.path.join(work, 'books')
-    os.mkdir(books)
-    with open(os.path.join(books, 'fleet_bench_alert.yaml'), 'w') as f:
-        f.write(BOOK)
-    key_file = os.path.join(work, 'secret.key')
-    crypto.create_key_file(key_file)
     token = 'bench-%d' % os.getpid()
     token_file = os.path.join(work, 'api.token')
     with open(token_file, 'w') as f:
         f.write(token)
     os.chmod(token_file, 0o600)
     port = free_port()
-    conf_file = os.path.join(work, 'fleet.conf')
-    with open(conf_file, 'w') as f:
-        f.write('[database]\nconnection = sqlite:///%s/fleet.sqlite\n'
-                '[secrets]\nkey_file = %s\n[remediation]\n'
-                'enabled_executors = mistral\nmax_devices_out = 0\n'
-                'workbook_dirs = %s\n[executors.mistral]\nurl = %s\n'
-                '[api]\nport = %d\nworkers = 2\nauth_strategy = token\n'
-                'token_file = %s\nreact_to_alerts = true\n'
-                % (work, key_file, books, mistral['endpoint'], port,
-                   token_file))
+    conf_file = remediation_latency.write_conf(
+        work, mistral, '[api]\nport = %d\nworkers = 2\n'
+        'auth_strategy = token\ntoken_file = %s\nreact_to_alerts = true\n'
+        % (port, token_file))
     conf = fleet_conf.load([conf_file])
     fleet = api.connect(conf=conf)
     ctx = fleet.context(actor='bench', reason='latency')
@@ -127,7 +104,7 @@ def setup(work, mistral, runs):
         fleet.devices.create(ctx, 'bench-%d' % i, region='r', role='compute')
     fleet.policies.load(ctx, [('bench.yaml', POLICY)])
     executor = fleet.remediations.executor()
-    executor.sync_workbook('fleet_bench_alert', BOOK)
+    executor.sync_workbook('fleet_bench', remediation_latency.BOOK)
     return conf_file, port, token, executor.client()
 
 
@@ -153,10 +130,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--runs', type=int, default=20)
     args = parser.parse_args()
-    lab_dir = os.environ.get('FLEET_LAB_DIR',
-                             os.path.expanduser('~/.cache/fleet-lab'))
-    with open(os.path.join(lab_dir, 'lab.json')) as f:
-        mistral = json.load(f)['mistral']
+    mistral = remediation_latency.lab_mistral()
     work = tempfile.mkdtemp(prefix='fleet-bench-alert-')
     conf_file, port, token, client = setup(work, mistral, args.runs)
     proc = start_api(conf_file, port, work)

@@ -40,24 +40,23 @@ workflows:
 """
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--runs', type=int, default=10)
-    args = parser.parse_args()
+def lab_mistral():
+    """The lab's Mistral entry of lab.json."""
     lab_dir = os.environ.get('FLEET_LAB_DIR',
                              os.path.expanduser('~/.cache/fleet-lab'))
     with open(os.path.join(lab_dir, 'lab.json')) as f:
-        mistral = json.load(f)['mistral']
-    work = tempfile.mkdtemp(prefix='fleet-bench-')
+        return json.load(f)['mistral']
+
+
+def write_conf(work, mistral, extra=''):
+    """A fleet.conf in ``work``: SQLite there, a secret key, Mistral, and
+    :data:`BOOK` as an operator workbook; ``extra`` appended."""
+    from fleet.common import crypto
+
     books = os.path.join(work, 'books')
     os.mkdir(books)
     with open(os.path.join(books, 'fleet_bench.yaml'), 'w') as f:
         f.write(BOOK)
-
-    from fleet import api
-    from fleet import conf as fleet_conf
-    from fleet.common import crypto
-
     key_file = os.path.join(work, 'secret.key')
     crypto.create_key_file(key_file)
     conf_file = os.path.join(work, 'fleet.conf')
@@ -65,9 +64,22 @@ def main():
         f.write('[database]\nconnection = sqlite:///%s/fleet.sqlite\n'
                 '[secrets]\nkey_file = %s\n[remediation]\n'
                 'enabled_executors = mistral\nmax_devices_out = 0\n'
-                'workbook_dirs = %s\n[executors.mistral]\nurl = %s\n'
-                % (work, key_file, books, mistral['endpoint']))
-    conf = fleet_conf.load([conf_file])
+                'workbook_dirs = %s\n[executors.mistral]\nurl = %s\n%s'
+                % (work, key_file, books, mistral['endpoint'], extra))
+    return conf_file
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--runs', type=int, default=10)
+    args = parser.parse_args()
+    mistral = lab_mistral()
+    work = tempfile.mkdtemp(prefix='fleet-bench-')
+
+    from fleet import api
+    from fleet import conf as fleet_conf
+
+    conf = fleet_conf.load([write_conf(work, mistral)])
     fleet = api.connect(conf=conf)
     ctx = fleet.context(actor='bench', reason='latency')
     fleet.clouds.create(ctx, 'c')

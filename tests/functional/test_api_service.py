@@ -25,9 +25,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def call(url, token=None, data=None, method=None, timeout=10):
-    """(status, headers, JSON body or text) of one HTTP request."""
-    headers = {}
+def call(url, token=None, data=None, method=None, timeout=10,
+         headers=None):
+    """(status, headers, JSON body or text) of one HTTP request.
+
+    :param token: sent as ``Authorization: Bearer``.
+    :param headers: more request headers (``X-Auth-Token``).
+    """
+    headers = dict(headers or {})
     if token is not None:
         headers['Authorization'] = 'Bearer ' + token
     if data is not None:
