@@ -20,6 +20,10 @@ import json
 import queue
 import threading
 
+from fleet import api
+from fleet.common.readings import Reading
+from fleet import conf as fleet_conf
+from fleet.db import models
 from tests.functional import scenario_base
 from tools.lab import bmc
 
@@ -35,6 +39,10 @@ rules:
       workflow: fleet_host.remediate_overheat
     mode: approve
 '''
+FAILING_POLICY = POLICY.replace(
+    'workflow: fleet_host.remediate_overheat',
+    'workflow: fleet_host.remediate_overheat\n'
+    '      input: {reason: CPU overheating, checks: 2}')
 
 
 class TestOverheatingHost(scenario_base.ScenarioTestCase):
@@ -115,12 +123,37 @@ class TestOverheatingHost(scenario_base.ScenarioTestCase):
 
     def test_a_step_that_fails_leaves_the_host_out_with_the_reason(self):
         # lab-badpass-1's BMC refuses the login Ironic (and so fleet) has:
-        # the power cycle fails after the drain.
-        proc, rem = self.run_remediation(
-            'fleet_host.remediate_overheat', 'lab-badpass-1', '--reason',
-            'CPU overheating', '--input', 'nova_host=lab-compute-1',
-            '--input', 'checks=2', expect=1)
+        # its overheat reading is recorded through the Python API (the
+        # BMC cannot be read), the resolver plans the rule's workflow, the
+        # approval starts it, and the power cycle fails after the drain.
+        fleet = api.connect(conf=fleet_conf.load([self.conf_file]))
+        ctx = fleet.context(reason='lab: lab-badpass-1 overheats')
+        dev = fleet.devices.show(ctx, 'lab-badpass-1')
+        fleet.telemetry.record(ctx, [Reading(
+            dev['id'], 'temperature.cpu_temp', 99.0, status='critical',
+            read_at=models.utcnow(), source='test')])
+        self.fleet('var', 'set', '--scope', 'device', 'lab-badpass-1',
+                   'nova_host=lab-compute-1', '--reason',
+                   'lab: the nova-compute of this chassis')
+        self.load_policy(FAILING_POLICY)
+        self.fleet('audit', 'run')
+        finding = self.findings()[('bmc-overheat', 'lab-badpass-1')]
+        [plan] = self.fleet_json('remediation', 'resolve', '--finding',
+                                 str(finding['ID']))
+        self.assertEqual(('approve', 'pending-approval'),
+                         (plan['Decision'], plan['State']))
+        proc = self.fleet('remediation', 'approve', plan['Remediation'],
+                          '--reason', 'cool it down', '--wait', '-f', 'json',
+                          expect=1)
+        rem = json.loads(proc.stdout)
         self.assertEqual('failed', rem['state'])
+        # The resolver-started remediation failed: the finding is
+        # escalated to a human.
+        status = {(f['Rule'], f['Subject']): f['Status'] for f in
+                  self.fleet_json('finding', 'list', '--status', 'all',
+                                  '--long')}
+        self.assertEqual('escalated',
+                         status[('bmc-overheat', 'lab-badpass-1')])
         self.assertIn('power_cycle failed (host kept out of the pool)',
                       rem['error'])
         self.assertIn('authentication refused', rem['error'])

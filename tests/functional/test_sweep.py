@@ -1,8 +1,9 @@
 """The periodic sweep through the lab's Mistral: ``fleet_sweep.sweep`` runs
-``fleet.collect`` then ``fleet.audit`` in Mistral's executor against this
-test's fleet database, and ``fleet workbook sync`` manages the cron trigger
-that runs it (``[remediation] sweep_pattern``). Needs the lab's Mistral to
-run a fleet that has the ``fleet.collect``/``fleet.audit`` actions. Run
+``fleet.collect``, ``fleet.audit`` then ``fleet.resolve`` in Mistral's
+executor against this test's fleet database, and ``fleet workbook sync``
+manages the cron trigger that runs it (``[remediation] sweep_pattern``).
+Needs the lab's Mistral to run a fleet that has the ``fleet.collect``/
+``fleet.audit``/``fleet.resolve`` actions. Run
 under ``flock /tmp/fleet-lab.lock`` (the hot BMC and Mistral's cron
 triggers are shared).
 """
@@ -21,6 +22,8 @@ rules:
     auditor: threshold
     params: {metric: temperature.cpu_temp, status: critical}
     severity: critical
+    remediation: {workflow: fleet_host.power_cycle}
+    mode: approve
 '''
 TRIGGER = 'fleet_sweep'
 
@@ -46,7 +49,7 @@ class TestSweep(test_remediation.RemediationTestCase):
                 return ex
             time.sleep(0.3)
 
-    def test_sweep_collects_and_audits_in_mistral(self):
+    def test_sweep_collects_audits_and_resolves_in_mistral(self):
         path = '%s/sweep.yaml' % self.work
         with open(path, 'w') as f:
             f.write(POLICY)
@@ -66,6 +69,14 @@ class TestSweep(test_remediation.RemediationTestCase):
         self.assertGreaterEqual(ipmi['read'], 5)
         self.assertIn('lab-frozen-1', ipmi['failed'])
         self.assertEqual(1, output['audit']['opened'])
+        # The resolve step: the "approve" rule's plan, nothing started.
+        self.assertEqual({'approve': 1}, output['resolve']['counts'])
+        plans = self.fleet_json('remediation', 'list', '--state',
+                                'pending-approval', '--long')
+        self.assertEqual([('lab-hot-1', 'fleet_host.power_cycle',
+                           'mistral:%s' % ex.id)],
+                         [(p['Device'], p['Workflow'], p['Actor'])
+                          for p in plans])
         rows = self.fleet_json('finding', 'list', '--long')
         self.assertEqual([('bmc-overheat', 'lab-hot-1', 'open')],
                          [(r['Rule'], r['Subject'], r['Status'])

@@ -1,4 +1,4 @@
-"""``fleet.collect`` and ``fleet.audit``: the periodic sweep's steps.
+"""``fleet.collect``, ``fleet.audit``, ``fleet.resolve``: the sweep's steps.
 
 The shipped workbook ``fleet_sweep`` runs them from a Mistral cron
 trigger (``[remediation] sweep_pattern``, pushed by ``fleet workbook
@@ -72,3 +72,41 @@ class Audit(base.FleetAction):
     def act(self, fleet, ctx):
         return fleet.audit.run(ctx, policy=self.policy,
                                rules=self.rules)._asdict()
+
+
+class Resolve(base.FleetAction):
+    """Decide what to do about the open findings, by their rules' mode.
+
+    The resolver (:meth:`fleet.api.resolver.Resolver.resolve`, as ``fleet
+    remediation resolve``): ``notify`` rules get an event, ``approve``
+    rules a plan pending approval, ``auto`` rules' remediations start
+    (within the blast radius; held otherwise, or escalated past the
+    rule's repeat threshold).
+
+    :param policy: only this policy's rules (default: every loaded one).
+    :param findings: only these finding ids.
+    :param dry_run: decide and roll back: write nothing, start nothing.
+    :returns: ``{'decisions': [{finding, rule, policy, device, mode,
+        decision, state, remediation, workflow, executor, input,
+        expires_at, detail}], 'counts': {decision: n}}``.
+    """
+
+    def __init__(self, policy=None, findings=None, dry_run=False,
+                 fleet_config=None):
+        super().__init__(fleet_config=fleet_config,
+                         reason='periodic sweep: resolve')
+        self.policy = policy
+        self.findings = list(findings) if findings else None
+        self.dry_run = bool(dry_run)
+
+    def context(self, fleet, context):
+        return fleet.context(actor=base.actor_of(context),
+                             reason=self.reason, dry_run=self.dry_run)
+
+    def act(self, fleet, ctx):
+        rows = fleet.resolver.resolve(ctx, findings=self.findings,
+                                      policy=self.policy)
+        counts = {}
+        for row in rows:
+            counts[row['decision']] = counts.get(row['decision'], 0) + 1
+        return {'decisions': rows, 'counts': counts}

@@ -1,4 +1,4 @@
-"""``fleet.collect`` and ``fleet.audit`` as Mistral's executor runs them.
+"""``fleet.collect``, ``fleet.audit``, ``fleet.resolve`` as Mistral runs them.
 
 Each action opens fleet from the ``fleet_config`` file its input names (a
 real SQLite database here) and reports what the service layer did; Mistral
@@ -26,6 +26,18 @@ rules:
     auditor: threshold
     params: {metric: temperature.*, status: critical}
     severity: critical
+'''
+
+RESOLVE_POLICY = '''\
+name: fix
+rules:
+  - name: hot-fix
+    selector: {type: host}
+    auditor: threshold
+    params: {metric: temperature.*, status: critical}
+    severity: critical
+    remediation: {workflow: fleet_host.power_cycle}
+    mode: approve
 '''
 
 
@@ -94,3 +106,38 @@ class TestSweepActions(testtools.TestCase):
                             fleet_config=self.conf_file).run(_Context())
         self.assertIsInstance(out, mistral_actions.Result)
         self.assertIn('ipmi', out.error)
+
+    def _audited(self):
+        self.fleet.policies.load(self.ctx, [('fix.yaml', RESOLVE_POLICY)])
+        sweep.Audit(policy='fix', fleet_config=self.conf_file).run(_Context())
+        return self.fleet.findings.list(self.ctx, rule='hot-fix')[0]['id']
+
+    def test_resolve_plans_for_approval_as_the_execution(self):
+        finding = self._audited()
+        dry = sweep.Resolve(dry_run=True,
+                            fleet_config=self.conf_file).run(_Context())
+        self.assertEqual({'approve': 1}, dry['counts'])
+        self.assertEqual([], self.fleet.remediations.list(self.ctx))
+        out = sweep.Resolve(fleet_config=self.conf_file).run(_Context())
+        self.assertEqual({'approve': 1}, out['counts'])
+        [dec] = out['decisions']
+        self.assertEqual((finding, 'hot-fix', 'hot-1', 'pending-approval',
+                          'fleet_host.power_cycle'),
+                         (dec['finding'], dec['rule'], dec['device'],
+                          dec['state'], dec['workflow']))
+        self.assertIsInstance(dec['expires_at'], str)   # JSON for Mistral
+        [plan] = self.fleet.remediations.list(self.ctx)
+        self.assertEqual((dec['remediation'], 'pending-approval',
+                          'mistral:wf-1234',
+                          'finding %d of rule hot-fix' % finding),
+                         (plan['id'], plan['state'], plan['actor'],
+                          plan['reason']))
+        again = sweep.Resolve(fleet_config=self.conf_file).run(_Context())
+        self.assertEqual({'decisions': [], 'counts': {}}, again)
+
+    def test_resolve_of_an_unknown_policy_fails_the_action_in_one_line(self):
+        out = sweep.Resolve(policy='nope',
+                            fleet_config=self.conf_file).run(_Context())
+        self.assertIsInstance(out, mistral_actions.Result)
+        self.assertIn('nope', out.error)
+        self.assertNotIn('\n', out.error)
