@@ -18,7 +18,6 @@ from fleet.api import blast
 from fleet.api import handoffs
 from fleet.api import remediation
 from fleet.common import exception
-from fleet.db import locks
 from fleet.db import models
 
 
@@ -107,7 +106,7 @@ def accept(fleet, ctx, plan_id):
     _need_reason(ctx, 'approve')
     with fleet.transaction(ctx) as txn:
         s = txn.session
-        locks.acquire(s, blast.LOCK, fleet.lock_timeout)
+        blast.lock(s, fleet.lock_timeout)
         row, expired = _checked(txn, plan_id, 'started')
         if expired is None:
             dev = s.get(models.Device, row.device_id)

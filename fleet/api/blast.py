@@ -16,10 +16,25 @@ import math
 import sqlalchemy as sa
 
 from fleet.common import exception
+from fleet.db import locks
 from fleet.db import models
 
 #: The lock every slot taker holds until its transaction ends.
 LOCK = 'remediation'
+
+
+def lock(session, timeout):
+    """Take the findings' lock, then :data:`LOCK`, for the transaction.
+
+    Slot takers (the resolver, approvals, ``remediation run``) also move
+    findings, which audits rewrite under
+    :data:`fleet.db.locks.FINDINGS`: taking that lock first, in this one
+    order everywhere, keeps an audit and a resolver from locking findings
+    rows in opposite orders (a deadlock on MariaDB and PostgreSQL, seen
+    in an alert storm of two reactions at once).
+    """
+    locks.acquire(session, locks.FINDINGS, timeout)
+    locks.acquire(session, LOCK, timeout)
 SCOPES = {'rack': 'rack_id', 'cell': 'cell_id', 'region': 'region_id',
           'role': 'role'}
 _NAMES = {'rack': models.Rack, 'cell': models.Cell, 'region': models.Region}

@@ -31,7 +31,6 @@ from fleet.api import blast
 from fleet.api import handoffs
 from fleet.api import refs
 from fleet.common import exception
-from fleet.db import locks
 from fleet.db import models
 
 LOG = logging.getLogger(__name__)
@@ -181,7 +180,7 @@ class Remediations:
         device = plan['devices'][0]
         with self.fleet.transaction(ctx) as txn:
             s = txn.session
-            locks.acquire(s, blast.LOCK, self.fleet.lock_timeout)
+            blast.lock(s, self.fleet.lock_timeout)
             existing = s.scalar(sa.select(models.Remediation).where(
                 models.Remediation.idempotency_key == key))
             if existing is not None:

@@ -39,7 +39,6 @@ import sqlalchemy as sa
 from fleet.api import blast
 from fleet.api import decisions
 from fleet.common import exception
-from fleet.db import locks
 from fleet.db import models
 
 
@@ -78,8 +77,7 @@ class Resolver:
         while True:
             with self.fleet.transaction(
                     ctx, reason='remediation resolve') as txn:
-                locks.acquire(txn.session, blast.LOCK,
-                              self.fleet.lock_timeout)
+                blast.lock(txn.session, self.fleet.lock_timeout)
                 run = decisions.Batch(self, txn, rules)
                 if first:
                     out += run.expire(wanted)

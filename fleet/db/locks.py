@@ -35,6 +35,10 @@ from fleet.common import exception
 #: The lock every sync takes: syncs of any owner share hierarchy levels and
 #: devices (another source fills empty attributes, adds observations).
 SYNC = 'sync'
+#: The lock of the writers of findings: audits, and (before the
+#: ``remediation`` lock, see :func:`fleet.api.blast.lock`) the resolver,
+#: approvals and remediation starts.
+FINDINGS = 'audit'
 #: The lock of schema migrations: two first commands on a new database
 #: must not both create the tables.
 SCHEMA = 'schema'

@@ -35,8 +35,8 @@ errors}]``.
 _ENCODE = json.JSONEncoder(sort_keys=True, default=str).encode
 #: The change-log value of a finding's status, already JSON.
 _OPEN = json.dumps('open')
-#: The writer lock of audits (:mod:`fleet.db.locks`).
-LOCK = 'audit'
+#: The writer lock of audits (:data:`fleet.db.locks.FINDINGS`).
+LOCK = locks.FINDINGS
 
 
 def _json(value):
