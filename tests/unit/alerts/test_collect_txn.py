@@ -1,8 +1,9 @@
 """fleet collect: a collector run's readings and alerts in one transaction.
 
 On SQLite, PostgreSQL and MariaDB. The failure is the database's own: a
-trigger that refuses new alerts, so the alert intake fails at its INSERT,
-after the run's readings were written in the same transaction.
+trigger that refuses new alerts (the alert intake fails at its INSERT) or
+new history rows (the readings fail), whichever of the two the
+transaction writes first.
 """
 
 import sqlalchemy as sa
@@ -36,22 +37,22 @@ class Cool(base.Collector):
                         source='cool') for dev in devices]
 '''
 
-#: A trigger refusing every new alert, per dialect: (create, drop).
+#: A trigger refusing every new row of a table, per dialect: (create, drop).
 REFUSE = {
-    'sqlite': (["CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON alerts "
-                "BEGIN SELECT RAISE(ABORT, 'alerts refused'); END"],
+    'sqlite': (["CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON {table} "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"],
                ['DROP TRIGGER IF EXISTS fleet_test_refuse']),
     'postgresql': (
         ["CREATE OR REPLACE FUNCTION fleet_test_refuse() RETURNS trigger "
-         "AS $$ BEGIN RAISE EXCEPTION 'alerts refused'; END $$ "
+         "AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$ "
          "LANGUAGE plpgsql",
-         "CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON alerts "
+         "CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON {table} "
          "FOR EACH ROW EXECUTE FUNCTION fleet_test_refuse()"],
-        ['DROP TRIGGER IF EXISTS fleet_test_refuse ON alerts',
+        ['DROP TRIGGER IF EXISTS fleet_test_refuse ON {table}',
          'DROP FUNCTION IF EXISTS fleet_test_refuse()']),
-    'mysql': (["CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON alerts "
+    'mysql': (["CREATE TRIGGER fleet_test_refuse BEFORE INSERT ON {table} "
                "FOR EACH ROW SIGNAL SQLSTATE '45000' "
-               "SET MESSAGE_TEXT = 'alerts refused'"],
+               "SET MESSAGE_TEXT = 'refused'"],
               ['DROP TRIGGER IF EXISTS fleet_test_refuse']),
 }
 
@@ -71,6 +72,7 @@ class CollectTxnScenarios:
         self.api.regions.create(self.ctx, 'r1', cloud='prod')
         for name in ('n1', 'n2'):
             self.api.devices.create(self.ctx, name)
+        self.changes = self.count(models.Change)
         self.published = []
         publish = self.api._publish
 
@@ -87,7 +89,8 @@ class CollectTxnScenarios:
         return (self.count(models.LatestReading),
                 self.count(models.ReadingHistory))
 
-    def refuse_alerts(self):
+    def refuse(self, table):
+        """Make the database refuse new rows of ``table`` (a trigger)."""
         engine = self.api.engine
         create, drop = REFUSE[engine.dialect.name.replace('mariadb',
                                                           'mysql')]
@@ -95,10 +98,29 @@ class CollectTxnScenarios:
         def run(statements):
             with engine.begin() as conn:
                 for statement in statements:
-                    conn.execute(sa.text(statement))
+                    conn.execute(sa.text(statement.format(table=table)))
         run(drop)
         run(create)
         self.addCleanup(run, drop)
+
+    def failed_run(self, table):
+        self.api.collect.run(self.ctx, collector='cool')
+        self.assertEqual((2, 2), self.readings())
+        del self.published[:]
+        self.refuse(table)
+        exc = self.assertRaises(exception.FleetError, self.api.collect.run,
+                                self.ctx, collector='hot')
+        self.assertIn('nothing was written', str(exc))
+        # Nothing of the failed run: no readings, no alerts, no change
+        # rows, no events; the earlier run's readings stay.
+        self.assertEqual((2, 2), self.readings())
+        self.assertEqual(0, self.count(alert_models.Alert))
+        self.assertEqual(0, self.count(models.Change) - self.changes)
+        self.assertEqual([], self.published)
+        with self.api.reading() as s:
+            metrics = s.scalars(sa.select(
+                models.LatestReading.metric)).all()
+        self.assertEqual(['fan.fan_1'] * 2, metrics)
 
     def test_readings_and_alerts_commit_together(self):
         runs = self.api.collect.run(self.ctx)
@@ -111,22 +133,10 @@ class CollectTxnScenarios:
         self.assertEqual([[], ['fleet.alert.create'] * 2], self.published)
 
     def test_alert_failure_leaves_no_readings_of_the_run(self):
-        self.api.collect.run(self.ctx, collector='cool')
-        self.assertEqual((2, 2), self.readings())
-        del self.published[:]
-        self.refuse_alerts()
-        exc = self.assertRaises(exception.FleetError, self.api.collect.run,
-                                self.ctx, collector='hot')
-        self.assertIn('nothing was written', str(exc))
-        # Nothing of the failed run: no readings, no alerts, no change
-        # rows, no events; the earlier run's readings stay.
-        self.assertEqual((2, 2), self.readings())
-        self.assertEqual(0, self.count(alert_models.Alert))
-        self.assertEqual([], self.published)
-        with self.api.reading() as s:
-            metrics = s.scalars(sa.select(
-                models.LatestReading.metric)).all()
-        self.assertEqual(['fan.fan_1'] * 2, metrics)
+        self.failed_run('alerts')
+
+    def test_readings_failure_leaves_no_alerts_of_the_run(self):
+        self.failed_run('readings_history')
 
 
 class TestCollectTxnSQLite(CollectTxnScenarios, base.FleetTestCase):
