@@ -107,6 +107,7 @@ class CollectTxnScenarios:
         self.api.collect.run(self.ctx, collector='cool')
         self.assertEqual((2, 2), self.readings())
         del self.published[:]
+        counts = dict(self.api.alerts.intake.counts)
         self.refuse(table)
         exc = self.assertRaises(exception.FleetError, self.api.collect.run,
                                 self.ctx, collector='hot')
@@ -117,6 +118,8 @@ class CollectTxnScenarios:
         self.assertEqual(0, self.count(alert_models.Alert))
         self.assertEqual(0, self.count(models.Change) - self.changes)
         self.assertEqual([], self.published)
+        # What follows a commit did not happen either.
+        self.assertEqual(counts, dict(self.api.alerts.intake.counts))
         with self.api.reading() as s:
             metrics = s.scalars(sa.select(
                 models.LatestReading.metric)).all()
@@ -131,6 +134,7 @@ class CollectTxnScenarios:
         # One transaction per collector run; the alerts' events are
         # published once it committed.
         self.assertEqual([[], ['fleet.alert.create'] * 2], self.published)
+        self.assertEqual(2, self.api.alerts.intake.counts['created'])
 
     def test_alert_failure_leaves_no_readings_of_the_run(self):
         self.failed_run('alerts')
