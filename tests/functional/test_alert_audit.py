@@ -16,7 +16,6 @@ under ``flock /tmp/fleet-lab.lock``.
 
 import os
 import shutil
-import time
 import uuid
 
 from tests.functional import base
@@ -179,11 +178,9 @@ class TestAlertToFinding(base.LabTestCase):
 
         # Firing again (the same alert: Alertmanager's fingerprint) reopens
         # the same finding.
-        started = time.monotonic()
         lab_prometheus.trigger_alert(HOST, self.name, 'critical')
         again = self.lab_alert(lambda a: a['status'] == 'firing')
         self.assertEqual(alert['id'], again['id'])
         found = self.audit()
         self.assertEqual([(finding_id, 'open')],
                          [(f['ID'], f['Status']) for f in found])
-        self.assertLess(time.monotonic() - started, 30)
