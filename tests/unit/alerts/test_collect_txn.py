@@ -6,6 +6,9 @@ new history rows (the readings fail), whichever of the two the
 transaction writes first.
 """
 
+import threading
+import time
+
 import sqlalchemy as sa
 
 from fleet.common import exception
@@ -141,6 +144,37 @@ class CollectTxnScenarios:
 
     def test_readings_failure_leaves_no_alerts_of_the_run(self):
         self.failed_run('readings_history')
+
+    def test_concurrent_post_waits_for_the_run(self):
+        # An alert post while a run stores its readings waits for the
+        # run's commit (the intake's writer lock is the run's), then counts
+        # the run's alerts instead of inserting them again.
+        from fleet.api.alerts import internal
+        from fleet.api import telemetry
+
+        other = self.fleet()     # another process's service layer
+        names = {d['id']: d['name'] for d in self.api.devices.list(self.ctx)}
+        threads, results = [], []
+
+        def post(readings):
+            results.append(other.alerts.intake.ingest(
+                self.ctx, internal.from_readings(readings, names)))
+        record = telemetry.Telemetry.record
+
+        def record_meanwhile(tel, ctx, readings, **kw):
+            thread = threading.Thread(target=post, args=(readings,))
+            thread.start()
+            threads.append(thread)
+            time.sleep(0.5)   # the post is at the intake's lock by now
+            self.assertEqual([], results)
+            return record(tel, ctx, readings, **kw)
+        self.patch(telemetry.Telemetry, 'record', record_meanwhile)
+        self.api.collect.run(self.ctx, collector='hot')
+        threads[0].join(30)
+        self.assertEqual([(0, 2)], [(r.created, r.updated) for r in results])
+        with self.api.reading() as s:
+            received = s.scalars(sa.select(alert_models.Alert.received))
+            self.assertEqual([2, 2], list(received))
 
 
 class TestCollectTxnSQLite(CollectTxnScenarios, base.FleetTestCase):
