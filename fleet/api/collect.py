@@ -3,8 +3,10 @@
 ``Collect.run`` selects devices (the operator's filters), resolves in one
 bulk lookup the variables each collector needs (BMC address and
 credentials for ``ipmi``), calls each collector once for all of them, and
-writes the readings in one batch per collector. A device that cannot be
-read is counted with its reason; the collection goes on.
+writes the readings in one batch per collector, in one transaction with
+the alerts they raise (:meth:`fleet.api.alerts.Alerts.collected`). A
+device that cannot be read is counted with its reason; the collection
+goes on.
 """
 
 import collections
@@ -94,11 +96,16 @@ class Collect:
                     reading.source = name
             failed = _failures(readings, names)
             progress('%s: storing %d readings' % (name, len(readings)))
-            self.fleet.telemetry.record(ctx, readings)
             events = list(getattr(readings, 'events', ()) or ())
-            # Threshold crossings and SEL entries raise (and resolve)
-            # alerts through the alert intake.
-            self.fleet.alerts.collected(ctx, readings, events, names)
+            # One transaction: the readings and the alerts they raise
+            # (threshold crossings and SEL entries, through the alert
+            # intake) are stored together or not at all. The intake goes
+            # first: its writer lock must come before the transaction's
+            # first read (MariaDB's snapshot starts there).
+            with self.fleet.transaction(ctx) as txn:
+                self.fleet.alerts.collected(ctx, readings, events, names,
+                                            txn=txn)
+                self.fleet.telemetry.record(ctx, readings, txn=txn)
             read = len({r.device_id for r in readings
                         if r.status != 'unknown'})
             runs.append(CollectorRun(

@@ -58,6 +58,11 @@ class Txn:
         self.now = models.utcnow()
         self._rows = []
         self.events = []
+        #: Callables run once the transaction committed (never on a
+        #: rollback or a dry run), after its events were handed on.
+        self.after_commit = []
+        #: How many change rows the commit appended.
+        self.flushed = 0
 
     def record(self, action, object_type, object_id, object_name,
                field=None, old=None, new=None, secret=False, raw=False):
@@ -97,6 +102,7 @@ class Txn:
 
     def flush_changes(self, batch_size):
         rows, self._rows = self._rows, []
+        self.flushed = len(rows)
         bulk.insert_many(self.session, models.Change, rows, batch_size,
                          copy=True)
         return rows
@@ -193,10 +199,13 @@ class Fleet:
                                       dry_run=dry_run, **kwargs)
 
     @contextlib.contextmanager
-    def transaction(self, ctx, reason=None):
+    def transaction(self, ctx, reason=None, txn=None):
         """Yield a :class:`Txn` for ``ctx``; commit, or roll back on error.
 
         :param reason: recorded when ``ctx`` gives none.
+        :param txn: a :class:`Txn` the caller already holds: it is yielded
+            as it is, and whoever opened it commits (so that several
+            managers' writes are one transaction, ``fleet collect``).
         With ``ctx.dry_run`` everything is rolled back at the end, so
         callers can compute and report a plan with the code that applies
         it.
@@ -205,12 +214,18 @@ class Fleet:
         the transaction's events are published
         (:mod:`fleet.api.events`: one per device touched, one summary of
         the change rows, and those queued with :meth:`Txn.emit`); that
-        never blocks nor fails the caller.
+        never blocks nor fails the caller. Then the callables in
+        :attr:`Txn.after_commit` run (in-process state that must follow
+        only what was committed: caches, counters).
         """
+        if txn is not None:
+            yield txn
+            return
         validate.context(ctx, reason)
         dry_run = ctx.dry_run
         session = self._sessions()
         txn = Txn(session, ctx, reason)
+        committed = False
         try:
             yield txn
             rows = txn.flush_changes(self.batch_size)
@@ -218,6 +233,7 @@ class Fleet:
                 session.rollback()
             else:
                 session.commit()
+                committed = True
                 self._publish(txn, rows)
         except BaseException as exc:
             self._rollback(session)
@@ -226,6 +242,9 @@ class Fleet:
             raise
         finally:
             session.close()
+        if committed:
+            for callback in txn.after_commit:
+                callback()
 
     def _publish(self, txn, rows):
         """Hand a committed transaction's events to the notifiers."""

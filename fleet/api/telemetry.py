@@ -78,8 +78,12 @@ class Telemetry:
         return getattr(self.fleet.conf.telemetry, name)
 
     # -- writes -------------------------------------------------------------
-    def record(self, ctx, readings, prune=True):
+    def record(self, ctx, readings, prune=True, txn=None):
         """Store ``readings`` of one sweep; return a :class:`Summary`.
+
+        :param txn: the caller's :class:`fleet.api.store.Txn` to write in
+            (``fleet collect`` stores a run's readings and alerts in one
+            transaction); default one of its own.
 
         A reading with a nonsense value (NaN, not a number) is stored as
         ``unknown`` with the reason. The latest table keeps the last
@@ -125,7 +129,7 @@ class Telemetry:
         keep_history = self._conf('history_max_age') > 0
         batch = self.fleet.batch_size
         pruned = 0
-        with self.fleet.transaction(ctx) as txn:
+        with self.fleet.transaction(ctx, txn=txn) as txn:
             conn = txn.session.connection()
             self._check_devices(conn, {k[0] for k in latest})
             bulk.upsert_many(txn.session, models.LatestReading,

@@ -79,17 +79,20 @@ class Alerts:
         (in-process sources)."""
         return self.intake.ingest(ctx, incoming)
 
-    def collected(self, ctx, readings, events, names):
+    def collected(self, ctx, readings, events, names, txn=None):
         """Raise and resolve alerts from one collector's sweep.
 
         :param names: ``{device id: device name}``.
+        :param txn: the caller's transaction to write in, before any
+            other read of it (``fleet collect`` stores the readings in the
+            same one); default one of its own.
         See :mod:`fleet.api.alerts.internal`.
         """
         from fleet.api.alerts import internal
 
         incoming = internal.from_readings(readings, names) + \
             internal.from_sel(events, names)
-        return self.intake.ingest(ctx, incoming)
+        return self.intake.ingest(ctx, incoming, txn=txn)
 
     # -- reads ----------------------------------------------------------------
     def _query(self, now):

@@ -25,6 +25,7 @@ human acknowledges it.
 
 import collections
 import datetime
+import functools
 import json
 import logging
 
@@ -99,11 +100,16 @@ class Intake:
         self._annotations = _Texts()
         self._silences = rows_mod.Silences()
 
-    def ingest(self, ctx, incoming, rejected=(), now=None):
+    def ingest(self, ctx, incoming, rejected=(), now=None, txn=None):
         """Store ``incoming`` in one transaction; return a :class:`Result`.
 
         :param rejected: the post's rejected alerts (counted and logged
             here, returned in the result).
+        :param txn: the caller's :class:`fleet.api.store.Txn` to write in
+            (``fleet collect``); the intake must be its first reader, as
+            its writer lock comes first. Its events, counters and link
+            cache follow once that transaction committed. Default: one
+            of its own.
         """
         rejected = list(rejected)
         for item in rejected:
@@ -115,7 +121,8 @@ class Intake:
         rules = self.rulebook.rules()
         defaults = self.rulebook.defaults
         batch = self.fleet.batch_size
-        with self.fleet.transaction(ctx) as txn:
+        joined = txn is not None
+        with self.fleet.transaction(ctx, txn=txn) as txn:
             now = now or txn.now
             session = txn.session
             locks.acquire(session, LOCK, self.fleet.lock_timeout)
@@ -204,13 +211,13 @@ class Intake:
                                  batch)
             resolved = self._record(txn, transitions, new, touched)
             own = rows_mod.driver(conn) is not None and not ctx.dry_run
-        if own:
-            self.linker.wrote(counter, len(transitions))
-        if not ctx.dry_run:
-            metrics.stored(accepted, deduplicated)
-        self.counts['received'] += len(incoming)
-        self.counts['created'] += len(new)
-        self.counts['resolved'] += resolved
+            done = functools.partial(
+                self._committed, txn, own, counter, len(transitions),
+                accepted, deduplicated, (len(incoming), len(new), resolved))
+            if joined:
+                txn.after_commit.append(done)
+        if not joined:
+            done()
         ids = [(new.get(i.fingerprint) or touched.get(i.fingerprint) or
                 {}).get('id') for i in incoming]
         actionable = sorted({
@@ -220,6 +227,18 @@ class Intake:
             (new.get(fp) or touched[fp])['device_id'] is not None})
         return Result(len(incoming), len(new), len(touched), resolved,
                       rejected, ids, actionable)
+
+    def _committed(self, txn, own, counter, changes, accepted,
+                   deduplicated, counts):
+        """What follows a post's commit (or, alone, its dry run)."""
+        # Only when the post's own change rows were all the transaction
+        # wrote: another writer's rows mean the inventory may have moved.
+        if own and txn.flushed == changes:
+            self.linker.wrote(counter, changes)
+        if not txn.ctx.dry_run:
+            metrics.stored(accepted, deduplicated)
+        for key, n in zip(('received', 'created', 'resolved'), counts):
+            self.counts[key] += n
 
     def _record(self, txn, transitions, new, touched):
         """Change rows and events of the post's state changes."""

@@ -93,11 +93,11 @@ class TestAuditCommands(base.CLITestCase):
         rows = self.fleet_json('policy', 'load', self.path, EXAMPLE,
                                '--reason', 'first policies')
         self.assertEqual([('small', 1, 2, 'created'),
-                          ('example', 1, 9, 'created')],
+                          ('example', 1, 10, 'created')],
                          [(r['Name'], r['Version'], r['Rules'], r['Action'])
                           for r in rows])
         listed = self.fleet_json('policy', 'list')
-        self.assertEqual([('example', 9, 8), ('small', 2, 2)],
+        self.assertEqual([('example', 10, 9), ('small', 2, 2)],
                          [(r['Name'], r['Rules'], r['Enabled'])
                           for r in listed])
         shown = self.fleet_json('policy', 'show', 'small')
