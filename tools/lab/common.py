@@ -248,15 +248,6 @@ def mysql(sql):
     return run(['mysql', '-h', HOST, '-u', 'root', '-e', sql], capture=True)
 
 
-def ensure_vhost(vhost):
-    """Create RabbitMQ vhost ``vhost`` and grant guest on it (idempotent)."""
-    vhosts = run(['rabbitmqctl', '-q', 'list_vhosts'], capture=True)
-    if vhost not in vhosts.split():
-        run(['rabbitmqctl', '-q', 'add_vhost', vhost])
-    run(['rabbitmqctl', '-q', 'set_permissions', '-p', vhost, 'guest', '.*',
-         '.*', '.*'])
-
-
 def publish(component, data):
     """Publish what a component serves (endpoints, nodes, BMCs).
 
