@@ -111,9 +111,11 @@ def setup(work, mistral, runs):
 def start_api(conf_file, port, work):
     log = open(os.path.join(work, 'fleet-api.log'), 'wb')
     binary = os.path.join(os.path.dirname(sys.executable), 'fleet-api')
+    # Its state (the workers' metrics directory) in the work directory.
     proc = subprocess.Popen([binary, '--config-file', conf_file],
                             stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+                            start_new_session=True,
+                            env=dict(os.environ, XDG_STATE_HOME=work))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

@@ -242,8 +242,12 @@ class Remediations:
             return _out(row)
 
     def finish(self, ctx, rem_id, state, output=None, error=None,
-               release=False):
+               release=False, steps=None):
         """Record the outcome; free or keep the blast-radius slot.
+
+        :param steps: what the executor ran, ``[{'name', 'state'}]`` in
+            order (a Mistral execution's tasks): one change row ``steps``,
+            so the change log tells the story of the run.
 
         A success frees the slot unless the workflow is tagged
         ``fleet-out``; a ``fleet-return`` success frees every slot of the
@@ -260,6 +264,11 @@ class Remediations:
             info = self.describe(row.workflow, row.executor,
                                  strict=False) or {}
             tags = info.get('tags', [])
+            if steps:
+                txn.record('update', 'remediation', row.id,
+                           row.device_name, field='steps', new=', '.join(
+                               '%s %s' % (st['name'], st['state'])
+                               for st in steps)[:2000])
             txn.record('update', 'remediation', row.id, row.device_name,
                        field='state', old=row.state, new=state)
             row.state = state
@@ -310,7 +319,7 @@ class Remediations:
         if got['state'] == 'running':
             return rem
         return self.finish(ctx, rem_id, got['state'], output=got['output'],
-                           error=got['error'])
+                           error=got['error'], steps=got.get('steps'))
 
     def reconcile(self, ctx):
         """Pick up what a stopped fleet left pending or running.

@@ -114,6 +114,14 @@ class TestOverheatingHost(scenario_base.ScenarioTestCase):
         self.assertEqual(2, len(labels), story)
         self.assertEqual(['drained'], sorted(set(labels[0]) ^ set(labels[1])))
         self.assertEqual(1, len([c for c in story if c['Field'] == 'power']))
+        # The remediation's own record names the steps Mistral ran.
+        steps = [c['New'] for c in self.fleet_changes(
+            '--type', 'remediation') if c['Field'] == 'steps']
+        self.assertEqual(1, len(steps), steps)
+        self.assertIn('drain SUCCESS', steps[0])
+        self.assertIn('power_cycle SUCCESS', steps[0])
+        self.assertLess(steps[0].index('drain'),
+                        steps[0].index('power_cycle'))
 
         # The next sweep: the BMC reads ok, the finding resolves.
         self.fleet('collect', '--device', 'lab-hot-1')

@@ -209,8 +209,26 @@ class MistralExecutor(base.Executor):
             except ValueError:
                 output = ex.output
         error = ex.state_info if state == 'failed' else None
-        return {'state': state, 'output': output, 'error': error,
-                'mistral_state': ex.state}
+        got = {'state': state, 'output': output, 'error': error,
+               'mistral_state': ex.state}
+        if state != 'running':
+            got['steps'] = self.steps(ex.id)
+        return got
+
+    def steps(self, execution_id):
+        """The execution's tasks in the order they started, as
+        ``[{'name', 'state'}]`` (sub-workflows are one task each); None
+        when Mistral cannot list them (the outcome stands without)."""
+        try:
+            tasks = self._call('tasks', self.client().tasks.list,
+                               workflow_execution_id=execution_id)
+        except exception.FleetError:
+            return None
+        # Mistral's times are to the second: a task that ended first began
+        # first in a sequence.
+        tasks = sorted(tasks, key=lambda t: (t.created_at or '',
+                                             t.updated_at or '', t.id))
+        return [{'name': t.name, 'state': t.state} for t in tasks]
 
     def find(self, params):
         try:
