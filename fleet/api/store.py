@@ -1,7 +1,9 @@
 """The Fleet facade: engine, transactions and the change recorder."""
 
 import contextlib
+import importlib
 import json
+import threading
 
 from fleet.api import validate
 from fleet.common import constants
@@ -108,6 +110,39 @@ class Txn:
         return rows
 
 
+_MISSING = object()
+
+
+class _Service:
+    """A service of :class:`Fleet`, made on its first use and kept.
+
+    A command imports only the modules of the services it touches: the
+    CLI starts faster (``benchmarks/cli_startup.py``), and one ``Fleet``
+    still has one instance of each service (made under a lock, as
+    fleet-api's threads share it).
+    """
+
+    def __init__(self, module, cls, takes='fleet'):
+        self.module, self.cls, self.takes = module, cls, takes
+        self.name = None
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, fleet, owner=None):
+        if fleet is None:
+            return self
+        with fleet._services_lock:
+            made = fleet.__dict__.get(self.name, _MISSING)
+            if made is _MISSING:
+                factory = getattr(importlib.import_module(self.module),
+                                  self.cls)
+                made = factory(fleet.conf if self.takes == 'conf'
+                               else fleet)
+                fleet.__dict__[self.name] = made
+        return made
+
+
 class Fleet:
     """Entry point to the service layer; see :func:`connect`.
 
@@ -126,24 +161,6 @@ class Fleet:
 
     def __init__(self, engine, conf=None, batch_size=2000, keyring=None,
                  lock_timeout=60.0):
-        from fleet.api import alerts
-        from fleet.api.alerts import silences
-        from fleet.api import capacity
-        from fleet.api import changes
-        from fleet.api import collect
-        from fleet.api import devices
-        from fleet.api import export
-        from fleet.api import exposition
-        from fleet.api import health
-        from fleet.api import handoffs
-        from fleet.api import hierarchy
-        from fleet.api import notifications
-        from fleet.api import power
-        from fleet.api import remediation
-        from fleet.api import sync
-        from fleet.api import telemetry
-        from fleet.api import variables
-
         self.engine = engine
         self.conf = conf
         self.batch_size = batch_size
@@ -154,37 +171,35 @@ class Fleet:
         self.lock_timeout = lock_timeout
         self._sessions = db_engine.session_factory(engine)
         self._db_errors = db_errors.catchable(engine)
-        self.clouds = hierarchy.Clouds(self)
-        self.regions = hierarchy.Regions(self)
-        self.cells = hierarchy.Cells(self)
-        self.racks = hierarchy.Racks(self)
-        self.devices = devices.Devices(self)
-        self.labels = devices.Labels(self)
-        self.variables = variables.Variables(self)
-        self.changes = changes.ChangeLog(self)
-        self.exporter = export.Exporter(self)
-        self.sync = sync.Sync(self)
-        self.telemetry = telemetry.Telemetry(self)
-        self.health = health.Health(self)
-        self.collect = collect.Collect(self)
-        self.exposition = exposition.Exposition(self)
-        self.notifications = notifications.Notifications(conf)
-        self.capacity = capacity.Capacity(self)
-        self.alerts = alerts.Alerts(self)
-        self.silences = silences.Silences(self)
-        from fleet.api.audit import findings as audit_findings
-        from fleet.api.audit import policies as audit_policies
-        from fleet.api.audit import run as audit_run
-        self.policies = audit_policies.Policies(self)
-        self.findings = audit_findings.Findings(self)
-        self.audit = audit_run.Audit(self)
-        self.power = power.Power(self)
-        self.handoffs = handoffs.Handoffs(self)
-        self.remediations = remediation.Remediations(self)
-        from fleet.api import resolver
-        self.resolver = resolver.Resolver(self)
-        from fleet.api import reactions
-        self.reactions = reactions.Reactor(self)
+        self._services_lock = threading.Lock()
+
+    clouds = _Service('fleet.api.hierarchy', 'Clouds')
+    regions = _Service('fleet.api.hierarchy', 'Regions')
+    cells = _Service('fleet.api.hierarchy', 'Cells')
+    racks = _Service('fleet.api.hierarchy', 'Racks')
+    devices = _Service('fleet.api.devices', 'Devices')
+    labels = _Service('fleet.api.devices', 'Labels')
+    variables = _Service('fleet.api.variables', 'Variables')
+    changes = _Service('fleet.api.changes', 'ChangeLog')
+    exporter = _Service('fleet.api.export', 'Exporter')
+    sync = _Service('fleet.api.sync', 'Sync')
+    telemetry = _Service('fleet.api.telemetry', 'Telemetry')
+    health = _Service('fleet.api.health', 'Health')
+    collect = _Service('fleet.api.collect', 'Collect')
+    exposition = _Service('fleet.api.exposition', 'Exposition')
+    notifications = _Service('fleet.api.notifications', 'Notifications',
+                             takes='conf')
+    capacity = _Service('fleet.api.capacity', 'Capacity')
+    alerts = _Service('fleet.api.alerts', 'Alerts')
+    silences = _Service('fleet.api.alerts.silences', 'Silences')
+    policies = _Service('fleet.api.audit.policies', 'Policies')
+    findings = _Service('fleet.api.audit.findings', 'Findings')
+    audit = _Service('fleet.api.audit.run', 'Audit')
+    power = _Service('fleet.api.power', 'Power')
+    handoffs = _Service('fleet.api.handoffs', 'Handoffs')
+    remediations = _Service('fleet.api.remediation', 'Remediations')
+    resolver = _Service('fleet.api.resolver', 'Resolver')
+    reactions = _Service('fleet.api.reactions', 'Reactor')
 
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.
@@ -266,7 +281,8 @@ class Fleet:
     def close(self):
         """Deliver queued events (at most ``[notifications]
         flush_timeout`` s) and stop the notifier threads."""
-        self.notifications.close()
+        if 'notifications' in self.__dict__:
+            self.notifications.close()
 
     def _rollback(self, session):
         """Roll back; a dead connection must not hide the first error."""

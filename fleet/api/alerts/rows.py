@@ -27,8 +27,8 @@ COLUMNS = ('name', 'source', 'status', 'severity', 'labels', 'annotations',
            'last_seen', 'starts_at', 'ends_at')
 KEYS = ('id', 'fingerprint') + COLUMNS
 _TIMES = tuple(i for i, k in enumerate(KEYS)
-               if isinstance(alert_models.Alert.__table__.c[k].type,
-                             sa.DateTime))
+               if alert_models.Alert.__table__.c[k].type._type_affinity
+               is sa.DateTime)
 _BOOLS = tuple(KEYS.index(k) for k in ('held', 'flapping', 'device_unknown'))
 _SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
     ', '.join(KEYS)
