@@ -119,6 +119,11 @@ KEEPALIVE_IDLE = 15.0
 #: Seconds between two looks of the keepalive thread.
 KEEPALIVE_TICK = 5.0
 
+#: How often, and how many times, :meth:`SessionPool.abandon` looks again
+#: for a given-up login that pyghmi had not registered yet.
+ABANDON_LOOK = 0.05
+ABANDON_LOOKS = 100
+
 
 class _Held:
     __slots__ = ('creds', 'cmd', 'lock', 'used')
@@ -250,16 +255,37 @@ class SessionPool:
         Its session (or its login under way) is torn down
         (:func:`.ipmi_teardown.tear_down`): pyghmi forgets it, the thread
         still blocked on it returns within milliseconds and frees its
-        login slot, and a login not started yet is not started. The next
-        :meth:`drop` (the thread's own, when it returns) clears the mark.
+        login slot, and a login not started yet is not started. A login
+        that pyghmi has not registered yet (the deadline struck between
+        the worker's check and pyghmi's first packet) is looked for again
+        every :data:`ABANDON_LOOK` s for :data:`ABANDON_LOOKS` looks, so
+        it ends within a fraction of a second instead of pyghmi's own
+        retries (5-20 s). The next :meth:`drop` (the thread's own, when it
+        returns) clears the mark.
         """
         self._given_up.add(device_id)
         with self._lock:
             held = self._sessions.pop(device_id, None)
-        sess = held.cmd.ipmi_session if held is not None else \
-            ipmi_teardown.logging_in(creds)
-        if sess is not None:
-            _forget(sess, creds)
+        if held is not None:
+            _forget(held.cmd.ipmi_session, creds)
+        elif not self._end_login(device_id, creds):
+            threading.Thread(target=self._end_login_later,
+                             args=(device_id, creds), daemon=True,
+                             name='fleet-ipmi-abandon').start()
+
+    def _end_login(self, device_id, creds):
+        """Tear down the login under way of a given-up ``device_id``;
+        True when nothing is left to do (done, or its thread returned)."""
+        if device_id not in self._given_up:
+            return True
+        sess = ipmi_teardown.logging_in(creds)
+        return sess is not None and _forget(sess, creds)
+
+    def _end_login_later(self, device_id, creds):
+        for _ in range(ABANDON_LOOKS):
+            if self._closed.wait(ABANDON_LOOK) or \
+                    self._end_login(device_id, creds):
+                return
 
     def drop(self, device_id, logout=False):
         """Forget the session of ``device_id`` (after a failure).
@@ -323,11 +349,13 @@ def forget_login_attempt(creds):
 
 
 def _forget(sess, creds):
-    """Tear ``sess`` down (:mod:`.ipmi_teardown`); never raises."""
+    """Tear ``sess`` down (:mod:`.ipmi_teardown`); never raises. True when
+    it was (False: not set up far enough yet, or it failed)."""
     try:
-        ipmi_teardown.tear_down(sess, creds=creds)
+        return ipmi_teardown.tear_down(sess, creds=creds)
     except Exception:  # noqa: BLE001 - the sweep must go on
         LOG.exception('ipmi: could not end the session of %s', creds.where)
+        return False
 
 
 def _logout(cmd):
