@@ -11,9 +11,9 @@ import datetime
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-from fleet.db.models import Base
-from fleet.db.models import NEVER_REUSE
-from fleet.db.models import Timestamp
+from fleet.db.base import Base
+from fleet.db.base import NEVER_REUSE
+from fleet.db.base import Timestamp
 
 
 class Alert(Base):
