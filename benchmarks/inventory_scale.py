@@ -92,7 +92,7 @@ def build_asset_file(path, devices, regions=4, cells=5, per_rack=100):
 def raw_sql_baseline(fleet):
     """Read the rows the export reads with a bare DB-API cursor.
 
-    The same queries as the export (fleet/api/export.py, _AnsibleRows).
+    The same queries as the export (fleet/api/export_ansible.py, Rows).
     """
     dialect = fleet.engine.dialect.name
     false = 'false' if dialect == 'postgresql' else '0'

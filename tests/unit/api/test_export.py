@@ -1,4 +1,5 @@
-"""fleet/api/export.py: the exports, as Ansible itself reads them.
+"""fleet/api/export.py and export_ansible.py: the exports, as Ansible
+itself reads them.
 
 Run on SQLite, PostgreSQL and MariaDB (the Ansible export reads through
 the DB-API cursor with SQL compiled per dialect). ``ansible-inventory`` is
