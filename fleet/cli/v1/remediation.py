@@ -42,7 +42,21 @@ def _print_plan(app, plan, dry_run):
     stream.flush()
 
 
-class RunRemediation(common.ShowOne):
+class _Outcome(common.ShowOne):
+    """Shows a remediation; the command exits 1 when it has failed."""
+
+    def outcome(self, rem):
+        """The columns of ``rem``; a failed one makes the run exit 1."""
+        self._failed = rem['state'] == 'failed'
+        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+
+    def run(self, parsed_args):
+        self._failed = False
+        code = super().run(parsed_args)
+        return 1 if self._failed and not code else code
+
+
+class RunRemediation(_Outcome):
     """Run a workbook workflow (or a playbook) on a device, safely.
 
     With --executor ansible the workflow is a playbook's name (NAME.yml
@@ -95,13 +109,7 @@ class RunRemediation(common.ShowOne):
                                        key=a.idempotency_key)
         if not a.no_wait and rem['state'] == 'running':
             rem = fleet.remediations.follow(ctx, rem['id'])
-        self._failed = rem['state'] == 'failed'
-        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
-
-    def run(self, parsed_args):
-        self._failed = False
-        code = super().run(parsed_args)
-        return 1 if self._failed and not code else code
+        return self.outcome(rem)
 
 
 class ListRemediation(common.Lister):
@@ -200,7 +208,7 @@ class ResolveRemediation(common.Lister):
         return common.list_output(rows, columns, FORMATTERS)
 
 
-class _Decide(common.ShowOne):
+class _Decide(_Outcome):
     verb = None
 
     def get_parser(self, prog_name):
@@ -230,13 +238,7 @@ class _Decide(common.ShowOne):
                          'remediation resolve" starts it.\n'
                          % rem['detail'])
             stream.flush()
-        self._failed = rem['state'] == 'failed'
-        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
-
-    def run(self, parsed_args):
-        self._failed = False
-        code = super().run(parsed_args)
-        return 1 if self._failed and not code else code
+        return self.outcome(rem)
 
 
 class ApproveRemediation(_Decide):
