@@ -8,6 +8,7 @@ alerts are actionable. See ``doc/source/user/alerts.rst``.
 
 from osc_lib import exceptions as osc_exc
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -121,20 +122,17 @@ class ResolveAlert(_Act):
     what = 'the resolution'
 
 
-class HistoryAlert(common.Lister):
+class HistoryAlert(bases.ColumnsLister):
     """Show an alert's state changes from the change log, oldest first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_alert(parser)
-        common.add_columns(parser, HISTORY, 'Also show request ids.')
-        return parser
+    resource = HISTORY
+    long_help = 'Also show request ids.'
 
-    def take_action(self, parsed_args):
-        a = parsed_args
-        columns = common.list_columns(HISTORY, a)
-        rows = common.get_fleet(self.app).alerts.history(self.ctx(a),
-                                                         a.alert)
-        rows = [dict(r, old=common.ValueColumn(r['old']),
-                     new=common.ValueColumn(r['new'])) for r in rows]
-        return common.list_output(rows, columns)
+    def add_filters(self, parser):
+        _add_alert(parser)
+
+    def rows(self, parsed_args):
+        return [dict(r, old=common.ValueColumn(r['old']),
+                     new=common.ValueColumn(r['new']))
+                for r in common.get_fleet(self.app).alerts.history(
+                    self.ctx(parsed_args), parsed_args.alert)]

@@ -5,6 +5,7 @@ import sys
 
 from osc_lib import exceptions as osc_exc
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -112,11 +113,13 @@ class RunRemediation(_Outcome):
         return self.outcome(rem)
 
 
-class ListRemediation(common.Lister):
+class ListRemediation(bases.ColumnsLister):
     """List remediations, newest first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    formatters = FORMATTERS
+
+    def add_filters(self, parser):
         parser.add_argument('--device', metavar='<device>',
                             help='Only remediations of this device.')
         parser.add_argument('--state', metavar='<state>', choices=STATES,
@@ -124,16 +127,12 @@ class ListRemediation(common.Lister):
                                  % ', '.join(STATES))
         parser.add_argument('--limit', metavar='<n>', type=int, default=50,
                             help='At most this many (default 50; 0: all).')
-        common.add_columns(parser, RESOURCE)
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        columns = common.list_columns(RESOURCE, a)
-        rows = common.get_fleet(self.app).remediations.list(
+        return common.get_fleet(self.app).remediations.list(
             self.ctx(a), device=a.device, state=a.state,
             limit=a.limit or None)
-        return common.list_output(rows, columns, FORMATTERS)
 
 
 class ShowRemediation(common.ShowOne):
@@ -165,7 +164,7 @@ class ReconcileRemediation(common.Lister):
         return common.list_output(rows, RESOURCE.columns(RESOURCE.default))
 
 
-class ResolveRemediation(common.Lister):
+class ResolveRemediation(bases.ColumnsLister):
     """Decide what to do about open findings, by their rules' mode.
 
     For each open finding of a device whose rule has a remediation:
@@ -178,8 +177,10 @@ class ResolveRemediation(common.Lister):
     and writes nothing.
     """
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = DECISION
+    formatters = FORMATTERS
+
+    def add_filters(self, parser):
         parser.add_argument('--finding', metavar='<id>', action='append',
                             default=None,
                             help='Only this finding (repeatable).')
@@ -187,12 +188,9 @@ class ResolveRemediation(common.Lister):
                             help='Only the rules of this policy.')
         common.add_reason(parser, 'every plan', dry_run='Show the '
                           'decisions; write nothing, start nothing.')
-        common.add_columns(parser, DECISION)
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        columns = common.list_columns(DECISION, a)
         rows = common.get_fleet(self.app).resolver.resolve(
             self.ctx(a), findings=a.finding, policy=a.policy)
         counts = {}
@@ -205,7 +203,7 @@ class ResolveRemediation(common.Lister):
             (': ' + ', '.join('%d %s' % (n, k) for k, n in
                               sorted(counts.items()))) if rows else ''))
         stream.flush()
-        return common.list_output(rows, columns, FORMATTERS)
+        return rows
 
 
 class _Decide(_Outcome):
