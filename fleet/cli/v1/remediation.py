@@ -91,9 +91,8 @@ class RunRemediation(_Outcome):
                                  'default: a new one.')
         parser.add_argument('--no-wait', action='store_true',
                             help='Return once the execution has started.')
-        parser.add_argument('--dry-run', action='store_true',
-                            help='Show the plan; run nothing.')
-        common.add_reason(parser, 'the remediation (required)')
+        common.add_reason(parser, 'the remediation (required)',
+                          dry_run='Show the plan; run nothing.')
         return parser
 
     def take_action(self, parsed_args):
