@@ -6,10 +6,9 @@ acknowledged, flapping, suppressed (silenced) or resolved; only ``firing``
 alerts are actionable. See ``doc/source/user/alerts.rst``.
 """
 
-from osc_lib import exceptions as osc_exc
-
 from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.ALERT
@@ -56,8 +55,7 @@ class ListAlert(common.Lister):
 
     def take_action(self, parsed_args):
         a = parsed_args
-        if a.limit < 0:
-            raise osc_exc.CommandError('--limit: must be 0 or more.')
+        _args.at_least('--limit', a.limit, 0)
         columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).alerts.list(
             self.ctx(a), status=a.status, device=a.device,

@@ -1,8 +1,7 @@
 """``fleet change ...``: the append-only change log."""
 
-from osc_lib import exceptions as osc_exc
-
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
@@ -57,8 +56,7 @@ class ListChange(common.Lister):
     def take_action(self, parsed_args):
         ctx = self.ctx(parsed_args)
         a = parsed_args
-        if a.limit < 0:
-            raise osc_exc.CommandError('--limit: must be 0 or more.')
+        _args.at_least('--limit', a.limit, 0)
         columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).changes.list(
             ctx, object_type=a.type, name=a.name, actor=a.actor,

@@ -4,6 +4,7 @@ from osc_lib import exceptions as osc_exc
 
 from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
@@ -96,8 +97,7 @@ class ListDevice(common.Lister):
     def take_action(self, parsed_args):
         ctx = self.ctx(parsed_args)
         a = parsed_args
-        if a.limit is not None and a.limit < 1:
-            raise osc_exc.CommandError('--limit: must be 1 or more.')
+        _args.at_least('--limit', a.limit, 1)
         columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).devices.list(
             ctx, region=a.region, cell=a.cell, rack=a.rack, role=a.role,

@@ -1,8 +1,7 @@
 """``fleet finding ...``: what audits found (list, show, ack, resolve)."""
 
-from osc_lib import exceptions as osc_exc
-
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.FINDING
@@ -43,8 +42,7 @@ class ListFinding(common.Lister):
 
     def take_action(self, parsed_args):
         a = parsed_args
-        if a.limit is not None and a.limit < 1:
-            raise osc_exc.CommandError('--limit: must be 1 or more.')
+        _args.at_least('--limit', a.limit, 1)
         status = 'all' if 'all' in a.status else (a.status or None)
         rows = common.get_fleet(self.app).findings.list(
             self.ctx(a), status=status, rule=a.rule, device=a.device,

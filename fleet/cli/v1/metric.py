@@ -5,10 +5,9 @@ latest reading per device and metric and a short history. ``metric export
 --format prometheus`` writes them for an existing Prometheus to scrape.
 """
 
-from osc_lib import exceptions as osc_exc
-
 from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 STATUSES = ('ok', 'unknown', 'warning', 'critical')
@@ -21,9 +20,7 @@ HEALTH_FIELDS = (('group', 'Group'), ('status', 'Status'),
 
 
 def _limit(value):
-    if value is not None and value < 1:
-        raise osc_exc.CommandError('--limit: must be 1 or more.')
-    return value
+    return _args.at_least('--limit', value, 1)
 
 
 def _add_metric_options(parser):
@@ -130,8 +127,7 @@ class ShowHealth(common.Lister):
 
     def take_action(self, parsed_args):
         a = parsed_args
-        if a.worst < 0:
-            raise osc_exc.CommandError('--worst: must be 0 or more.')
+        _args.at_least('--worst', a.worst, 0)
         rows = common.get_fleet(self.app).health.report(
             self.ctx(a), by=a.by, worst=a.worst, **common.device_filters(a))
         return common.list_output(rows, HEALTH_FIELDS, {'worst': _Worst})

@@ -78,3 +78,21 @@ class TestDeleteCommands(base.CLITestCase):
         res = self.fleet_cli('device', 'delete', 'a', 'nope', 'b', expect=1)
         self.assertIn('1 of 3 devices were not deleted.', res.err)
         self.assertEqual([], fleet.devices.list(self.ctx))
+
+
+class TestOptionChecks(base.CLITestCase):
+
+    def test_a_count_below_its_least_is_one_line_exit_1(self):
+        for argv, text in (
+                (('finding', 'list', '--limit', '0'),
+                 '--limit: must be 1 or more.'),
+                (('metric', 'list', '--limit', '0'),
+                 '--limit: must be 1 or more.'),
+                (('metric', 'show', 'node-1', '--limit', '0'),
+                 '--limit: must be 1 or more.'),
+                (('change', 'list', '--limit', '-1'),
+                 '--limit: must be 0 or more.'),
+                (('health', '--worst', '-1'),
+                 '--worst: must be 0 or more.')):
+            res = self.fleet_cli(*argv, expect=1)
+            self.assertEqual(text + '\n', res.err, argv)
