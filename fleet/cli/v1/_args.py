@@ -18,3 +18,23 @@ def at_least(option, value, least):
         raise osc_exc.CommandError('%s: must be %d or more.'
                                    % (option, least))
     return value
+
+
+def add_limit(parser, default, what=''):
+    """``--limit <n>``: at most ``default`` rows unless given, 0 for all
+    (read with :func:`limit`).
+
+    :param what: the rows, after "this many" in the help (`` changes``).
+    """
+    parser.add_argument('--limit', metavar='<n>', type=int, default=default,
+                        help='Show at most this many%s (default %d; 0 for '
+                             'all).' % (what, default))
+
+
+def limit(parsed_args):
+    """The ``--limit`` of :func:`add_limit` for the service layer (None:
+    all).
+
+    :raises osc_lib.exceptions.CommandError: a negative limit.
+    """
+    return at_least('--limit', parsed_args.limit, 0) or None

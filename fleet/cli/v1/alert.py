@@ -29,11 +29,15 @@ def _add_alert(parser):
                              'list).')
 
 
-class ListAlert(common.Lister):
+class ListAlert(bases.ColumnsLister):
     """List alerts, most recently seen first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    long_help = ('Also show status, source, counts, acknowledgement, '
+                 'silence and labels.')
+    formatters = _formatters(RESOURCE.fields)
+
+    def add_filters(self, parser):
         parser.add_argument(
             '--status', metavar='<status>', choices=STATUSES,
             help='Only alerts that are: firing or resolved (what the '
@@ -46,22 +50,14 @@ class ListAlert(common.Lister):
                             help='Only alerts of this severity.')
         parser.add_argument('--name', metavar='<name>',
                             help='Only alerts with this name.')
-        parser.add_argument('--limit', metavar='<n>', type=int, default=100,
-                            help='Show at most this many (default 100; 0 '
-                                 'for all).')
-        common.add_columns(parser, RESOURCE, 'Also show status, source, '
-                           'counts, acknowledgement, silence and labels.')
-        return parser
+        _args.add_limit(parser, 100)
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        _args.at_least('--limit', a.limit, 0)
-        columns = common.list_columns(RESOURCE, a)
-        rows = common.get_fleet(self.app).alerts.list(
+        limit = _args.limit(a)
+        return common.get_fleet(self.app).alerts.list(
             self.ctx(a), status=a.status, device=a.device,
-            severity=a.severity, name=a.name, limit=a.limit or None)
-        return common.list_output(rows, columns,
-                                  _formatters(k for k, _h in columns))
+            severity=a.severity, name=a.name, limit=limit)
 
 
 class ShowAlert(common.ShowOne):

@@ -36,9 +36,10 @@ class TestColumnsListers(testtools.TestCase):
 
     def test_an_unknown_field_is_refused_before_the_service_is_asked(self):
         listers = _commands(bases.ColumnsLister)
-        # The levels' lists, alert history, silences, policies, policy
-        # stats, remediations, decisions, metrics, workflows.
-        self.assertGreaterEqual(len(listers), 12, listers)
+        # The levels' lists, alerts, alert history, changes, findings,
+        # silences, policies, policy stats, remediations, decisions,
+        # metrics, workflows.
+        self.assertGreaterEqual(len(listers), 15, listers)
         app = types.SimpleNamespace(fleet_client=_NoService(),
                                     options=types.SimpleNamespace())
         for name, cls in listers:
@@ -91,6 +92,8 @@ class TestOptionChecks(base.CLITestCase):
                 (('metric', 'show', 'node-1', '--limit', '0'),
                  '--limit: must be 1 or more.'),
                 (('change', 'list', '--limit', '-1'),
+                 '--limit: must be 0 or more.'),
+                (('alert', 'list', '--limit', '-1'),
                  '--limit: must be 0 or more.'),
                 (('health', '--worst', '-1'),
                  '--worst: must be 0 or more.')):
