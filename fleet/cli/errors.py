@@ -4,18 +4,16 @@ The service layer names fields and hint keys (:mod:`fleet.common.exception`);
 this module maps them to this CLI's options and wording.
 """
 
+#: Service-layer fields given through the CLI option of the same name
+#: (``asset_tag``: ``--asset-tag``).
+OPTION_FIELDS = ('at', 'to', 'since', 'until', 'cloud', 'region', 'cell',
+                 'rack', 'parent', 'type', 'scope', 'role', 'serial',
+                 'asset_tag', 'mgmt_address', 'description', 'reason',
+                 'actor', 'idle_after', 'available_after', 'kind',
+                 'matcher', 'expires', 'comment')
 #: Service-layer fields given through a CLI option, and that option.
-FIELD_FLAGS = {'path': '--file', 'at': '--at', 'to': '--to',
-               'since': '--since', 'until': '--until', 'cloud': '--cloud',
-               'region': '--region', 'cell': '--cell', 'rack': '--rack',
-               'parent': '--parent', 'type': '--type', 'scope': '--scope',
-               'role': '--role', 'serial': '--serial',
-               'asset_tag': '--asset-tag', 'mgmt_address': '--mgmt-address',
-               'description': '--description', 'reason': '--reason',
-               'actor': '--actor', 'idle_after': '--idle-after',
-               'available_after': '--available-after', 'kind': '--kind',
-               'matcher': '--matcher', 'expires': '--expires',
-               'comment': '--comment'}
+FIELD_FLAGS = dict({f: '--' + f.replace('_', '-') for f in OPTION_FIELDS},
+                   path='--file')
 
 #: How the CLI says the service layer's hints (``exception.HINTS``).
 HINT_TEXT = {

@@ -8,6 +8,7 @@ these with its own docstring (the command's help) and those attributes.
 Light: only cliff via :mod:`fleet.cli.common` at import time.
 """
 
+from fleet.cli import bases
 from fleet.cli import common
 
 PLACE_HELP = {
@@ -91,22 +92,16 @@ class CreateLevel(LevelCommand, common.ShowOne):
         return common.show_output(obj, self.fields)
 
 
-class ListLevel(LevelCommand, common.Lister):
+class ListLevel(LevelCommand, bases.ColumnsLister):
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    def add_filters(self, parser):
         for option in self.list_filters:
             parser.add_argument('--' + option, metavar='<%s>' % option,
                                 help=FILTER_HELP[option] % (self.kind + 's'))
-        common.add_columns(parser, self.resource)
-        return parser
 
-    def take_action(self, parsed_args):
-        columns = common.list_columns(self.resource, parsed_args)
-        ctx = self.ctx(parsed_args)
-        rows = self.api().list(ctx, **{f: getattr(parsed_args, f)
-                                       for f in self.list_filters})
-        return common.list_output(rows, columns)
+    def rows(self, parsed_args):
+        return self.api().list(self.ctx(parsed_args), **{
+            f: getattr(parsed_args, f) for f in self.list_filters})
 
 
 class ShowLevel(LevelCommand, common.ShowOne):
@@ -135,20 +130,15 @@ class SetLevel(LevelCommand, common.Command):
                           **self.place(parsed_args))
 
 
-class DeleteLevel(LevelCommand, common.Command):
+class DeleteLevel(LevelCommand, bases.DeleteCommand):
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('names', metavar='<name>', nargs='+',
-                            help='%s(s) to delete.' % self.kind.capitalize())
+    @property
+    def names(self):
+        return ('names', '<name>',
+                '%s(s) to delete.' % self.kind.capitalize())
+
+    def add_options(self, parser):
         self.add_place(parser, plural=True)
-        common.add_reason(parser)
-        return parser
 
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
-        api = self.api()
-        place = self.place(parsed_args)
-        common.delete_each(self, self.kind, parsed_args.names,
-                           lambda name: api.delete(
-                               ctx, name, **place))
+    def delete(self, fleet, ctx, name, parsed_args):
+        self.api().delete(ctx, name, **self.place(parsed_args))

@@ -195,26 +195,14 @@ class Findings:
                                     % ', '.join(STATUSES))
         with self.fleet.transaction(ctx) as txn:
             row = _get(txn.session, ref)
-            if status == row.status:
-                return payload(row)
-            if status not in MOVES[row.status]:
+            if not move_row(txn, row, status):
                 raise exception.Conflict(
                     'finding %d is %s; it cannot become %s (from %s: %s).'
                     % (row.id, row.status, status, row.status,
                        ', '.join(MOVES[row.status])), field='status',
                     value=status)
-            txn.record('update', 'finding', row.id,
-                       object_name(row.rule, row.subject), field='status',
-                       old=row.status, new=status)
-            row.status = status
-            row.resolved_at = txn.now if status == 'resolved' else None
-            if status == 'open':
-                row.opened_at = txn.now
             txn.session.flush()
-            data = payload(row)
-            txn.emit('fleet.finding.resolve' if status == 'resolved'
-                     else 'fleet.finding.update', event_payload(data))
-            return data
+            return payload(row)
 
     def history(self, ctx, ref):
         """The change-log rows of one finding, oldest first."""

@@ -14,36 +14,38 @@ from fleet.api.capacity import rows
 
 def floating_ips(ips, now):
     """``floating_ip`` rows of the floating IPs with no port."""
-    out = []
-    for ip in ips:
-        if ip.port_id:
-            continue
-        since = rows.parse_time(ip.updated_at or ip.created_at)
-        network = ip.floating_network_id
-        out.append(rows.row(
-            'floating_ip', ip.id, ip.floating_ip_address, ip.project_id,
-            where='network %s' % network if network else None,
-            status=ip.status, since=since, age=rows.age_of(since, now),
-            detail='not associated%s' % (
-                ' (%s)' % ip.description if ip.description else '')))
-    out.sort(key=lambda r: (r['project_id'] or '', r['name'] or ''))
-    return out
+    return _by_owner(_floating_ip(ip, now) for ip in ips if not ip.port_id)
 
 
 def orphan_ports(ports, now):
     """``port`` rows of the ports with no device."""
-    out = []
-    for port in ports:
-        if port.device_id:
-            continue
-        since = rows.parse_time(port.updated_at or port.created_at)
-        ips = ', '.join(f.get('ip_address', '') for f in
-                        (port.fixed_ips or []) if f.get('ip_address'))
-        out.append(rows.row(
-            'port', port.id, port.name or None, port.project_id,
-            where='network %s' % port.network_id, status=port.status,
-            since=since, age=rows.age_of(since, now),
-            detail='no device%s' % (' (fixed IP %s)' % ips if ips else '')))
-    out.sort(key=lambda r: (r['project_id'] or '', r['name'] or '',
-                            r['id']))
-    return out
+    return _by_owner(_port(port, now) for port in ports
+                     if not port.device_id)
+
+
+def _by_owner(out):
+    """Rows ordered by project, then name (then id)."""
+    return sorted(out, key=lambda r: (r['project_id'] or '', r['name'] or '',
+                                      r['id']))
+
+
+def _floating_ip(ip, now):
+    since, age = rows.changed(ip, now)
+    network = ip.floating_network_id
+    return rows.row(
+        'floating_ip', ip.id, ip.floating_ip_address, ip.project_id,
+        where='network %s' % network if network else None,
+        status=ip.status, since=since, age=age,
+        detail='not associated%s' % (
+            ' (%s)' % ip.description if ip.description else ''))
+
+
+def _port(port, now):
+    since, age = rows.changed(port, now)
+    ips = ', '.join(f.get('ip_address', '') for f in
+                    (port.fixed_ips or []) if f.get('ip_address'))
+    return rows.row(
+        'port', port.id, port.name or None, port.project_id,
+        where='network %s' % port.network_id, status=port.status,
+        since=since, age=age,
+        detail='no device%s' % (' (fixed IP %s)' % ips if ips else ''))

@@ -64,3 +64,11 @@ def age_of(since, now):
     if since is None:
         return None
     return max(0.0, (now - since).total_seconds())
+
+
+def changed(resource, now):
+    """``(since, age)`` of an OpenStack resource: when it last changed
+    (``updated_at``, else ``created_at``) and the seconds from then to
+    ``now`` (:func:`age_of`)."""
+    since = parse_time(resource.updated_at or resource.created_at)
+    return since, age_of(since, now)

@@ -17,8 +17,7 @@ def available(volumes, after, now):
     for vol in volumes:
         if vol.status != 'available' or vol.attachments:
             continue
-        since = rows.parse_time(vol.updated_at or vol.created_at)
-        age = rows.age_of(since, now)
+        since, age = rows.changed(vol, now)
         if age is None or age < after:
             continue
         out.append(rows.row(

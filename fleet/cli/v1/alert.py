@@ -6,9 +6,9 @@ acknowledged, flapping, suppressed (silenced) or resolved; only ``firing``
 alerts are actionable. See ``doc/source/user/alerts.rst``.
 """
 
-from osc_lib import exceptions as osc_exc
-
+from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.ALERT
@@ -29,11 +29,15 @@ def _add_alert(parser):
                              'list).')
 
 
-class ListAlert(common.Lister):
+class ListAlert(bases.ColumnsLister):
     """List alerts, most recently seen first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    long_help = ('Also show status, source, counts, acknowledgement, '
+                 'silence and labels.')
+    formatters = _formatters(RESOURCE.fields)
+
+    def add_filters(self, parser):
         parser.add_argument(
             '--status', metavar='<status>', choices=STATUSES,
             help='Only alerts that are: firing or resolved (what the '
@@ -46,23 +50,14 @@ class ListAlert(common.Lister):
                             help='Only alerts of this severity.')
         parser.add_argument('--name', metavar='<name>',
                             help='Only alerts with this name.')
-        parser.add_argument('--limit', metavar='<n>', type=int, default=100,
-                            help='Show at most this many (default 100; 0 '
-                                 'for all).')
-        common.add_columns(parser, RESOURCE, 'Also show status, source, '
-                           'counts, acknowledgement, silence and labels.')
-        return parser
+        _args.add_limit(parser, 100)
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        if a.limit < 0:
-            raise osc_exc.CommandError('--limit: must be 0 or more.')
-        columns = common.list_columns(RESOURCE, a)
-        rows = common.get_fleet(self.app).alerts.list(
+        limit = _args.limit(a)
+        return common.get_fleet(self.app).alerts.list(
             self.ctx(a), status=a.status, device=a.device,
-            severity=a.severity, name=a.name, limit=a.limit or None)
-        return common.list_output(rows, columns,
-                                  _formatters(k for k, _h in columns))
+            severity=a.severity, name=a.name, limit=limit)
 
 
 class ShowAlert(common.ShowOne):
@@ -121,20 +116,17 @@ class ResolveAlert(_Act):
     what = 'the resolution'
 
 
-class HistoryAlert(common.Lister):
+class HistoryAlert(bases.ColumnsLister):
     """Show an alert's state changes from the change log, oldest first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        _add_alert(parser)
-        common.add_columns(parser, HISTORY, 'Also show request ids.')
-        return parser
+    resource = HISTORY
+    long_help = 'Also show request ids.'
 
-    def take_action(self, parsed_args):
-        a = parsed_args
-        columns = common.list_columns(HISTORY, a)
-        rows = common.get_fleet(self.app).alerts.history(self.ctx(a),
-                                                         a.alert)
-        rows = [dict(r, old=common.ValueColumn(r['old']),
-                     new=common.ValueColumn(r['new'])) for r in rows]
-        return common.list_output(rows, columns)
+    def add_filters(self, parser):
+        _add_alert(parser)
+
+    def rows(self, parsed_args):
+        return [dict(r, old=common.ValueColumn(r['old']),
+                     new=common.ValueColumn(r['new']))
+                for r in common.get_fleet(self.app).alerts.history(
+                    self.ctx(parsed_args), parsed_args.alert)]

@@ -1,8 +1,8 @@
 """``fleet change ...``: the append-only change log."""
 
-from osc_lib import exceptions as osc_exc
-
+from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
@@ -24,11 +24,13 @@ def _time(option, text):
     return common.parse_revision(option, text)
 
 
-class ListChange(common.Lister):
+class ListChange(bases.ColumnsLister):
     """List changes, newest first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    long_help = 'Also show request ids and secret flags.'
+
+    def add_filters(self, parser):
         parser.add_argument('--type', metavar='<type>', choices=OBJECT_TYPES,
                             help='Only changes to this kind of object: %s.'
                                  % ', '.join(OBJECT_TYPES))
@@ -47,24 +49,16 @@ class ListChange(common.Lister):
         parser.add_argument('--request-id', metavar='<id>',
                             help='Only changes made by this one request '
                                  '(command).')
-        parser.add_argument('--limit', metavar='<n>', type=int, default=100,
-                            help='Show at most this many changes (default '
-                                 '100; 0 for all).')
-        common.add_columns(parser, RESOURCE, long_help='Also show request '
-                           'ids and secret flags.')
-        return parser
+        _args.add_limit(parser, 100, ' changes')
 
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
+    def rows(self, parsed_args):
         a = parsed_args
-        if a.limit < 0:
-            raise osc_exc.CommandError('--limit: must be 0 or more.')
-        columns = common.list_columns(RESOURCE, a)
+        limit = _args.limit(a)
         rows = common.get_fleet(self.app).changes.list(
-            ctx, object_type=a.type, name=a.name, actor=a.actor,
+            self.ctx(a), object_type=a.type, name=a.name, actor=a.actor,
             since=_time('--since', a.since), until=_time('--until', a.until),
-            request_id=a.request_id, limit=a.limit or None)
-        return common.list_output([_with_values(r) for r in rows], columns)
+            request_id=a.request_id, limit=limit)
+        return [_with_values(r) for r in rows]
 
 
 class ShowChange(common.ShowOne):

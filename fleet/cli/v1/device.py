@@ -2,7 +2,9 @@
 
 from osc_lib import exceptions as osc_exc
 
+from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 from fleet.common import constants
 
@@ -95,8 +97,7 @@ class ListDevice(common.Lister):
     def take_action(self, parsed_args):
         ctx = self.ctx(parsed_args)
         a = parsed_args
-        if a.limit is not None and a.limit < 1:
-            raise osc_exc.CommandError('--limit: must be 1 or more.')
+        _args.at_least('--limit', a.limit, 1)
         columns = common.list_columns(RESOURCE, a)
         rows = common.get_fleet(self.app).devices.list(
             ctx, region=a.region, cell=a.cell, rack=a.rack, role=a.role,
@@ -190,22 +191,14 @@ class UnsetDevice(common.Command):
             ctx, parsed_args.device, fields)
 
 
-class DeleteDevice(common.Command):
+class DeleteDevice(bases.DeleteCommand):
     """Delete devices with their labels and variables."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('devices', metavar='<device>', nargs='+',
-                            help='Device(s) to delete, by name or UUID.')
-        common.add_reason(parser)
-        return parser
+    kind = 'device'
+    names = ('devices', '<device>', 'Device(s) to delete, by name or UUID.')
 
-    def take_action(self, parsed_args):
-        ctx = self.ctx(parsed_args)
-        fleet = common.get_fleet(self.app)
-        common.delete_each(self, 'device', parsed_args.devices,
-                           lambda name: fleet.devices.delete(
-                               ctx, name))
+    def delete(self, fleet, ctx, name, parsed_args):
+        fleet.devices.delete(ctx, name)
 
 
 class RevertDevice(common.Lister):

@@ -1,8 +1,8 @@
 """``fleet finding ...``: what audits found (list, show, ack, resolve)."""
 
-from osc_lib import exceptions as osc_exc
-
+from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.FINDING
@@ -15,11 +15,15 @@ HISTORY_FIELDS = (('created_at', 'Time'), ('actor', 'Actor'),
 JSON_FIELDS = {'observed': common.JsonColumn, 'expected': common.JsonColumn}
 
 
-class ListFinding(common.Lister):
+class ListFinding(bases.ColumnsLister):
     """List findings (default: the active ones), worst first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    long_help = ('Also show policy, auditor, observed and expected values '
+                 'and times.')
+    formatters = JSON_FIELDS
+
+    def add_filters(self, parser):
         parser.add_argument('--status', metavar='<status>', action='append',
                             choices=STATUSES, default=[],
                             help='Only findings with this status '
@@ -37,20 +41,14 @@ class ListFinding(common.Lister):
                                  % ', '.join(SEVERITIES))
         parser.add_argument('--limit', metavar='<n>', type=int,
                             help='Show at most this many findings.')
-        common.add_columns(parser, RESOURCE, 'Also show policy, auditor, '
-                           'observed and expected values and times.')
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        if a.limit is not None and a.limit < 1:
-            raise osc_exc.CommandError('--limit: must be 1 or more.')
+        _args.at_least('--limit', a.limit, 1)
         status = 'all' if 'all' in a.status else (a.status or None)
-        rows = common.get_fleet(self.app).findings.list(
+        return common.get_fleet(self.app).findings.list(
             self.ctx(a), status=status, rule=a.rule, device=a.device,
             severity=a.severity, policy=a.policy, limit=a.limit)
-        return common.list_output(rows, common.list_columns(RESOURCE, a),
-                                  JSON_FIELDS)
 
 
 class ShowFinding(common.ShowOne):

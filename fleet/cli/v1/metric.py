@@ -5,9 +5,9 @@ latest reading per device and metric and a short history. ``metric export
 --format prometheus`` writes them for an existing Prometheus to scrape.
 """
 
-from osc_lib import exceptions as osc_exc
-
+from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 STATUSES = ('ok', 'unknown', 'warning', 'critical')
@@ -20,9 +20,7 @@ HEALTH_FIELDS = (('group', 'Group'), ('status', 'Status'),
 
 
 def _limit(value):
-    if value is not None and value < 1:
-        raise osc_exc.CommandError('--limit: must be 1 or more.')
-    return value
+    return _args.at_least('--limit', value, 1)
 
 
 def _add_metric_options(parser):
@@ -33,11 +31,13 @@ def _add_metric_options(parser):
                         help='Show at most this many readings.')
 
 
-class ListMetric(common.Lister):
+class ListMetric(bases.ColumnsLister):
     """List the latest readings, worst first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = resource_fields.METRIC
+    long_help = 'Also show threshold, reason and source.'
+
+    def add_filters(self, parser):
         parser.add_argument('--device', metavar='<device>',
                             help='Only readings of this device.')
         common.add_device_filters(parser, 'readings')
@@ -45,17 +45,12 @@ class ListMetric(common.Lister):
         parser.add_argument('--status', metavar='<status>', choices=STATUSES,
                             help='Only readings with this status: %s.'
                             % ', '.join(STATUSES))
-        common.add_columns(parser, resource_fields.METRIC,
-                           'Also show threshold, reason and source.')
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        columns = common.list_columns(resource_fields.METRIC, a)
-        rows = common.get_fleet(self.app).telemetry.latest(
+        return common.get_fleet(self.app).telemetry.latest(
             self.ctx(a), device=a.device, metric=a.metric, status=a.status,
             limit=_limit(a.limit), **common.device_filters(a))
-        return common.list_output(rows, columns)
 
 
 class ShowMetric(common.Lister):
@@ -132,8 +127,7 @@ class ShowHealth(common.Lister):
 
     def take_action(self, parsed_args):
         a = parsed_args
-        if a.worst < 0:
-            raise osc_exc.CommandError('--worst: must be 0 or more.')
+        _args.at_least('--worst', a.worst, 0)
         rows = common.get_fleet(self.app).health.report(
             self.ctx(a), by=a.by, worst=a.worst, **common.device_filters(a))
         return common.list_output(rows, HEALTH_FIELDS, {'worst': _Worst})

@@ -8,6 +8,7 @@ mistake, and ``load`` writes nothing unless every file is right.
 
 from osc_lib import exceptions as osc_exc
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -89,19 +90,14 @@ class LoadPolicy(common.Lister):
         return common.list_output(rows, LOAD_FIELDS)
 
 
-class ListPolicy(common.Lister):
+class ListPolicy(bases.ColumnsLister):
     """List the loaded policies."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        common.add_columns(parser, RESOURCE, 'Also show sources and times.')
-        return parser
+    resource = RESOURCE
+    long_help = 'Also show sources and times.'
 
-    def take_action(self, parsed_args):
-        rows = common.get_fleet(self.app).policies.list(
-            self.ctx(parsed_args))
-        return common.list_output(rows, common.list_columns(
-            RESOURCE, parsed_args))
+    def rows(self, parsed_args):
+        return common.get_fleet(self.app).policies.list(self.ctx(parsed_args))
 
 
 class _Rules(common.JsonColumn):
@@ -131,24 +127,18 @@ class ShowPolicy(common.ShowOne):
                   'created_at', 'updated_at', 'rules'), {'rules': _Rules})
 
 
-class DeletePolicy(common.Command):
+class DeletePolicy(bases.DeleteCommand):
     """Delete policies; the open findings of their rules resolve."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('policies', metavar='<policy>', nargs='+',
-                            help='Policy name(s).')
-        common.add_reason(parser, 'the deletion')
-        return parser
+    kind = 'policie'
+    names = ('policies', '<policy>', 'Policy name(s).')
+    reason_for = 'the deletion'
 
-    def take_action(self, parsed_args):
-        fleet = common.get_fleet(self.app)
-        ctx = self.ctx(parsed_args)
-        common.delete_each(self, 'policie', parsed_args.policies,
-                           lambda name: fleet.policies.delete(ctx, name))
+    def delete(self, fleet, ctx, name, parsed_args):
+        fleet.policies.delete(ctx, name)
 
 
-class StatsPolicy(common.Lister):
+class StatsPolicy(bases.ColumnsLister):
     """The trust ladder: how each rule's remediations went.
 
     Per rule: plans fired, approved, rejected, succeeded, failed,
@@ -158,15 +148,12 @@ class StatsPolicy(common.Lister):
     mode itself (edit the policy file and load it).
     """
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = STATS
+
+    def add_filters(self, parser):
         parser.add_argument('--policy', metavar='<name>',
                             help='Only the rules of this policy.')
-        common.add_columns(parser, STATS)
-        return parser
 
-    def take_action(self, parsed_args):
-        columns = common.list_columns(STATS, parsed_args)
-        rows = common.get_fleet(self.app).resolver.stats(
+    def rows(self, parsed_args):
+        return common.get_fleet(self.app).resolver.stats(
             self.ctx(parsed_args), policy=parsed_args.policy)
-        return common.list_output(rows, columns)

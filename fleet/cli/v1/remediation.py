@@ -5,6 +5,7 @@ import sys
 
 from osc_lib import exceptions as osc_exc
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -42,7 +43,21 @@ def _print_plan(app, plan, dry_run):
     stream.flush()
 
 
-class RunRemediation(common.ShowOne):
+class _Outcome(common.ShowOne):
+    """Shows a remediation; the command exits 1 when it has failed."""
+
+    def outcome(self, rem):
+        """The columns of ``rem``; a failed one makes the run exit 1."""
+        self._failed = rem['state'] == 'failed'
+        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
+
+    def run(self, parsed_args):
+        self._failed = False
+        code = super().run(parsed_args)
+        return 1 if self._failed and not code else code
+
+
+class RunRemediation(_Outcome):
     """Run a workbook workflow (or a playbook) on a device, safely.
 
     With --executor ansible the workflow is a playbook's name (NAME.yml
@@ -76,9 +91,8 @@ class RunRemediation(common.ShowOne):
                                  'default: a new one.')
         parser.add_argument('--no-wait', action='store_true',
                             help='Return once the execution has started.')
-        parser.add_argument('--dry-run', action='store_true',
-                            help='Show the plan; run nothing.')
-        common.add_reason(parser, 'the remediation (required)')
+        common.add_reason(parser, 'the remediation (required)',
+                          dry_run='Show the plan; run nothing.')
         return parser
 
     def take_action(self, parsed_args):
@@ -95,20 +109,16 @@ class RunRemediation(common.ShowOne):
                                        key=a.idempotency_key)
         if not a.no_wait and rem['state'] == 'running':
             rem = fleet.remediations.follow(ctx, rem['id'])
-        self._failed = rem['state'] == 'failed'
-        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
-
-    def run(self, parsed_args):
-        self._failed = False
-        code = super().run(parsed_args)
-        return 1 if self._failed and not code else code
+        return self.outcome(rem)
 
 
-class ListRemediation(common.Lister):
+class ListRemediation(bases.ColumnsLister):
     """List remediations, newest first."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    formatters = FORMATTERS
+
+    def add_filters(self, parser):
         parser.add_argument('--device', metavar='<device>',
                             help='Only remediations of this device.')
         parser.add_argument('--state', metavar='<state>', choices=STATES,
@@ -116,16 +126,12 @@ class ListRemediation(common.Lister):
                                  % ', '.join(STATES))
         parser.add_argument('--limit', metavar='<n>', type=int, default=50,
                             help='At most this many (default 50; 0: all).')
-        common.add_columns(parser, RESOURCE)
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        columns = common.list_columns(RESOURCE, a)
-        rows = common.get_fleet(self.app).remediations.list(
+        return common.get_fleet(self.app).remediations.list(
             self.ctx(a), device=a.device, state=a.state,
             limit=a.limit or None)
-        return common.list_output(rows, columns, FORMATTERS)
 
 
 class ShowRemediation(common.ShowOne):
@@ -157,7 +163,7 @@ class ReconcileRemediation(common.Lister):
         return common.list_output(rows, RESOURCE.columns(RESOURCE.default))
 
 
-class ResolveRemediation(common.Lister):
+class ResolveRemediation(bases.ColumnsLister):
     """Decide what to do about open findings, by their rules' mode.
 
     For each open finding of a device whose rule has a remediation:
@@ -170,8 +176,10 @@ class ResolveRemediation(common.Lister):
     and writes nothing.
     """
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = DECISION
+    formatters = FORMATTERS
+
+    def add_filters(self, parser):
         parser.add_argument('--finding', metavar='<id>', action='append',
                             default=None,
                             help='Only this finding (repeatable).')
@@ -179,12 +187,9 @@ class ResolveRemediation(common.Lister):
                             help='Only the rules of this policy.')
         common.add_reason(parser, 'every plan', dry_run='Show the '
                           'decisions; write nothing, start nothing.')
-        common.add_columns(parser, DECISION)
-        return parser
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         a = parsed_args
-        columns = common.list_columns(DECISION, a)
         rows = common.get_fleet(self.app).resolver.resolve(
             self.ctx(a), findings=a.finding, policy=a.policy)
         counts = {}
@@ -197,10 +202,10 @@ class ResolveRemediation(common.Lister):
             (': ' + ', '.join('%d %s' % (n, k) for k, n in
                               sorted(counts.items()))) if rows else ''))
         stream.flush()
-        return common.list_output(rows, columns, FORMATTERS)
+        return rows
 
 
-class _Decide(common.ShowOne):
+class _Decide(_Outcome):
     verb = None
 
     def get_parser(self, prog_name):
@@ -230,13 +235,7 @@ class _Decide(common.ShowOne):
                          'remediation resolve" starts it.\n'
                          % rem['detail'])
             stream.flush()
-        self._failed = rem['state'] == 'failed'
-        return common.show_output(rem, RESOURCE.fields, FORMATTERS)
-
-    def run(self, parsed_args):
-        self._failed = False
-        code = super().run(parsed_args)
-        return 1 if self._failed and not code else code
+        return self.outcome(rem)
 
 
 class ApproveRemediation(_Decide):

@@ -5,6 +5,7 @@ A silence has matchers (``name=value``, ``name!=value``, ``name=~regex``,
 Alerts it matches are still stored, marked suppressed and not actionable.
 """
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -40,37 +41,27 @@ class CreateSilence(common.ShowOne):
         return common.show_output(_row(silence), fields)
 
 
-class ListSilence(common.Lister):
+class ListSilence(bases.ColumnsLister):
     """List silences, newest first (unexpired ones unless --expired)."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
+    resource = RESOURCE
+    long_help = 'Also show when and by whom.'
+
+    def add_filters(self, parser):
         parser.add_argument('--expired', action='store_true',
                             help='Also list expired silences.')
-        common.add_columns(parser, RESOURCE, 'Also show when and by whom.')
-        return parser
 
-    def take_action(self, parsed_args):
-        a = parsed_args
-        columns = common.list_columns(RESOURCE, a)
-        rows = common.get_fleet(self.app).silences.list(self.ctx(a),
-                                                        expired=a.expired)
-        return common.list_output([_row(r) for r in rows], columns)
+    def rows(self, parsed_args):
+        return [_row(r) for r in common.get_fleet(self.app).silences.list(
+            self.ctx(parsed_args), expired=parsed_args.expired)]
 
 
-class DeleteSilence(common.Command):
+class DeleteSilence(bases.DeleteCommand):
     """Delete silences; the alerts they suppressed are no longer."""
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('silences', metavar='<id>', nargs='+',
-                            help='Silence ids (see: fleet silence list).')
-        common.add_reason(parser, 'the deletion')
-        return parser
+    kind = 'silence'
+    names = ('silences', '<id>', 'Silence ids (see: fleet silence list).')
+    reason_for = 'the deletion'
 
-    def take_action(self, parsed_args):
-        a = parsed_args
-        silences = common.get_fleet(self.app).silences
-        common.delete_each(self, 'silence', a.silences,
-                           lambda sid: silences.delete(self.ctx(a), sid,
-                                                       reason=a.reason))
+    def delete(self, fleet, ctx, name, parsed_args):
+        fleet.silences.delete(ctx, name, reason=parsed_args.reason)

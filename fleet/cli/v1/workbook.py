@@ -1,5 +1,6 @@
 """``fleet workbook list|sync``: fleet's (and operators') Mistral workbooks."""
 
+from fleet.cli import bases
 from fleet.cli import common
 from fleet.cli.v1 import resource_fields
 
@@ -7,19 +8,17 @@ RESOURCE = resource_fields.WORKFLOW
 FORMATTERS = {'tags': common.ListColumn, 'input': common.ListColumn}
 
 
-class ListWorkbook(common.Lister):
+class ListWorkbook(bases.ColumnsLister):
     """List the workflows of the known workbooks.
 
     fleet's own (the fleet.workbooks entry points) and those in
     [remediation] workbook_dirs.
     """
 
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        common.add_columns(parser, RESOURCE)
-        return parser
+    resource = RESOURCE
+    formatters = FORMATTERS
 
-    def take_action(self, parsed_args):
+    def rows(self, parsed_args):
         from fleet import workbooks
 
         conf = common.client(self.app).conf
@@ -28,8 +27,7 @@ class ListWorkbook(common.Lister):
             for flow in book['workflows'].values():
                 rows.append(dict(flow, workbook=book['name'],
                                  path=book['path']))
-        return common.list_output(rows, common.list_columns(
-            RESOURCE, parsed_args), FORMATTERS)
+        return rows
 
 
 #: Name of the periodic sweep's cron trigger in Mistral.

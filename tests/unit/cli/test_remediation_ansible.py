@@ -20,6 +20,21 @@ from tests.unit.cli import base
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'plugins', 'playbooks')
 SECRET = 'Zq9-Pl41n-BMC-Pa55'
+#: A rule whose plan (approve mode) runs fleet_probe, which fails.
+PROBE_POLICY = '''\
+name: probe
+rules:
+  - name: nova-enabled
+    selector: {rack: r1}
+    auditor: expected_state
+    params:
+      checks: [{fact: nova.status, expect: enabled}]
+    remediation:
+      workflow: fleet_probe
+      input: {fail_with: disk full}
+    mode: approve
+    approval_ttl: 1h
+'''
 
 
 class TestAnsibleRemediationCLI(base.CLITestCase):
@@ -221,3 +236,23 @@ class TestAnsibleRemediationCLI(base.CLITestCase):
                              'x', '--dry-run', expect=1)
         self.assertIn("executor 'ansible' is not enabled", res.err.lower())
         self.assertIn('[remediation] enabled_executors', res.err)
+
+    def test_an_approved_plan_that_fails_exits_1(self):
+        with open(self.config_file, 'a') as f:
+            f.write('[remediation]\ndefault_executor = ansible\n')
+        path = os.path.join(self.home, 'probe.yaml')
+        with open(path, 'w') as f:
+            f.write(PROBE_POLICY)
+        self.fleet().variables.set(self.ctx, 'device', 'node-1', {
+            'nova': {'status': 'disabled'}}, observed=True)
+        self.fleet_cli('policy', 'load', path)
+        self.fleet_cli('audit', 'run')
+        self.fleet_cli('remediation', 'resolve')
+        plan = self.fleet_json('remediation', 'list', '--state',
+                               'pending-approval')[0]['ID']
+        res = self.fleet_cli('remediation', 'approve', plan, '--reason',
+                             'go', '--wait', '-f', 'json', expect=1)
+        rem = res.json()
+        self.assertEqual(('failed', 'ansible', 'go'), (
+            rem['state'], rem['executor'], rem['decided_reason']))
+        self.assertIn('disk full', rem['error'])
