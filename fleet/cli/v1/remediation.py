@@ -7,6 +7,7 @@ from osc_lib import exceptions as osc_exc
 
 from fleet.cli import bases
 from fleet.cli import common
+from fleet.cli.v1 import _args
 from fleet.cli.v1 import resource_fields
 
 RESOURCE = resource_fields.REMEDIATION
@@ -124,14 +125,13 @@ class ListRemediation(bases.ColumnsLister):
         parser.add_argument('--state', metavar='<state>', choices=STATES,
                             help='Only in this state: %s.'
                                  % ', '.join(STATES))
-        parser.add_argument('--limit', metavar='<n>', type=int, default=50,
-                            help='At most this many (default 50; 0: all).')
+        _args.add_limit(parser, 50, ' remediations')
 
     def rows(self, parsed_args):
         a = parsed_args
         return common.get_fleet(self.app).remediations.list(
             self.ctx(a), device=a.device, state=a.state,
-            limit=a.limit or None)
+            limit=_args.limit(a))
 
 
 class ShowRemediation(common.ShowOne):

@@ -95,6 +95,8 @@ class TestOptionChecks(base.CLITestCase):
                  '--limit: must be 0 or more.'),
                 (('alert', 'list', '--limit', '-1'),
                  '--limit: must be 0 or more.'),
+                (('remediation', 'list', '--limit', '-1'),
+                 '--limit: must be 0 or more.'),
                 (('health', '--worst', '-1'),
                  '--worst: must be 0 or more.')):
             res = self.fleet_cli(*argv, expect=1)
