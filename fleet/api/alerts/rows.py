@@ -30,6 +30,14 @@ _TIMES = tuple(i for i, k in enumerate(KEYS)
                if alert_models.Alert.__table__.c[k].type._type_affinity
                is sa.DateTime)
 _BOOLS = tuple(KEYS.index(k) for k in ('held', 'flapping', 'device_unknown'))
+#: Positions in a :func:`stored` tuple.
+(ID, STATUS, SEVERITY, ANNOTATIONS, GENERATOR_URL, DEVICE_ID, DEVICE_UNKNOWN,
+ RECEIVED, WINDOW_COUNT, HELD, SILENCE_ID, STARTS_AT, ENDS_AT) = (
+    KEYS.index(k) for k in (
+        'id', 'status', 'severity', 'annotations', 'generator_url',
+        'device_id', 'device_unknown', 'received', 'window_count', 'held',
+        'silence_id', 'starts_at', 'ends_at'))
+_parse = datetime.datetime.fromisoformat
 _SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
     ', '.join(KEYS)
 _SQLITE_SILENCES = ('SELECT id, matchers FROM silences WHERE expires_at > ? '
@@ -49,31 +57,42 @@ def driver(conn):
 
 
 def stored(conn, fingerprints, batch_size):
-    """``{fingerprint: row dict}`` of the stored alerts among
-    ``fingerprints`` (a sorted list)."""
+    """``{fingerprint: values}`` of the stored alerts among
+    ``fingerprints`` (a sorted list): each a tuple in :data:`KEYS` order,
+    as the driver gives it (on SQLite times are ISO text and booleans
+    0/1). Most receipts of a post only count (:mod:`.intake`), checked on
+    these tuples; :func:`as_dict` makes the row dict of the others."""
     found = {}
     raw = driver(conn)
-    if raw is None:
-        a = alert_models.Alert.__table__
-        cols = [a.c[k] for k in KEYS]
-        for part in bulk.batches(fingerprints, batch_size):
-            for values in conn.execute(sa.select(*cols).where(
-                    a.c.fingerprint.in_(part))):
-                found[values[1]] = dict(zip(KEYS, values))
-        return found
-    # SQLite: times are ISO text, booleans 0/1.
-    parse = datetime.datetime.fromisoformat
     for part in bulk.batches(fingerprints, batch_size):
-        sql = _SQLITE_STORED % ', '.join('?' * len(part))
-        for values in raw.execute(sql, part).fetchall():
-            values = list(values)
-            for i in _TIMES:
-                if values[i] is not None:
-                    values[i] = parse(values[i])
-            for i in _BOOLS:
-                values[i] = bool(values[i])
-            found[values[1]] = dict(zip(KEYS, values))
+        if raw is None:
+            a = alert_models.Alert.__table__
+            rows = conn.execute(sa.select(*[a.c[k] for k in KEYS]).where(
+                a.c.fingerprint.in_(part)))
+        else:
+            rows = raw.execute(_SQLITE_STORED % ', '.join('?' * len(part)),
+                               part).fetchall()
+        for values in rows:
+            found[values[1]] = values
     return found
+
+
+def as_dict(values):
+    """The row dict of a :func:`stored` tuple: times as datetimes,
+    booleans as bool."""
+    values = list(values)
+    for i in _TIMES:
+        if type(values[i]) is str:
+            values[i] = _parse(values[i])
+    for i in _BOOLS:
+        values[i] = bool(values[i])
+    return dict(zip(KEYS, values))
+
+
+def time_at(values, index):
+    """The time at ``index`` of a :func:`stored` tuple (or None)."""
+    value = values[index]
+    return _parse(value) if type(value) is str else value
 
 
 def ids(conn, fingerprints, batch_size):
