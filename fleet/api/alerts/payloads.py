@@ -269,13 +269,17 @@ def _from_alertmanager(index, item, memo):
         if given:
             _CHECKED.remember(given, (labels, annotations, name, severity,
                                       fingerprint_))
+    status = item.get('status')
+    if status != 'firing' and status != 'resolved':
+        _status(status)
+    url = item.get('generatorURL')
+    if type(url) is not str or not url or len(url) > 2048:
+        url = _url(url)
+    # Positional: most of a post's cost is here (Incoming's field order).
     return Incoming(
-        index=index, name=name, status=_status(item.get('status')),
-        severity=severity, labels=labels, annotations=annotations,
-        source='alertmanager', fingerprint=fingerprint_,
-        starts_at=_time(item.get('startsAt'), 'startsAt', memo),
-        ends_at=_time(item.get('endsAt'), 'endsAt', memo),
-        generator_url=_url(item.get('generatorURL')))
+        index, fingerprint_, name, status, severity, labels, annotations,
+        'alertmanager', _time(item.get('startsAt'), 'startsAt', memo),
+        _time(item.get('endsAt'), 'endsAt', memo), url)
 
 
 def _from_generic(index, item, memo):
