@@ -2,7 +2,9 @@
 
 One post is one transaction and a fixed number of statements, whatever
 its size (:mod:`.rows`): the writer lock, one SELECT of the stored alerts
-with the post's fingerprints, one of the unexpired silences (whose
+with the post's fingerprints (the columns that tell a receipt that only
+counts), one of the full rows of those whose receipts do more (none in a
+post of plain repeats), one of the unexpired silences (whose
 matchers are then evaluated in memory), one of the change counter (device
 links are cached until it moves, :mod:`.linking`; values not seen before
 cost one lookup for the whole post), one executemany INSERT of new alerts
@@ -153,33 +155,38 @@ class Intake:
             accepted = collections.Counter()
             deduplicated = collections.Counter()
             # Receipts that only count (the same firing episode, the same
-            # contents), by fingerprint: checked on the stored tuple, no
-            # row dict, no state to work out, no diff to take.
-            quick = {}
-            # The row dicts of the stored alerts of the other receipts.
-            olds = {}
+            # contents), told by the stored tuple: no full row, no state
+            # to work out, no diff to take. The full rows of the others
+            # in one more read.
+            limits_of, only = [], []
             for item in incoming:
                 fp = item.fingerprint
-                row = new.get(fp) or touched.get(fp)
                 limits = self.rulebook.limits_for(
                     item.name, item.labels, rules, defaults) if rules \
                     else defaults
-                if row is None:
-                    values = stored.get(fp)
-                    if values is not None and _only_counted(
-                            values, item, limits, silences, links.get(fp),
-                            self._annotations):
-                        quick[fp] = quick.get(fp, 0) + 1
-                        deduplicated[item.source] += 1
-                        accepted[item.source] += 1
-                        continue
-                    if values is not None:
-                        old = olds[fp] = rows_mod.as_dict(values)
-                        row = dict(old)
-                        # Receipts of this post that only counted.
-                        if fp in quick:
-                            row['received'] += quick.pop(fp)
-                            row['last_seen'] = now
+                limits_of.append(limits)
+                values = stored.get(fp)
+                only.append(values is not None and _only_counted(
+                    values, item, limits, silences, links.get(fp),
+                    self._annotations))
+            olds = rows_mod.full(conn, sorted(
+                {i.fingerprint for i, o in zip(incoming, only)
+                 if not o and i.fingerprint in stored}), batch)
+            quick = {}
+            for item, limits, only_counted in zip(incoming, limits_of, only):
+                fp = item.fingerprint
+                row = new.get(fp) or touched.get(fp)
+                if row is None and only_counted:
+                    quick[fp] = quick.get(fp, 0) + 1
+                    deduplicated[item.source] += 1
+                    accepted[item.source] += 1
+                    continue
+                if row is None and fp in olds:
+                    row = dict(olds[fp])
+                    # Receipts of this post that only counted.
+                    if fp in quick:
+                        row['received'] += quick.pop(fp)
+                        row['last_seen'] = now
                 before = None if row is None else state_mod.state(row, now)
                 if row is None:
                     if not item.create and item.status == 'resolved':

@@ -1,4 +1,5 @@
-"""The reads of one intake post (stored alerts, silences, change counter,
+"""The reads of one intake post (stored alerts: what tells a receipt that
+only counts, then the full rows of the others; silences, change counter,
 new ids) and the UPDATE of its repeated receipts.
 
 Each is one statement per post (in batches of ``[database] batch_size``
@@ -30,16 +31,17 @@ _TIMES = tuple(i for i, k in enumerate(KEYS)
                if alert_models.Alert.__table__.c[k].type._type_affinity
                is sa.DateTime)
 _BOOLS = tuple(KEYS.index(k) for k in ('held', 'flapping', 'device_unknown'))
+#: What :func:`stored` reads: enough to tell a receipt that only counts
+#: (:func:`fleet.api.alerts.intake._only_counted`), half the columns.
+QUICK = ('id', 'fingerprint', 'status', 'severity', 'annotations',
+         'generator_url', 'device_id', 'device_unknown', 'window_count',
+         'held', 'silence_id', 'starts_at', 'ends_at')
 #: Positions in a :func:`stored` tuple.
-(ID, STATUS, SEVERITY, ANNOTATIONS, GENERATOR_URL, DEVICE_ID, DEVICE_UNKNOWN,
- RECEIVED, WINDOW_COUNT, HELD, SILENCE_ID, STARTS_AT, ENDS_AT) = (
-    KEYS.index(k) for k in (
-        'id', 'status', 'severity', 'annotations', 'generator_url',
-        'device_id', 'device_unknown', 'received', 'window_count', 'held',
-        'silence_id', 'starts_at', 'ends_at'))
+(ID, _FINGERPRINT, STATUS, SEVERITY, ANNOTATIONS, GENERATOR_URL, DEVICE_ID,
+ DEVICE_UNKNOWN, WINDOW_COUNT, HELD, SILENCE_ID, STARTS_AT, ENDS_AT) = range(
+    len(QUICK))
 _parse = datetime.datetime.fromisoformat
-_SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
-    ', '.join(KEYS)
+_SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%s)'
 _SQLITE_SILENCES = ('SELECT id, matchers FROM silences WHERE expires_at > ? '
                     'ORDER BY id')
 _SQLITE_IDS = 'SELECT fingerprint, id FROM alerts WHERE fingerprint IN (%s)'
@@ -56,37 +58,41 @@ def driver(conn):
     return conn.connection.dbapi_connection
 
 
-def stored(conn, fingerprints, batch_size):
+def stored(conn, fingerprints, batch_size, keys=QUICK):
     """``{fingerprint: values}`` of the stored alerts among
-    ``fingerprints`` (a sorted list): each a tuple in :data:`KEYS` order,
-    as the driver gives it (on SQLite times are ISO text and booleans
-    0/1). Most receipts of a post only count (:mod:`.intake`), checked on
-    these tuples; :func:`as_dict` makes the row dict of the others."""
+    ``fingerprints`` (a sorted list): each a tuple of ``keys`` as the
+    driver gives it (on SQLite times are ISO text, booleans 0/1). Most
+    receipts of a post only count (:mod:`.intake`): they are told by
+    these; :func:`full` reads the rows of the others."""
     found = {}
     raw = driver(conn)
     for part in bulk.batches(fingerprints, batch_size):
         if raw is None:
             a = alert_models.Alert.__table__
-            rows = conn.execute(sa.select(*[a.c[k] for k in KEYS]).where(
+            rows = conn.execute(sa.select(*[a.c[k] for k in keys]).where(
                 a.c.fingerprint.in_(part)))
         else:
-            rows = raw.execute(_SQLITE_STORED % ', '.join('?' * len(part)),
-                               part).fetchall()
+            rows = raw.execute(_SQLITE_STORED % (
+                ', '.join(keys), ', '.join('?' * len(part))),
+                part).fetchall()
         for values in rows:
             found[values[1]] = values
     return found
 
 
-def as_dict(values):
-    """The row dict of a :func:`stored` tuple: times as datetimes,
-    booleans as bool."""
-    values = list(values)
-    for i in _TIMES:
-        if type(values[i]) is str:
-            values[i] = _parse(values[i])
-    for i in _BOOLS:
-        values[i] = bool(values[i])
-    return dict(zip(KEYS, values))
+def full(conn, fingerprints, batch_size):
+    """``{fingerprint: row dict}`` (:data:`KEYS`; times as datetimes,
+    booleans as bool) of the stored alerts among ``fingerprints``."""
+    found = {}
+    for fp, values in stored(conn, fingerprints, batch_size, KEYS).items():
+        values = list(values)
+        for i in _TIMES:
+            if type(values[i]) is str:
+                values[i] = _parse(values[i])
+        for i in _BOOLS:
+            values[i] = bool(values[i])
+        found[fp] = dict(zip(KEYS, values))
+    return found
 
 
 def time_at(values, index):
