@@ -52,6 +52,10 @@ def _parse():
     p.add_argument('--workers', type=int, default=2)
     p.add_argument('--latency', type=int, default=20,
                    help='alerts timed through Alertmanager (0: none)')
+    p.add_argument('--floor', action='store_true',
+                   help='also time the same posts to a minimal WSGI app '
+                        '(benchmarks/alert_floor.py) under the same '
+                        'gunicorn settings: HTTP + JSON + executemany')
     return p.parse_args()
 
 
@@ -229,6 +233,20 @@ def _baseline(work, bodies):
     return elapsed
 
 
+def _floor(work, workers):
+    """benchmarks/alert_floor.py under gunicorn: (process, port)."""
+    port = _free_port()
+    log = open(os.path.join(work, 'floor.log'), 'w')
+    proc = subprocess.Popen(
+        [sys.executable, os.path.join(os.path.dirname(__file__),
+                                      'alert_floor.py'),
+         '--port', str(port), '--workers', str(workers),
+         '--db', os.path.join(work, 'floor.sqlite')],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _wait('http://127.0.0.1:%d/' % port, 'the floor app')
+    return proc, port
+
+
 def _alertmanager(work, fleet_port):
     binary = shutil.which('prometheus-alertmanager') or shutil.which(
         'alertmanager')
@@ -332,6 +350,20 @@ def main():
         print('fleet-api CPU: %.1f us per alert (%.0f alerts/s per core); '
               'load average %.1f' % (1e6 * cpu_s / total, total / max(
                   cpu_s, 1e-9), os.getloadavg()[0]))
+        if args.floor:
+            floor, floor_port = _floor(work, args.workers)
+            try:
+                cpu0 = _cpu_seconds(floor.pid)
+                floor_s = _throughput(floor_port, bodies, args.clients)
+                floor_cpu = _cpu_seconds(floor.pid) - cpu0
+            finally:
+                _stop(floor)
+            print('floor (HTTP + json.loads + executemany): %8.3f s %9.0f '
+                  'alerts/s, ratio floor / baseline %.2f x, CPU %.1f us '
+                  'per alert; fleet-api / floor %.2f x; load average %.1f'
+                  % (floor_s, total / floor_s, floor_s / base_s,
+                     1e6 * floor_cpu / total, http_s / floor_s,
+                     os.getloadavg()[0]))
         if args.latency:
             times = sorted(_latency(work, port, args.latency))
             print('Alertmanager post -> readable via GET: median %.1f ms, '

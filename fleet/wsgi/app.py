@@ -3,11 +3,13 @@
 The pipeline, outermost first::
 
     HTTPProxyToWSGI   X-Forwarded-Proto/Host from a trusted proxy
-                      ([oslo_middleware] enable_proxy_headers_parsing)
+                      ([oslo_middleware] enable_proxy_headers_parsing;
+                      straight through while off, fleet.wsgi.passthrough)
     RequestId         x-openstack-request-id on every answer
     JsonErrors        every 4xx/5xx as a JSON error (fleet.wsgi.errors)
     Healthcheck       GET /healthcheck, no authentication ([healthcheck])
-    sizelimit         [api] max_request_body_size -> 413
+    sizelimit         [api] max_request_body_size -> 413 (straight
+                      through for a Content-Length within it)
     auth              [api] auth_strategy (fleet.wsgi.auth); public
                       routes (version discovery) skip it
     FleetApp          the route table -> handler(req, **params)
@@ -171,9 +173,9 @@ def make_app(conf=None, fleet=None, resources=RESOURCES, open_now=False):
     """
     from oslo_config import cfg
     from oslo_middleware import healthcheck
-    from oslo_middleware import http_proxy_to_wsgi
     from oslo_middleware import request_id
-    from oslo_middleware import sizelimit
+
+    from fleet.wsgi import passthrough
 
     if conf is None:
         from fleet.conf import CONF as conf
@@ -186,11 +188,11 @@ def make_app(conf=None, fleet=None, resources=RESOURCES, open_now=False):
     # private ConfigOpts holding [api]'s value.
     limit = conf.api.max_request_body_size
     size_conf = cfg.ConfigOpts()
-    app = sizelimit.RequestBodySizeLimiter(app, size_conf)
+    app = passthrough.SizeLimit(app, size_conf)
     size_conf.set_override('max_request_body_size', limit,
                            group='oslo_middleware')
     app = Mount(app, {HEALTHCHECK_PATH: healthcheck.Healthcheck(None, conf)})
     app = errors.JsonErrors(app, limit=limit)
     app = request_id.RequestId(app)
-    app = http_proxy_to_wsgi.HTTPProxyToWSGI(app, conf)
+    app = passthrough.ProxyHeaders(app, conf)
     return app

@@ -2,7 +2,9 @@
 
 One post is one transaction and a fixed number of statements, whatever
 its size (:mod:`.rows`): the writer lock, one SELECT of the stored alerts
-with the post's fingerprints, one of the unexpired silences (whose
+with the post's fingerprints (the columns that tell a receipt that only
+counts), one of the full rows of those whose receipts do more (none in a
+post of plain repeats), one of the unexpired silences (whose
 matchers are then evaluated in memory), one of the change counter (device
 links are cached until it moves, :mod:`.linking`; values not seen before
 cost one lookup for the whole post), one executemany INSERT of new alerts
@@ -49,6 +51,15 @@ COLUMNS = rows_mod.COLUMNS
 
 #: The columns a repeated receipt sets.
 _COUNTED = frozenset(('received', 'last_seen'))
+
+#: Positions in a stored tuple (:func:`.rows.stored`).
+_ID, _STATUS, _SEVERITY, _ANNOTATIONS, _GENERATOR_URL = (
+    rows_mod.ID, rows_mod.STATUS, rows_mod.SEVERITY, rows_mod.ANNOTATIONS,
+    rows_mod.GENERATOR_URL)
+_DEVICE, _UNKNOWN, _WINDOW_COUNT, _HELD, _SILENCE = (
+    rows_mod.DEVICE_ID, rows_mod.DEVICE_UNKNOWN, rows_mod.WINDOW_COUNT,
+    rows_mod.HELD, rows_mod.SILENCE_ID)
+_STARTS_AT, _ENDS_AT = rows_mod.STARTS_AT, rows_mod.ENDS_AT
 
 #: What one post did.
 Result = collections.namedtuple(
@@ -135,8 +146,8 @@ class Intake:
             counter = rows_mod.change_counter(conn)
             retry = self.linker.begin(counter)
             relink = [i for i in incoming if i.fingerprint not in stored or
-                      (retry and stored[i.fingerprint]['device_unknown']) or
-                      (stored[i.fingerprint]['device_id'] is None and
+                      (retry and stored[i.fingerprint][_UNKNOWN]) or
+                      (stored[i.fingerprint][_DEVICE] is None and
                        i.device_id is not None)]
             links = self.linker.link(session, relink, batch, counter) \
                 if relink else {}
@@ -144,29 +155,38 @@ class Intake:
             accepted = collections.Counter()
             deduplicated = collections.Counter()
             # Receipts that only count (the same firing episode, the same
-            # contents): no state to work out, no diff to take.
-            quick = set()
+            # contents), told by the stored tuple: no full row, no state
+            # to work out, no diff to take. The full rows of the others
+            # in one more read.
+            limits_of, only = [], []
             for item in incoming:
                 fp = item.fingerprint
-                row = new.get(fp) or touched.get(fp)
-                fresh = row is None
-                if fresh:
-                    row = stored.get(fp)
                 limits = self.rulebook.limits_for(
                     item.name, item.labels, rules, defaults) if rules \
                     else defaults
-                if fresh and row is not None and _only_counted(
-                        row, item, limits, silences, links.get(fp),
-                        self._annotations):
-                    row = touched[fp] = dict(row, received=row[
-                        'received'] + 1, last_seen=now)
-                    quick.add(fp)
+                limits_of.append(limits)
+                values = stored.get(fp)
+                only.append(values is not None and _only_counted(
+                    values, item, limits, silences, links.get(fp),
+                    self._annotations))
+            olds = rows_mod.full(conn, sorted(
+                {i.fingerprint for i, o in zip(incoming, only)
+                 if not o and i.fingerprint in stored}), batch)
+            quick = {}
+            for item, limits, only_counted in zip(incoming, limits_of, only):
+                fp = item.fingerprint
+                row = new.get(fp) or touched.get(fp)
+                if row is None and only_counted:
+                    quick[fp] = quick.get(fp, 0) + 1
                     deduplicated[item.source] += 1
                     accepted[item.source] += 1
                     continue
-                quick.discard(fp)
-                if fresh and row is not None:
-                    row = dict(row)
+                if row is None and fp in olds:
+                    row = dict(olds[fp])
+                    # Receipts of this post that only counted.
+                    if fp in quick:
+                        row['received'] += quick.pop(fp)
+                        row['last_seen'] = now
                 before = None if row is None else state_mod.state(row, now)
                 if row is None:
                     if not item.create and item.status == 'resolved':
@@ -189,16 +209,15 @@ class Intake:
                                  list(new.values()), batch)
                 for fp, id_ in rows_mod.ids(conn, sorted(new), batch):
                     new[fp]['id'] = id_
-            if touched:
+            if touched or quick:
                 # Only what changed. A repeated receipt sets two columns:
                 # those are one UPDATE per post (by how often each alert
                 # came in it), the others one executemany.
                 changed, counted = [], collections.defaultdict(list)
+                for fp, receipts in quick.items():
+                    counted[receipts].append(stored[fp][_ID])
                 for fp, r in touched.items():
-                    if fp in quick:
-                        counted[1].append(r['id'])
-                        continue
-                    old = stored[fp]
+                    old = olds[fp]
                     diff = {c: r[c] for c in COLUMNS if r[c] != old[c]}
                     if diff.keys() <= _COUNTED and r['last_seen'] == now:
                         counted[r['received'] - old['received']].append(
@@ -218,14 +237,16 @@ class Intake:
                 txn.after_commit.append(done)
         if not joined:
             done()
-        ids = [(new.get(i.fingerprint) or touched.get(i.fingerprint) or
+        ids = [stored[i.fingerprint][_ID] if i.fingerprint in quick else
+               (new.get(i.fingerprint) or touched.get(i.fingerprint) or
                 {}).get('id') for i in incoming]
         actionable = sorted({
             ((new.get(fp) or touched[fp])['name'],
              (new.get(fp) or touched[fp])['device_id'])
             for fp, _, after in transitions if after == 'firing' and
             (new.get(fp) or touched[fp])['device_id'] is not None})
-        return Result(len(incoming), len(new), len(touched), resolved,
+        return Result(len(incoming), len(new), len(touched) + len(quick),
+                      resolved,
                       rejected, ids, actionable)
 
     def _committed(self, txn, own, counter, changes, accepted,
@@ -342,24 +363,27 @@ def _silence_of(item, silences):
                  if matchers_mod.matches_all(ms, match)), None)
 
 
-def _only_counted(row, item, limits, silences, link, texts):
-    """Whether a receipt of the stored ``row`` changes nothing but
-    ``received`` and ``last_seen`` (what :func:`_receive` and
-    :func:`_apply` would do): the same firing episode (same ``startsAt``)
-    with the same contents, hold, silence and device."""
-    if item.status != 'firing' or row['status'] != 'firing' or \
-            item.starts_at is None or item.starts_at != row['starts_at'] or \
-            not item.labels_fixed or row['ends_at'] is not None:
+def _only_counted(values, item, limits, silences, link, texts):
+    """Whether a receipt of the stored alert ``values`` (a
+    :func:`.rows.stored` tuple) changes nothing but ``received`` and
+    ``last_seen`` (what :func:`_receive` and :func:`_apply` would do): the
+    same firing episode (same ``startsAt``) with the same contents, hold,
+    silence and device."""
+    if item.status != 'firing' or values[_STATUS] != 'firing' or \
+            item.starts_at is None or not item.labels_fixed or \
+            values[_ENDS_AT] is not None or \
+            item.starts_at != rows_mod.time_at(values, _STARTS_AT):
         return False
-    if (item.severity is not None and item.severity != row['severity']) or \
-            (item.generator_url and
-             item.generator_url != row['generator_url']):
+    if (item.severity is not None and item.severity != values[_SEVERITY]) \
+            or (item.generator_url and
+                item.generator_url != values[_GENERATOR_URL]):
         return False
-    if (row['window_count'] < limits.repeat_threshold) != row['held']:
+    if (values[_WINDOW_COUNT] < limits.repeat_threshold) != \
+            bool(values[_HELD]):
         return False
     if link is not None and \
-            link != (row['device_id'], row['device_unknown']):
+            link != (values[_DEVICE], bool(values[_UNKNOWN])):
         return False
-    if _silence_of(item, silences) != row['silence_id']:
+    if _silence_of(item, silences) != values[_SILENCE]:
         return False
-    return texts(item.fingerprint, item.annotations) == row['annotations']
+    return texts(item.fingerprint, item.annotations) == values[_ANNOTATIONS]

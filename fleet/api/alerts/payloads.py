@@ -235,9 +235,12 @@ def _url(value):
 class _Checked(dict):
     """Alertmanager alerts whose labels and annotations were found valid,
     by the fingerprint it gave: ``(labels, annotations, name, severity,
-    fingerprint)``. Alertmanager repeats an alert with the same labels
+    fingerprint, item, fields)`` with the last receipt read (``item``, as
+    posted) and what it was read into (``fields``, :class:`Incoming`'s
+    after ``index``). Alertmanager repeats an alert with the same labels
     and (mostly) annotations until it resolves; a receipt equal to the
-    one checked is not checked again. Bounded (a few tens of MB at most)."""
+    one checked is not checked again, one equal to the last receipt not
+    read again. Bounded (a few tens of MB at most)."""
 
     LIMIT = 20000
 
@@ -252,12 +255,15 @@ _CHECKED = _Checked()
 
 def _from_alertmanager(index, item, memo):
     given = item.get('fingerprint')
+    hit = _CHECKED.get(given) if type(given) is str else None
+    if hit is not None and hit[5] == item:
+        # Reading is a function of the item alone.
+        return Incoming(index, *hit[6])
     raw_labels = item.get('labels')
     raw_annotations = item.get('annotations')
-    hit = _CHECKED.get(given) if type(given) is str else None
     if hit is not None and hit[0] == raw_labels and \
             hit[1] == raw_annotations:
-        labels, annotations, name, severity, fingerprint_ = hit
+        labels, annotations, name, severity, fingerprint_ = hit[:5]
     else:
         labels = _string_map(raw_labels, 'labels', MAX_LABEL_NAME,
                              MAX_LABEL_VALUE)
@@ -266,16 +272,20 @@ def _from_alertmanager(index, item, memo):
                                   MAX_LABEL_NAME, MAX_ANNOTATION)
         severity = _severity(labels.get('severity'), 'labels.severity')
         fingerprint_ = _fingerprint(given, name, labels)
-        if given:
-            _CHECKED.remember(given, (labels, annotations, name, severity,
-                                      fingerprint_))
-    return Incoming(
-        index=index, name=name, status=_status(item.get('status')),
-        severity=severity, labels=labels, annotations=annotations,
-        source='alertmanager', fingerprint=fingerprint_,
-        starts_at=_time(item.get('startsAt'), 'startsAt', memo),
-        ends_at=_time(item.get('endsAt'), 'endsAt', memo),
-        generator_url=_url(item.get('generatorURL')))
+    status = item.get('status')
+    if status != 'firing' and status != 'resolved':
+        _status(status)
+    url = item.get('generatorURL')
+    if type(url) is not str or not url or len(url) > 2048:
+        url = _url(url)
+    # Incoming's fields after index, in its order.
+    fields = (fingerprint_, name, status, severity, labels, annotations,
+              'alertmanager', _time(item.get('startsAt'), 'startsAt', memo),
+              _time(item.get('endsAt'), 'endsAt', memo), url)
+    if given:
+        _CHECKED.remember(given, (labels, annotations, name, severity,
+                                  fingerprint_, item, fields))
+    return Incoming(index, *fields)
 
 
 def _from_generic(index, item, memo):

@@ -1,4 +1,5 @@
-"""The reads of one intake post (stored alerts, silences, change counter,
+"""The reads of one intake post (stored alerts: what tells a receipt that
+only counts, then the full rows of the others; silences, change counter,
 new ids) and the UPDATE of its repeated receipts.
 
 Each is one statement per post (in batches of ``[database] batch_size``
@@ -30,8 +31,17 @@ _TIMES = tuple(i for i, k in enumerate(KEYS)
                if alert_models.Alert.__table__.c[k].type._type_affinity
                is sa.DateTime)
 _BOOLS = tuple(KEYS.index(k) for k in ('held', 'flapping', 'device_unknown'))
-_SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%%s)' % \
-    ', '.join(KEYS)
+#: What :func:`stored` reads: enough to tell a receipt that only counts
+#: (:func:`fleet.api.alerts.intake._only_counted`), half the columns.
+QUICK = ('id', 'fingerprint', 'status', 'severity', 'annotations',
+         'generator_url', 'device_id', 'device_unknown', 'window_count',
+         'held', 'silence_id', 'starts_at', 'ends_at')
+#: Positions in a :func:`stored` tuple.
+(ID, _FINGERPRINT, STATUS, SEVERITY, ANNOTATIONS, GENERATOR_URL, DEVICE_ID,
+ DEVICE_UNKNOWN, WINDOW_COUNT, HELD, SILENCE_ID, STARTS_AT, ENDS_AT) = range(
+    len(QUICK))
+_parse = datetime.datetime.fromisoformat
+_SQLITE_STORED = 'SELECT %s FROM alerts WHERE fingerprint IN (%s)'
 _SQLITE_SILENCES = ('SELECT id, matchers FROM silences WHERE expires_at > ? '
                     'ORDER BY id')
 _SQLITE_IDS = 'SELECT fingerprint, id FROM alerts WHERE fingerprint IN (%s)'
@@ -48,32 +58,47 @@ def driver(conn):
     return conn.connection.dbapi_connection
 
 
-def stored(conn, fingerprints, batch_size):
-    """``{fingerprint: row dict}`` of the stored alerts among
-    ``fingerprints`` (a sorted list)."""
+def stored(conn, fingerprints, batch_size, keys=QUICK):
+    """``{fingerprint: values}`` of the stored alerts among
+    ``fingerprints`` (a sorted list): each a tuple of ``keys`` as the
+    driver gives it (on SQLite times are ISO text, booleans 0/1). Most
+    receipts of a post only count (:mod:`.intake`): they are told by
+    these; :func:`full` reads the rows of the others."""
     found = {}
     raw = driver(conn)
-    if raw is None:
-        a = alert_models.Alert.__table__
-        cols = [a.c[k] for k in KEYS]
-        for part in bulk.batches(fingerprints, batch_size):
-            for values in conn.execute(sa.select(*cols).where(
-                    a.c.fingerprint.in_(part))):
-                found[values[1]] = dict(zip(KEYS, values))
-        return found
-    # SQLite: times are ISO text, booleans 0/1.
-    parse = datetime.datetime.fromisoformat
     for part in bulk.batches(fingerprints, batch_size):
-        sql = _SQLITE_STORED % ', '.join('?' * len(part))
-        for values in raw.execute(sql, part).fetchall():
-            values = list(values)
-            for i in _TIMES:
-                if values[i] is not None:
-                    values[i] = parse(values[i])
-            for i in _BOOLS:
-                values[i] = bool(values[i])
-            found[values[1]] = dict(zip(KEYS, values))
+        if raw is None:
+            a = alert_models.Alert.__table__
+            rows = conn.execute(sa.select(*[a.c[k] for k in keys]).where(
+                a.c.fingerprint.in_(part)))
+        else:
+            rows = raw.execute(_SQLITE_STORED % (
+                ', '.join(keys), ', '.join('?' * len(part))),
+                part).fetchall()
+        for values in rows:
+            found[values[1]] = values
     return found
+
+
+def full(conn, fingerprints, batch_size):
+    """``{fingerprint: row dict}`` (:data:`KEYS`; times as datetimes,
+    booleans as bool) of the stored alerts among ``fingerprints``."""
+    found = {}
+    for fp, values in stored(conn, fingerprints, batch_size, KEYS).items():
+        values = list(values)
+        for i in _TIMES:
+            if type(values[i]) is str:
+                values[i] = _parse(values[i])
+        for i in _BOOLS:
+            values[i] = bool(values[i])
+        found[fp] = dict(zip(KEYS, values))
+    return found
+
+
+def time_at(values, index):
+    """The time at ``index`` of a :func:`stored` tuple (or None)."""
+    value = values[index]
+    return _parse(value) if type(value) is str else value
 
 
 def ids(conn, fingerprints, batch_size):

@@ -147,6 +147,36 @@ class IntakeCostScenarios:
         self.api.devices.delete(self.ctx, 'n001')
         self.assertEqual((None, True), receive('00000000000000a4', 'n001'))
 
+    def test_receipts_of_one_alert_in_one_post_all_count(self):
+        alerts = self.api.alerts
+        fp = '00000000000000c1'
+        base = scenarios.am_alert('Again', instance='n003:9100',
+                                  severity='warning', fingerprint=fp)
+        first = alerts.receive_alertmanager(self.ctx, scenarios.am_post(
+            base))
+        id_ = first.ids[0]
+        # Plain repeats, then one that changes the severity and starts a
+        # new episode, then plain repeats of that.
+        later = dict(base, startsAt='2026-12-01T10:30:00Z',
+                     labels=dict(base['labels'], severity='critical'))
+        got = alerts.receive_alertmanager(self.ctx, scenarios.am_post(
+            base, base, later, later))
+        self.assertEqual((4, 0, 1, [id_] * 4),
+                         (got.accepted, got.created, got.updated, got.ids))
+        a = alerts.get(self.ctx, fp)
+        self.assertEqual((5, 2, 'critical', datetime.datetime(
+            2026, 12, 1, 10, 30)), (a['received'], a['occurrences'],
+                                    a['severity'], a['starts_at']))
+        # Only plain repeats: counted, nothing else.
+        got = alerts.receive_alertmanager(self.ctx, scenarios.am_post(
+            later, later))
+        self.assertEqual((2, 0, 1, [id_] * 2),
+                         (got.accepted, got.created, got.updated, got.ids))
+        a = alerts.get(self.ctx, fp)
+        self.assertEqual((7, 2), (a['received'], a['occurrences']))
+        self.assertEqual(['create'], [c['action'] for c in
+                                      alerts.history(self.ctx, fp)])
+
     def test_a_repeated_receipt_still_applies_what_changed(self):
         alerts = self.api.alerts
         fp = '00000000000000b1'

@@ -116,6 +116,40 @@ class TestAlertBodies(testtools.TestCase):
         self.assertEqual(('B', {'alertname': 'B'}),
                          (incoming[0].name, incoming[0].labels))
 
+    def test_a_repeated_receipt_is_read_as_the_last_and_changes_are_read(
+            self):
+        first = {'status': 'firing', 'fingerprint': 'feedc0de00000002',
+                 'labels': {'alertname': 'R', 'severity': 'critical'},
+                 'annotations': {'summary': 'ok'},
+                 'startsAt': '2026-12-01T10:00:00Z',
+                 'endsAt': '0001-01-01T00:00:00Z',
+                 'generatorURL': 'http://prometheus/graph'}
+
+        def read(**changes):
+            incoming, rejected = payloads.alertmanager(
+                {'alerts': [dict(first), dict(first, **changes)]})
+            self.assertEqual(0, incoming[0].index)
+            return incoming[-1], [r['field'] for r in rejected]
+
+        item, _ = read()
+        self.assertEqual(
+            (1, 'firing', 'critical', NOW, None, 'http://prometheus/graph'),
+            (item.index, item.status, item.severity, item.starts_at,
+             item.ends_at, item.generator_url))
+        item, _ = read(status='resolved', endsAt='2026-12-01T10:05:00Z')
+        self.assertEqual(('resolved', datetime.datetime(2026, 12, 1, 10, 5)),
+                         (item.status, item.ends_at))
+        item, _ = read(startsAt='2026-12-01T10:01:00Z', generatorURL='')
+        self.assertEqual((datetime.datetime(2026, 12, 1, 10, 1), None),
+                         (item.starts_at, item.generator_url))
+        for changes, field in (({'status': 'bogus'}, 'status'),
+                               ({'startsAt': 'soon'}, 'startsAt'),
+                               ({'generatorURL': 7}, 'generatorURL')):
+            self.assertEqual(['alerts[1].' + field], read(**changes)[1])
+        # The receipt that was read last is still read the same.
+        item, _ = read()
+        self.assertEqual(('firing', NOW), (item.status, item.starts_at))
+
     def test_alertmanager_times(self):
         [item], _ = payloads.alertmanager({'alerts': [{
             'status': 'resolved', 'labels': {'alertname': 'A'},

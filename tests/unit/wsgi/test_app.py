@@ -31,6 +31,13 @@ class TestVersionsAndErrors(base.APITestCase):
         # The trailing slash the links carry works too.
         self.assertEqual(v1, self.get_json('/v1/', token=None)['version'])
 
+    def test_proxy_headers_ignored_when_disabled(self):
+        # The default: fleet.wsgi.passthrough goes straight to the app.
+        doc = self.get_json('/', token=None, headers={
+            'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'fleet.example'})
+        self.assertEqual('http://localhost/v1/',
+                         doc['default_version']['links'][0]['href'])
+
     def test_proxy_headers_when_enabled(self):
         self.conf.set_override('enable_proxy_headers_parsing', True,
                                group='oslo_middleware')
