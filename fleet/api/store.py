@@ -201,6 +201,13 @@ class Fleet:
     resolver = _Service('fleet.api.resolver', 'Resolver')
     reactions = _Service('fleet.api.reactions', 'Reactor')
 
+    def make_services(self):
+        """Make every service now rather than on its first use (a server's
+        worker, before its first request)."""
+        for name, attr in vars(Fleet).items():
+            if isinstance(attr, _Service):
+                getattr(self, name)
+
     def context(self, reason=None, dry_run=False, actor=None, **kwargs):
         """A :class:`RequestContext` for a local caller.
 

@@ -104,16 +104,16 @@ class FleetApp:
         return self._fleet
 
     def open(self):
-        """Open the service layer and the intake's counters now (a
-        worker that has just started), so that the first request does not
-        wait for them; a failure is logged and left to the first request
-        to report."""
+        """Open the service layer, make its services and the intake's
+        counters now (a worker that has just started), so that the first
+        request does not wait for them; a failure is logged and left to
+        the first request to report."""
         from fleet.api.alerts import metrics
 
         # The intake's counters, at zero from the start.
         metrics.registry()
         try:
-            self.fleet
+            self.fleet.make_services()
         except Exception as exc:  # noqa: BLE001 - requests will say
             LOG.warning('fleet-api: the service layer did not open yet; '
                         'requests will try again: %s', exc)

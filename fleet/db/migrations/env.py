@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from fleet.db import base
 from fleet.db import locks
 from fleet.db import models
 
@@ -31,7 +32,8 @@ def run_migrations_online():
                               config.attributes.get('lock_timeout', 600))
                 context.configure(connection=connection,
                                   target_metadata=target_metadata,
-                                  render_as_batch=True)
+                                  render_as_batch=True,
+                                  render_item=base.render_item)
                 context.run_migrations()
                 if sqlite:
                     broken = connection.exec_driver_sql(

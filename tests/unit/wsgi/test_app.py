@@ -298,6 +298,19 @@ class TestOpenNow(base.APITestCase):
         self.addCleanup(engine.dispose)
         self.assertIn('devices', sa.inspect(engine).get_table_names())
 
+    def test_services_made_before_the_first_request(self):
+        # Fleet makes a service on its first use; a worker makes them all
+        # when it opens.
+        app = app_mod.FleetApp(self.conf,
+                               app_mod.build_router(app_mod.RESOURCES))
+        app.open()
+        fleet = app._fleet
+        self.assertIsNotNone(fleet)
+        self.addCleanup(fleet.close)
+        for name in ('alerts', 'silences', 'devices', 'capacity',
+                     'exposition', 'reactions', 'policies', 'resolver'):
+            self.assertIn(name, vars(fleet))
+
     def test_unreachable_store_is_the_requests_error(self):
         with socket.socket() as s:
             s.bind(('127.0.0.1', 0))
