@@ -41,3 +41,25 @@ class TestDocsBuild(testtools.TestCase):
 
     def test_release_notes(self):
         self.build('releasenotes/source')
+
+
+class TestReadmes(testtools.TestCase):
+    """The READMEs outside the Sphinx tree (the project's, the
+    benchmarks', the workbooks') are valid reStructuredText: GitHub and
+    PyPI render them too, and a malformed table shows as raw text."""
+
+    def test_readmes_parse_without_warnings(self):
+        import io
+
+        from docutils import core
+
+        for name in ('README.rst', 'benchmarks/README.rst',
+                     'workbooks/README.rst'):
+            path = os.path.join(ROOT, name)
+            with open(path) as f:
+                text = f.read()
+            problems = io.StringIO()
+            core.publish_doctree(text, source_path=name, settings_overrides={
+                'report_level': 2, 'halt_level': 5,
+                'warning_stream': problems})
+            self.assertEqual('', problems.getvalue(), name)
