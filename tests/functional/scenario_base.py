@@ -9,11 +9,9 @@ runs of the shared lab) find the layout they expect.
 """
 
 import json
-import threading
 import time
 
 from tests.functional import test_remediation
-from tools.lab import bmc
 from tools.lab import nova as lab_nova
 
 SEED_HOST = 'lab-compute-1'
@@ -81,36 +79,6 @@ class ScenarioTestCase(test_remediation.RemediationTestCase):
 
     def fleet_changes(self, *args):
         return self.fleet_json('change', 'list', *args)
-
-    def watch_power(self, name, on_off=None):
-        """Record the BMC's power states; call ``on_off`` at the first off.
-
-        :returns: ``(seen, stop)``: the list of states seen and a function
-            that stops the watcher.
-        """
-        power_file = bmc.bmc_dir(name) / 'power'
-        seen, done = [], threading.Event()
-
-        def watch():
-            while not done.is_set():
-                try:
-                    value = power_file.read_text().strip()
-                except OSError:
-                    value = None
-                if not seen or seen[-1] != value:
-                    seen.append(value)
-                    if value == '0' and on_off is not None:
-                        on_off()
-                time.sleep(0.02)
-
-        thread = threading.Thread(target=watch)
-        thread.start()
-
-        def stop():
-            done.set()
-            thread.join()
-        self.addCleanup(stop)
-        return seen, stop
 
     # -- putting it back ------------------------------------------------
     def restore_lab(self):

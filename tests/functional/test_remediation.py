@@ -58,32 +58,47 @@ class RemediationTestCase(base.LabTestCase):
             for text in texts:
                 self.assertNotIn(password, text)
 
+    def watch_power(self, name, on_off=None):
+        """Record the BMC's power states; call ``on_off`` at the first off.
 
-class TestPowerCycle(RemediationTestCase):
-
-    def test_power_cycle_runs_in_mistral_and_the_bmc_really_cycles(self):
-        power_file = bmc.bmc_dir('lab-hot-1') / 'power'
-        seen, stop = [], threading.Event()
+        :returns: ``(seen, stop)``: the list of states seen and a function
+            that stops the watcher.
+        """
+        power_file = bmc.bmc_dir(name) / 'power'
+        seen, done = [], threading.Event()
 
         def watch():
-            while not stop.is_set():
+            while not done.is_set():
                 try:
                     value = power_file.read_text().strip()
                 except OSError:
                     value = None
                 if not seen or seen[-1] != value:
                     seen.append(value)
+                    if value == '0' and on_off is not None:
+                        on_off()
                 time.sleep(0.02)
 
-        watcher = threading.Thread(target=watch)
-        watcher.start()
+        thread = threading.Thread(target=watch)
+        thread.start()
+
+        def stop():
+            done.set()
+            thread.join()
+        self.addCleanup(stop)
+        return seen, stop
+
+
+class TestPowerCycle(RemediationTestCase):
+
+    def test_power_cycle_runs_in_mistral_and_the_bmc_really_cycles(self):
+        seen, stop = self.watch_power('lab-hot-1')
         try:
             proc, rem = self.run_remediation(
                 'fleet_host.power_cycle', 'lab-hot-1', '--reason',
                 'CPU overheating')
         finally:
-            stop.set()
-            watcher.join()
+            stop()
         self.assertEqual('succeeded', rem['state'], rem['error'])
         self.assertEqual(['1', '0', '1'], seen)
         self.assertEqual('ok', rem['output']['health']['status'])
